@@ -1,0 +1,168 @@
+"""The one exception tree of verify.
+
+Every failure a user can cause is a :class:`VerifyError`. Each error carries the
+path it concerns, the stage that failed, and a hint that says what to do next.
+Subclasses also inherit the builtin that fits (``FileNotFoundError``,
+``ValueError``, ``KeyError``), so callers that only know the builtins still work.
+
+Only the CLI (``verify.cli``) and the UI (``app.py``/``ui``) catch broadly; they
+turn a ``VerifyError`` into one readable line (CLI exit code 2).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+class VerifyError(Exception):
+    """Root of every error verify raises on purpose."""
+
+    stage = "verify"
+    default_hint = ""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        path: str | Path | None = None,
+        stage: str | None = None,
+        hint: str | None = None,
+    ) -> None:
+        self.message = message
+        self.path = str(path) if path is not None else None
+        if stage is not None:
+            self.stage = stage
+        self.hint = hint if hint is not None else self.default_hint
+        super().__init__(self.__str__())
+
+    def __str__(self) -> str:
+        text = f"{self.path}: {self.message}" if self.path else self.message
+        if self.hint:
+            text = f"{text}. {self.hint}" if not text.endswith(".") else f"{text} {self.hint}"
+        return " ".join(text.split())  # always one line
+
+    def to_dict(self) -> dict[str, str | None]:
+        return {
+            "error": type(self).__name__,
+            "message": self.message,
+            "path": self.path,
+            "stage": self.stage,
+            "hint": self.hint,
+        }
+
+
+# -- media: opening, probing, decoding ---------------------------------------------------
+
+
+class MediaError(VerifyError):
+    stage = "media"
+
+
+class MediaNotFoundError(MediaError, FileNotFoundError):
+    default_hint = "Check the path and that the file still exists."
+
+
+class EmptyFileError(MediaError, ValueError):
+    default_hint = "The file is 0 bytes: download or copy it again."
+
+
+class NotMediaError(MediaError, ValueError):
+    default_hint = "It is not a video, audio or image file verify can read; check what the file really is."
+
+
+class TruncatedMediaError(MediaError, ValueError):
+    default_hint = "The file is cut short or damaged: get a complete copy from the source."
+
+
+class NoVideoStreamError(MediaError, ValueError):
+    default_hint = "This file has no picture to analyse (audio only?); use a video or a still."
+
+
+class UnsupportedCodecError(MediaError, ValueError):
+    default_hint = "Convert it with ffmpeg to H.264 (e.g. ffmpeg -i IN -c:v libx264 OUT.mp4) and try again."
+
+
+class DecodeError(MediaError, ValueError):
+    default_hint = "Too many frames could not be decoded; the file is probably damaged. Try re-downloading it."
+
+
+class FileTooLargeError(MediaError, ValueError):
+    default_hint = "Raise the size limit (max_bytes / --max-size) or analyse a shorter excerpt."
+
+
+class MetadataError(MediaError, ValueError):
+    stage = "metadata"
+    default_hint = "The metadata is unreadable; the picture itself may still be analysed."
+
+
+# -- hashing / fingerprinting ------------------------------------------------------------
+
+
+class HashingError(VerifyError, ValueError):
+    stage = "hashing"
+
+
+class AlgorithmMismatchError(HashingError):
+    default_hint = "Hashes of different algorithms are never compared; re-hash with the same settings."
+
+
+# -- library -----------------------------------------------------------------------------
+
+
+class LibraryError(VerifyError):
+    stage = "library"
+
+
+class LibraryNotFoundError(LibraryError, FileNotFoundError):
+    default_hint = "Create it first with `verify hash PATH --library DB`, or check the path."
+
+
+class LibraryCorruptError(LibraryError):
+    default_hint = "Restore the library from a backup; verify will not write to a damaged database."
+
+
+class LibraryBusyError(LibraryError):
+    default_hint = "Another process holds the library for too long; wait for it to finish and retry."
+
+
+class ReferenceNotFoundError(LibraryError, KeyError):
+    default_hint = "List the library with `verify library list` to see the ids it holds."
+
+    def __str__(self) -> str:  # KeyError would otherwise quote the message
+        return VerifyError.__str__(self)
+
+
+# -- matching ----------------------------------------------------------------------------
+
+
+class MatchingError(VerifyError):
+    stage = "matching"
+
+
+# -- reports, case files, evidence -------------------------------------------------------
+
+
+class ReportError(VerifyError):
+    stage = "report"
+
+
+class UnsafePathError(ReportError, ValueError):
+    default_hint = "Exports only write inside the folder they were given."
+
+
+class CaseIntegrityError(ReportError):
+    default_hint = "The case file was changed after it was saved; do not rely on it."
+
+
+class SchemaVersionError(ReportError, ValueError):
+    default_hint = "Upgrade verify to read this file."
+
+
+# -- configuration -----------------------------------------------------------------------
+
+
+class ConfigError(VerifyError, ValueError):
+    stage = "config"
+
+
+__all__ = [name for name in dir() if name.endswith("Error")]
