@@ -27,7 +27,7 @@ EXIT_PARTIAL = 3
 EXIT_INTERRUPTED = 130
 
 #: Command modules; each has ``register(group)``.
-COMMAND_MODULES = ("probe_cmd", "match_cmd", "report_cmd")
+COMMAND_MODULES = ("probe_cmd", "frames_cmd", "match_cmd", "report_cmd")
 
 
 class PartialFailure(click.ClickException):
@@ -54,8 +54,12 @@ def cli(ctx: click.Context, debug: bool) -> None:
     logging.basicConfig(level=logging.DEBUG if debug else logging.WARNING, format="%(levelname)s %(message)s")
 
 
-for _name in COMMAND_MODULES:
-    importlib.import_module(f"{__name__}.{_name}").register(cli)
+def _register_commands() -> None:
+    for name in COMMAND_MODULES:
+        importlib.import_module(f"{__name__}.{name}").register(cli)
+
+
+_register_commands()
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -63,7 +67,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     debug = "--debug" in args
     try:
-        cli.main(args=args, prog_name="verify", standalone_mode=False)
+        rv = cli.main(args=args, prog_name="verify", standalone_mode=False)
     except VerifyError as exc:
         click.echo(f"error: {exc}", err=True)
         return EXIT_BAD_INPUT
@@ -73,6 +77,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         click.echo("interrupted", err=True)
         return EXIT_INTERRUPTED
+    except click.UsageError as exc:
+        hint = f" (see: verify {exc.ctx.command_path.split(' ', 1)[-1]} --help)" if exc.ctx else ""
+        click.echo(f"error: {exc.format_message()}{hint}", err=True)
+        return EXIT_BAD_INPUT
     except click.ClickException as exc:
         exc.show()
         return exc.exit_code
@@ -87,4 +95,4 @@ def main(argv: Sequence[str] | None = None) -> int:
             click.echo(f"error: unexpected failure: {type(exc).__name__}: {exc} (run with --debug for details)",
                        err=True)
         return EXIT_FAILURE
-    return EXIT_OK
+    return rv if isinstance(rv, int) else EXIT_OK

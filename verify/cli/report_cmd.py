@@ -1,0 +1,7 @@
+"""Placeholder until the report_cmd commands land; registers nothing."""
+
+import click
+
+
+def register(cli: click.Group) -> None:
+    return None

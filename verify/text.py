@@ -1,0 +1,49 @@
+"""Untrusted text: anything that came from a file (titles, tags, EXIF, names).
+
+Metadata is attacker-controlled. Before it reaches a terminal, a table or a
+report it goes through :func:`safe_text`: control characters (ANSI escapes, NUL,
+bidi overrides) are shown visibly instead of acting, and huge values are cut
+with a note saying how much was cut. HTML/Markdown escaping happens on top of
+this in the exporters; the stored record keeps the value verbatim.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+
+#: Longest value shown before it is truncated with a note.
+MAX_SHOWN = 2000
+
+_BIDI = {"\u202a", "\u202b", "\u202c", "\u202d", "\u202e", "\u2066", "\u2067", "\u2068", "\u2069", "\u200e", "\u200f"}
+
+
+def _visible(ch: str, keep_newlines: bool) -> str:
+    if ch in "\n\t" and keep_newlines:
+        return ch
+    if ch in _BIDI:
+        return f"<U+{ord(ch):04X}>"
+    if unicodedata.category(ch) in ("Cc", "Cf", "Cs", "Co"):
+        code = ord(ch)
+        if code < 0x20:
+            return "^" + chr(code + 64)  # ESC -> ^[, NUL -> ^@, newline -> ^J
+        if code == 0x7F:
+            return "^?"
+        return f"<U+{code:04X}>"
+    return ch
+
+
+def safe_text(value: object, *, limit: int = MAX_SHOWN, keep_newlines: bool = False) -> str:
+    """A printable, bounded rendering of an untrusted value."""
+    text = value if isinstance(value, str) else str(value)
+    cut = 0
+    if limit and len(text) > limit:
+        cut = len(text) - limit
+        text = text[:limit]
+    text = "".join(_visible(ch, keep_newlines) for ch in text)
+    if cut:
+        text += f" … [truncated: {cut:,} more characters]"
+    return text
+
+
+def has_control_chars(value: str) -> bool:
+    return any(_visible(ch, True) != ch for ch in value)
