@@ -43,7 +43,9 @@ def textured(width: int = 160, height: int = 120, seed: int = 0) -> Painter:
     return paint
 
 
-def shots(width: int = 160, height: int = 120, cut_every: float = 1.0, seeds: Sequence[int] = (1, 2, 3)) -> Painter:
+def shots(
+    width: int = 160, height: int = 120, cut_every: float = 1.0, seeds: Sequence[int] = (1, 2, 3)
+) -> Painter:
     """Hard cuts between unrelated textured scenes every ``cut_every`` seconds."""
     painters = [textured(width, height, s) for s in seeds]
 

@@ -83,7 +83,9 @@ class UnsupportedCodecError(MediaError, ValueError):
 
 
 class DecodeError(MediaError, ValueError):
-    default_hint = "Too many frames could not be decoded; the file is probably damaged. Try re-downloading it."
+    default_hint = (
+        "Too many frames could not be decoded; the file is probably damaged. Try re-downloading it."
+    )
 
 
 class FileTooLargeError(MediaError, ValueError):

@@ -14,7 +14,19 @@ import unicodedata
 #: Longest value shown before it is truncated with a note.
 MAX_SHOWN = 2000
 
-_BIDI = {"\u202a", "\u202b", "\u202c", "\u202d", "\u202e", "\u2066", "\u2067", "\u2068", "\u2069", "\u200e", "\u200f"}
+_BIDI = {
+    "\u202a",
+    "\u202b",
+    "\u202c",
+    "\u202d",
+    "\u202e",
+    "\u2066",
+    "\u2067",
+    "\u2068",
+    "\u2069",
+    "\u200e",
+    "\u200f",
+}
 
 
 def _visible(ch: str, keep_newlines: bool) -> str:

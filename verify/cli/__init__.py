@@ -78,7 +78,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         click.echo("interrupted", err=True)
         return EXIT_INTERRUPTED
     except click.UsageError as exc:
-        hint = f" (see: verify {exc.ctx.command_path.split(' ', 1)[-1]} --help)" if exc.ctx else ""
+        hint = f" (see: {exc.ctx.command_path} --help)" if exc.ctx else ""
         click.echo(f"error: {exc.format_message()}{hint}", err=True)
         return EXIT_BAD_INPUT
     except click.ClickException as exc:
@@ -88,11 +88,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         return exc.exit_code
     except BrokenPipeError:
         return EXIT_OK
-    except Exception as exc:  # the one broad catch: unexpected failures
+    except Exception as exc:  # noqa: BLE001 - the one broad catch: unexpected failures
         if debug:
             traceback.print_exc()
         else:
-            click.echo(f"error: unexpected failure: {type(exc).__name__}: {exc} (run with --debug for details)",
-                       err=True)
+            click.echo(
+                f"error: unexpected failure: {type(exc).__name__}: {exc} (run with --debug for details)",
+                err=True,
+            )
         return EXIT_FAILURE
     return rv if isinstance(rv, int) else EXIT_OK
