@@ -1,0 +1,41 @@
+"""Reports: the record of what was examined, with what, what was found, and its custody.
+
+``build_report(path, library=..., notes=...)`` runs the pipeline and returns a
+:class:`Report`; ``verify.export.export`` renders it (md/html/json/pdf);
+``verify.case`` saves and re-opens it as a ``.verify.zip``.
+"""
+
+from .build import build_report, file_digests, versions
+from .custody import CustodyEntry, CustodyLog
+from .model import (
+    SCHEMA_VERSION,
+    FileRecord,
+    FramePair,
+    ImageRef,
+    KeyframeRecord,
+    LibraryInfo,
+    MatchRecord,
+    ReferenceInfo,
+    Report,
+    Signal,
+    upgrade,
+)
+
+__all__ = [
+    "SCHEMA_VERSION",
+    "CustodyEntry",
+    "CustodyLog",
+    "FileRecord",
+    "FramePair",
+    "ImageRef",
+    "KeyframeRecord",
+    "LibraryInfo",
+    "MatchRecord",
+    "ReferenceInfo",
+    "Report",
+    "Signal",
+    "build_report",
+    "file_digests",
+    "upgrade",
+    "versions",
+]

@@ -1,0 +1,128 @@
+"""Adapters from the analysis stages (probe, shots, library) to report records.
+
+The report keeps its own small record types so that a saved report stays
+readable whatever the stage modules become; this module is the one place that
+knows their shapes. When ``verify.probe`` / ``verify.shots`` are not available a
+minimal PyAV reading / even sampling is used instead (the custody log says so).
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any, NamedTuple
+
+import numpy as np
+
+from ..frames import Sampling, iter_frames, open_container
+from ..serial import to_jsonable
+from .images import THUMB_SIDE
+from .model import ReferenceInfo, Signal
+
+log = logging.getLogger("verify")
+
+
+class _Frame(NamedTuple):
+    time: float
+    index: int
+    shot: int
+    image: np.ndarray
+
+
+def _basic_probe(path: Path) -> dict[str, Any]:
+    """Container and stream facts straight from PyAV (used when verify.probe is absent)."""
+    container = open_container(path)
+    try:
+        streams = []
+        for s in container.streams:
+            cc = s.codec_context
+            item: dict[str, Any] = {
+                "type": s.type,
+                "codec": getattr(cc, "name", None) if cc else None,
+                "tags": dict(s.metadata),
+            }
+            if s.type == "video" and cc is not None:
+                item.update(width=cc.width, height=cc.height)
+            streams.append(item)
+        return {
+            "container": {
+                "format": container.format.name,
+                "duration": (container.duration or 0) / 1_000_000,
+                "bit_rate": container.bit_rate,
+                "tags": dict(container.metadata),
+            },
+            "streams": streams,
+        }
+    finally:
+        container.close()
+
+
+def _signal(s: Any) -> Signal:
+    if isinstance(s, dict):
+        data = s
+    else:
+        data = to_jsonable(s) if hasattr(s, "__dataclass_fields__") else {"message": str(s)}
+    kind = data.get("kind") or data.get("code") or data.get("name") or data.get("id") or type(s).__name__
+    fields = data.get("fields", data.get("evidence", {}))
+    if not isinstance(fields, dict):
+        fields = {"fields": fields}
+    message = data.get("message") or data.get("text") or data.get("detail") or data.get("description") or ""
+    return Signal(str(kind), str(data.get("severity", "info")), str(message), fields)
+
+
+def probe_record(path: Path) -> tuple[dict[str, Any], tuple[Signal, ...], str]:
+    """(probe record as JSON values, provenance signals, custody detail)."""
+    try:
+        from ..probe import probe
+    except ImportError:
+        return _basic_probe(path), (), "container read with PyAV (verify.probe not available)"
+    info = probe(path)
+    record = to_jsonable(info)
+    if not isinstance(record, dict):
+        record = {"record": record}
+    summary = info.summary() if hasattr(info, "summary") else None
+    if summary is not None:
+        record = {"summary": to_jsonable(summary), **record}
+    signals = tuple(_signal(s) for s in getattr(info, "signals", ()) or ())
+    return record, signals, f"verify.probe: {len(signals)} provenance signal(s)"
+
+
+def keyframe_frames(path: Path, limit: int) -> tuple[list[Any], str]:
+    """Keyframes (objects with time, index, shot, image) and how they were chosen."""
+    try:
+        from ..shots import keyframes
+    except ImportError:
+        keyframes = None
+    if keyframes is not None:
+        frames = list(keyframes(path))
+        if len(frames) > limit:
+            step = len(frames) / limit
+            frames = [frames[int(i * step)] for i in range(limit)]
+        return frames, "one per shot (verify.shots)"
+    frames = list(iter_frames(path, Sampling(mode="fps", fps=1.0, max_side=THUMB_SIDE)))
+    if len(frames) > limit:
+        step = len(frames) / limit
+        frames = [frames[int(i * step)] for i in range(limit)]
+    return [_Frame(f.time, f.index, i, f.image) for i, f in enumerate(frames)], "1 per second (even sampling)"
+
+
+def reference_info(ref: Any) -> ReferenceInfo:
+    """A ``verify.library.Reference`` (or anything shaped like it) as a report record."""
+    prov = getattr(ref, "provenance", None)
+
+    def pv(name: str) -> str:
+        return str(getattr(prov, name, "") or "")
+
+    return ReferenceInfo(
+        id=int(getattr(ref, "id", 0) or 0),
+        sha256=str(getattr(ref, "sha256", "") or ""),
+        path=str(getattr(ref, "path", "") or ""),
+        title=pv("title"),
+        source_url=pv("source_url"),
+        first_seen=pv("first_seen"),
+        found_at=pv("found_at"),
+        description=pv("description"),
+        tags=tuple(str(t) for t in (getattr(prov, "tags", ()) or ())),
+        notes=pv("notes"),
+        duration=float(getattr(ref, "duration", 0.0) or 0.0),
+    )
