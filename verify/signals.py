@@ -282,18 +282,22 @@ def pair_signals(video: MediaInfo, still: MediaInfo) -> list[Signal]:
     still_time = still_time or next(iter(_usable(still.creation_times)), None)
     if still_time is not None:
         off: dict[str, Any] = {}
-        compared = 0
+        agreeing: list[str] = []
         for t in _usable(video.creation_times):
             gap = _gap(t, still_time)
             if gap is None:
                 continue
-            compared += 1
             if gap > TIME_TOLERANCE:
                 off[t.source] = {"video": t.local, "still": still_time.local, "seconds_apart": round(gap, 1)}
+            else:
+                agreeing.append(t.source)
+        compared = len(off) + len(agreeing)
         if off:
+            off["still_time"] = {"source": still_time.source, "value": still_time.local}
+            off["agreeing_video_times"] = agreeing
             out.append(Signal(
                 "pair_time_mismatch", "warning", "Video and still times disagree",
-                f"{len(off)} of the video's creation times differ from the still's by more than a minute, so one of "
+                f"{compared - len(agreeing)} of the video's {compared} creation times differ from the still's by more than a minute, so one of "
                 "them was edited or they were not taken together.",
                 off,
             ))  # fmt: skip
