@@ -1,7 +1,236 @@
-"""Placeholder until the report_cmd commands land; registers nothing."""
+"""``verify report``, ``verify case save|open|check`` and ``verify evidence``."""
+
+from __future__ import annotations
+
+import hashlib
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
 
 import click
 
+from ..errors import CaseIntegrityError, VerifyError
+
+FORMATS = ("md", "html", "json", "pdf")
+
+
+@contextmanager
+def _progress(label: str) -> Iterator[Callable[[float, float], None] | None]:
+    """A progress bar on a terminal, nothing when piped."""
+    if not sys.stderr.isatty():
+        yield None
+        return
+    with click.progressbar(length=1000, label=label, file=sys.stderr) as bar:
+        state = {"shown": 0}
+
+        def update(done: float, total: float) -> None:
+            pos = int(1000 * done / total) if total else 0
+            if pos > state["shown"]:
+                bar.update(pos - state["shown"])
+                state["shown"] = pos
+
+        yield update
+
+
+def _notes(path: Path | None):  # type: ignore[no-untyped-def]
+    if path is None:
+        return None
+    from ..notes import load_notes
+
+    return load_notes(path)
+
+
+def _build(file: Path, library: Path | None, notes: Path | None, keyframes: bool, top: int):  # type: ignore[no-untyped-def]
+    from ..report import build_report
+
+    loaded = _notes(notes)
+    with _progress("analysing") as progress:
+        return build_report(
+            file, library=library, notes=loaded, keyframes=keyframes, top=top, progress=progress
+        )
+
+
+_file_arg = click.argument("file", type=click.Path(path_type=Path, dir_okay=False))
+_library_opt = click.option(
+    "--library",
+    "library",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Library database (SQLite) to match against.",
+)
+_notes_opt = click.option(
+    "--notes",
+    "notes",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help="Analyst notes: NOTES.json or NOTES.md (see docs/reports.md).",
+)
+_top_opt = click.option("--top", default=5, show_default=True, help="Most matches to report.")
+
+
+@click.command("report")
+@_file_arg
+@_library_opt
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(FORMATS),
+    default=None,
+    help="Output format (default: from the -o suffix, else html).",
+)
+@click.option(
+    "-o",
+    "--out",
+    "out",
+    type=click.Path(path_type=Path),
+    required=True,
+    help="Output file, or an existing folder to write CASE-ID.<format> into.",
+)
+@_notes_opt
+@click.option("--no-keyframes", is_flag=True, help="Skip keyframe extraction.")
+@click.option("--embed-images", is_flag=True, help="JSON only: include the pictures as base64.")
+@_top_opt
+def report_command(
+    file: Path,
+    library: Path | None,
+    fmt: str | None,
+    out: Path,
+    notes: Path | None,
+    no_keyframes: bool,
+    embed_images: bool,
+    top: int,
+) -> None:
+    """Analyse FILE and export its verification report (md, html, json or pdf)."""
+    from ..export import FORMATS as SUFFIXES
+    from ..export import export
+
+    if out.is_dir():
+        out_dir, name = out, None
+    else:
+        out_dir, name = out.parent, out.name
+    if fmt is None:
+        suffix = out.suffix.lower().lstrip(".") if name else ""
+        fmt = (
+            {"markdown": "md", "htm": "html"}.get(suffix, suffix)
+            if suffix in (*FORMATS, "markdown", "htm")
+            else "html"
+        )
+    if name is not None and not Path(name).suffix:
+        name += SUFFIXES[fmt]
+    report = _build(file, library, notes, not no_keyframes, top)
+    path = export(report, fmt, out_dir, name=name, embed_images=embed_images)
+    click.echo(
+        f"{path}  ({fmt}; case {report.case_id}; verdict {report.verdict}; {len(report.matches)} match(es))"
+    )
+
+
+@click.group("case")
+def case_group() -> None:
+    """Case files (.verify.zip): save an analysis, open it again, check it is unchanged."""
+
+
+@case_group.command("save")
+@_file_arg
+@_library_opt
+@click.option(
+    "-o",
+    "--out",
+    "out",
+    type=click.Path(path_type=Path, dir_okay=False),
+    required=True,
+    help="Case file to write (CASE.verify.zip).",
+)
+@_notes_opt
+@click.option("--include-original", is_flag=True, help="Put the examined file itself into the case.")
+@_top_opt
+def case_save(
+    file: Path, library: Path | None, out: Path, notes: Path | None, include_original: bool, top: int
+) -> None:
+    """Analyse FILE and save everything as one case file."""
+    from ..case import save_case
+
+    report = _build(file, library, notes, True, top)
+    path = save_case(report, out, include_original=include_original, original=file)
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    click.echo(
+        f"{path}  (case {report.case_id}; {len(report.image_refs())} pictures; "
+        f"original {'included' if include_original else 'referenced by sha256'})"
+    )
+    click.echo(f"sha256 of the case file: {digest}  (keep it somewhere else to prove the case unchanged)")
+
+
+@case_group.command("open")
+@click.argument("case", type=click.Path(path_type=Path, dir_okay=False))
+@click.option("--json", "as_json", is_flag=True, help="Print the full report JSON.")
+def case_open(case: Path, as_json: bool) -> None:
+    """Print a summary of a case file (refuses one whose contents changed)."""
+    from ..case import open_case
+
+    opened = open_case(case)
+    click.echo(opened.report.to_json() if as_json else opened.summary())
+
+
+@case_group.command("check")
+@click.argument("case", type=click.Path(path_type=Path, dir_okay=False))
+def case_check(case: Path) -> None:
+    """Re-hash every file inside CASE against its manifest (exit 0 ok, 2 changed)."""
+    from ..case import check_case
+
+    result = check_case(case)
+    if not result.ok:
+        raise CaseIntegrityError(result.describe(), path=case)
+    click.echo(f"{case}: {result.describe()}")
+
+
+@click.command("evidence")
+@_file_arg
+@_library_opt
+@click.option(
+    "--match",
+    "number",
+    type=click.IntRange(min=1),
+    default=1,
+    show_default=True,
+    help="Which match (1 = best, as listed by `verify match`).",
+)
+@click.option(
+    "-o",
+    "--out",
+    "out",
+    type=click.Path(path_type=Path, dir_okay=False),
+    required=True,
+    help="Output video (OUT.mp4).",
+)
+@click.option("--height", default=360, show_default=True, help="Height of each side, pixels.")
+def evidence_command(file: Path, library: Path | None, number: int, out: Path, height: int) -> None:
+    """Render the side-by-side evidence video of one match of FILE."""
+    from ..evidence import render_evidence
+    from ..report.build import open_library
+
+    if library is None:
+        raise click.UsageError("--library is required")
+    from ..matching import match_file
+
+    lib = open_library(library)
+    result = match_file(file, lib, top=max(number, 5))
+    if len(result.matches) < number:
+        raise VerifyError(
+            f"has {len(result.matches)} match(es), not {number}",
+            path=file,
+            stage="evidence",
+            hint="List them with `verify match FILE --library DB`.",
+        )
+    match = result.matches[number - 1]
+    with _progress("rendering") as progress:
+        path = render_evidence(file, match.reference.path, match, out, height=height, progress=progress)
+    click.echo(
+        f"{path}  (query {match.query_start:.2f}-{match.query_end:.2f} s vs reference "
+        f"{match.reference_start:.2f}-{match.reference_end:.2f} s)"
+    )
+
 
 def register(cli: click.Group) -> None:
-    return None
+    cli.add_command(report_command)
+    cli.add_command(case_group)
+    cli.add_command(evidence_command)

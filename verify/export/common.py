@@ -72,6 +72,7 @@ def match_rows(m: MatchRecord) -> list[tuple[str, str]]:
     """The facts of one match; ``reference.*`` text is untrusted (it came from the library)."""
     r = m.reference
     rows = [
+        ("Summary", m.summary),
         ("Reference", r.title or r.path),
         ("Source URL", r.source_url),
         ("First seen", r.first_seen),
@@ -83,6 +84,7 @@ def match_rows(m: MatchRecord) -> list[tuple[str, str]]:
         ("Offset", f"{m.offset:+.3f} s"),
         ("Mirrored", "yes" if m.mirrored else "no"),
         ("Crop / bars", "" if m.crop is None else str(m.crop)),
+        ("Aligned frames", f"{m.aligned_fraction:.0%}" if m.aligned_fraction else ""),
         ("Coverage of query", f"{m.coverage_query:.0%}"),
         ("Coverage of reference", f"{m.coverage_reference:.0%}"),
         ("Median distance", f"{m.median_distance:.1f} bits"),

@@ -75,7 +75,7 @@ def case_id_for(sha256: str, when: str) -> str:
     return f"VER-{when[:10].replace('-', '')}-{sha256[:8]}"
 
 
-def _open_library(library: Any) -> Any:
+def open_library(library: Any) -> Any:
     if library is None or not isinstance(library, (str, Path)):
         return library
     p = Path(library)
@@ -140,10 +140,15 @@ def _match_record(path: Path, m: Any, number: int, images: dict[str, bytes], pai
         "coverage_reference",
         "median_distance",
         "score",
+        "aligned_fraction",
     )
     values = {n: float(getattr(m, n, 0.0) or 0.0) for n in names}
+    bars = getattr(m, "bars", None)
+    summary = m.summary() if hasattr(m, "summary") else ""
     return MatchRecord(
         reference=ref,
+        bars=tuple(int(b) for b in bars) if bars else None,
+        summary=str(summary),
         mirrored=bool(getattr(m, "mirrored", False)),
         crop=to_jsonable(getattr(m, "crop", None)),
         evidence=tuple(out),
@@ -191,7 +196,7 @@ def build_report(
             records.append(KeyframeRecord(float(kf.time), int(kf.index), int(kf.shot), ref))
         custody.log("frames extracted", f"{len(records)} keyframes ({how})")
     tick(0.5)
-    lib = _open_library(library)
+    lib = open_library(library)
     matches: list[MatchRecord] = []
     lib_info = None
     settings: dict[str, Any] = {
@@ -209,6 +214,9 @@ def build_report(
         lib_info = LibraryInfo(lib_path, n_refs)
         result = match_file(p, lib, top=top)
         settings["matching"] = {k: v for k, v in to_jsonable(result).items() if k not in ("matches", "query")}
+        query = getattr(result, "query", None)
+        settings["query_fingerprint"] = to_jsonable(getattr(query, "settings", None))
+        settings["algorithm"] = str(getattr(query, "algorithm", ""))
         custody.log(
             "matched", f"against library {lib_path} with {n_refs} references: {len(result.matches)} match(es)"
         )

@@ -119,6 +119,9 @@ class MatchRecord:
     coverage_reference: float = 0.0
     median_distance: float = 0.0
     score: float = 0.0
+    aligned_fraction: float = 0.0
+    bars: tuple[int, ...] | None = None
+    summary: str = ""  # plain-language sentence from verify.matching (untrusted parts inside)
     evidence: tuple[FramePair, ...] = ()
 
 

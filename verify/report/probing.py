@@ -66,7 +66,9 @@ def _signal(s: Any) -> Signal:
     fields = data.get("fields", data.get("evidence", {}))
     if not isinstance(fields, dict):
         fields = {"fields": fields}
-    message = data.get("message") or data.get("text") or data.get("detail") or data.get("description") or ""
+    message = data.get("explanation") or data.get("message") or data.get("text") or data.get("detail") or ""
+    if data.get("title"):
+        message = f"{data['title']}: {message}" if message else str(data["title"])
     return Signal(str(kind), str(data.get("severity", "info")), str(message), fields)
 
 
