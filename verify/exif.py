@@ -228,23 +228,37 @@ def _run_exifread(fh: io.BufferedIOBase | io.BytesIO) -> dict[str, Any]:
     return exifread.process_file(fh, details=False, truncate_tags=False, extract_thumbnail=True)
 
 
-def _heif_exif_block(path: Path) -> bytes | None:
-    try:
-        import pillow_heif
-    except ImportError:  # pragma: no cover - pillow-heif is a dependency
-        return None
-    try:
-        block = pillow_heif.open_heif(str(path)).info.get("exif")
-    except (ValueError, RuntimeError, OSError) as exc:
-        log.debug("pillow-heif cannot read %s: %s", path, exc)
-        return None
+def _exif_block(path: Path, fmt: str) -> tuple[bytes | None, str]:
+    """The raw EXIF block as Pillow (or pillow-heif for HEIF) finds it, minus the ``Exif`` prefix."""
+    block: bytes | None = None
+    if fmt in ("heic", "heif", "avif"):
+        reader = "pillow-heif"
+        try:
+            import pillow_heif
+
+            block = pillow_heif.open_heif(str(path)).info.get("exif")
+        except (ImportError, ValueError, RuntimeError, OSError) as exc:
+            log.debug("pillow-heif cannot read %s: %s", path, exc)
+    else:
+        from PIL import Image, UnidentifiedImageError
+
+        reader = "Pillow"
+        try:
+            with Image.open(path) as img:
+                block = img.info.get("exif")
+        except (UnidentifiedImageError, OSError, ValueError, SyntaxError) as exc:
+            log.debug("Pillow cannot read %s: %s", path, exc)
     if not block:
-        return None
-    return block[6:] if block.startswith(b"Exif\x00\x00") else block
+        return None, reader
+    return (block[6:] if block.startswith(b"Exif\x00\x00") else block), reader
 
 
 def read_exif(path: Path, fmt: str) -> ExifInfo:
-    """EXIF of a still (``fmt`` is the sniffed format: jpeg, png, tiff, webp, heic…)."""
+    """EXIF of a still (``fmt`` is the sniffed format: jpeg, png, tiff, webp, heic…).
+
+    When exifread finds nothing in the file (or fails on it), the EXIF block that
+    Pillow / pillow-heif extract is handed to exifread directly; the notes say so.
+    """
     notes: list[str] = []
     raw: dict[str, Any] = {}
     source = "exifread"
@@ -254,13 +268,15 @@ def read_exif(path: Path, fmt: str) -> ExifInfo:
                 raw = _run_exifread(fh)
         except _EXIFREAD_ERRORS as exc:
             notes.append(f"exifread could not read the EXIF ({type(exc).__name__}: {exc})".strip())
-        if not raw and fmt in ("heic", "heif", "avif"):
-            block = _heif_exif_block(path)
+        if not raw:
+            block, reader = _exif_block(path, fmt)
             if block:
                 try:
                     raw = _run_exifread(io.BytesIO(block))
-                    source = "exifread (EXIF block via pillow-heif)"
-                    notes.append("EXIF read from the block pillow-heif extracted")
+                    source = f"exifread (EXIF block via {reader})"
+                    notes.append(
+                        f"EXIF read from the block {reader} extracted; exifread could not find it in the file"
+                    )
                 except _EXIFREAD_ERRORS as exc:
                     notes.append(f"the EXIF block is damaged ({type(exc).__name__}: {exc})")
     notes.extend(f"exifread: {m}" for m in dict.fromkeys(warned) if "format not recognized" not in m.lower())

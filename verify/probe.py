@@ -167,7 +167,9 @@ class MediaInfo:
         """Width and height as shown (after display-matrix rotation or EXIF orientation)."""
         if self.image is not None:
             w, h = self.image.width, self.image.height
-            turned = self.image.exif is not None and self.image.exif.orientation in (5, 6, 7, 8)
+            # HEIF decoders already apply the container's own rotation (irot); EXIF orientation is not re-applied
+            heif = self.file is not None and self.file.format in ("heic", "heif", "avif")
+            turned = not heif and self.image.exif is not None and self.image.exif.orientation in (5, 6, 7, 8)
         else:
             v = self.video
             w, h = (v.width, v.height) if v is not None else (None, None)
