@@ -1,0 +1,217 @@
+"""Hash many files into a library, in parallel, one committed transaction per clip.
+
+Worker processes do the expensive part (sha256, decode, hashes) and send the
+fingerprint back; only this (parent) process writes, each result in its own
+transaction, as soon as it arrives. So a kill loses nothing already committed, and a
+re-run skips files whose sha256 is known before decoding them. A bad file becomes one
+``AddResult("failed", ...)`` and the batch goes on; a worker that dies (crash, out of
+memory) is replaced and its files retried once.
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import os
+import sqlite3
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..errors import VerifyError
+from ..fingerprint import Fingerprint, FingerprintSettings
+from .models import AddResult, Provenance
+from .store import Library, file_sha256
+
+log = logging.getLogger("verify")
+
+Progress = Callable[[float, float], None]
+
+VIDEO_EXTENSIONS = {
+    ".mp4", ".m4v", ".mov", ".qt", ".mkv", ".webm", ".avi", ".wmv", ".asf", ".flv", ".ts", ".mts", ".m2ts",
+    ".mpg", ".mpeg", ".3gp", ".3g2", ".ogv", ".mxf", ".dv", ".vob", ".f4v", ".y4m",
+}  # fmt: skip
+IMAGE_EXTENSIONS = {
+    ".jpg",
+    ".jpeg",
+    ".png",
+    ".gif",
+    ".webp",
+    ".heic",
+    ".heif",
+    ".avif",
+    ".tif",
+    ".tiff",
+    ".bmp",
+}
+
+
+def is_media(path: Path) -> bool:
+    """By extension, else by the file's first bytes (a video renamed ``.bin`` still counts)."""
+    if path.suffix.lower() in VIDEO_EXTENSIONS | IMAGE_EXTENSIONS:
+        return True
+    from ..filetype import HEAD_BYTES, sniff
+
+    try:
+        with open(path, "rb") as f:
+            head = f.read(HEAD_BYTES)
+    except OSError:
+        return False
+    return sniff(head).kind in ("video", "image")
+
+
+def find_media(paths: Iterable[str | Path]) -> list[Path]:
+    """Files named explicitly (always, even if not media: they get a clear error) and media
+    files found by walking folders (sorted, hidden files and folders skipped)."""
+    found: list[Path] = []
+    for p in map(Path, paths):
+        if p.is_dir():
+            for root, dirs, files in os.walk(p):
+                dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+                for name in sorted(files):
+                    f = Path(root) / name
+                    if not name.startswith(".") and f.is_file() and is_media(f):
+                        found.append(f)
+        else:
+            found.append(p)
+    seen: set[str] = set()
+    return [f for f in found if not (str(f) in seen or seen.add(str(f)))]  # type: ignore[func-returns-value]
+
+
+@dataclass(frozen=True)
+class _Outcome:
+    path: str
+    sha256: str = ""
+    fingerprint: Fingerprint | None = None
+    exists: bool = False
+    error: str = ""
+    message: str = ""
+
+
+def _hash_one(
+    path: str, settings: FingerprintSettings | None, known: Callable[[str], bool], progress: Progress | None
+) -> _Outcome:
+    """sha256, skip if known, else fingerprint. Every failure becomes an outcome, never an exception:
+    this is the batch boundary (one bad file must not stop the others)."""
+    from .. import fingerprint as fpmod
+    from ..frames import check_file
+
+    sha = ""
+    try:
+        check_file(path)
+        sha = file_sha256(path)
+        if known(sha):
+            return _Outcome(path, sha, exists=True)
+        fp = fpmod.fingerprint(path, settings or fpmod.REFERENCE, progress)  # type: ignore[attr-defined]
+        return _Outcome(path, sha, fp)
+    except VerifyError as exc:
+        return _Outcome(path, sha, error=type(exc).__name__, message=str(exc))
+    except OSError as exc:
+        return _Outcome(path, sha, error=type(exc).__name__, message=f"{path}: cannot read the file ({exc})")
+    except Exception as exc:
+        log.exception("unexpected failure while hashing %s", path)
+        return _Outcome(path, sha, error=type(exc).__name__, message=f"{path}: unexpected failure ({exc})")
+
+
+_worker_db: sqlite3.Connection | None = None
+
+
+def _worker_job(path: str, settings: FingerprintSettings | None, library_path: str) -> _Outcome:
+    """Runs in a worker process: looks the sha256 up read-only, never writes."""
+    global _worker_db
+    if _worker_db is None:
+        _worker_db = sqlite3.connect(f"file:{library_path}?mode=ro", uri=True, timeout=60)
+
+    def known(sha: str) -> bool:
+        try:
+            return _worker_db.execute("SELECT 1 FROM refs WHERE sha256 = ?", (sha,)).fetchone() is not None  # type: ignore[union-attr]
+        except sqlite3.Error:
+            return False  # the parent re-checks inside its write transaction
+
+    return _hash_one(path, settings, known, None)
+
+
+def _commit(library: Library, out: _Outcome, provenance: Provenance) -> AddResult:
+    if out.error:
+        return AddResult("failed", None, out.message, out.path, out.sha256, out.error)
+    if out.exists or out.fingerprint is None:
+        ref = library.find_sha256(out.sha256)
+        if ref is not None:
+            msg = f"already in the library as reference #{ref.id}; nothing changed"
+            return AddResult("exists", ref, msg, out.path, out.sha256)
+        return AddResult("failed", None, f"{out.path}: removed while hashing; run again", out.path, out.sha256,
+                         "LibraryError")  # fmt: skip
+    try:
+        return library.add_fingerprint(out.fingerprint, out.path, provenance, sha256=out.sha256)
+    except VerifyError as exc:
+        return AddResult("failed", None, str(exc), out.path, out.sha256, type(exc).__name__)
+
+
+def ingest(
+    paths: Iterable[str | Path],
+    library: Library,
+    provenance: Provenance | None = None,
+    *,
+    settings: FingerprintSettings | None = None,
+    workers: int = 1,
+    progress: Progress | None = None,
+) -> Iterator[AddResult]:
+    """Hash every media file under ``paths`` into ``library``; yields one result per file as it is committed."""
+    prov = provenance or Provenance()
+    files = [str(f) for f in find_media(paths)]
+    total = float(len(files))
+    if progress:
+        progress(0.0, total)
+    if workers <= 1 or len(files) <= 1 or library.path == ":memory:":
+        for i, path in enumerate(files):
+            inner = (lambda d, t, i=i: progress(i + (d / t if t else 0.0), total)) if progress else None
+            known = lambda sha: library.find_sha256(sha) is not None  # noqa: E731
+            yield _commit(library, _hash_one(path, settings, known, inner), prov)
+            if progress:
+                progress(i + 1.0, total)
+        return
+    for done, out in enumerate(_parallel(files, settings, library.path, workers), start=1):
+        yield _commit(library, out, prov)
+        if progress:
+            progress(float(done), total)
+
+
+def _parallel(
+    files: list[str], settings: FingerprintSettings | None, library_path: str, workers: int
+) -> Iterator[_Outcome]:
+    queue: deque[tuple[str, int]] = deque((f, 0) for f in files)
+    ctx = multiprocessing.get_context("spawn")  # no fork of a process holding SQLite handles
+    while queue:
+        running: dict[Future[_Outcome], tuple[str, int]] = {}
+        pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx)
+        broken = False
+        try:
+            while queue or running:
+                while queue and len(running) < 2 * workers and not broken:
+                    path, attempts = queue.popleft()
+                    running[pool.submit(_worker_job, path, settings, library_path)] = (path, attempts)
+                if not running:
+                    break
+                finished, _ = wait(running, return_when=FIRST_COMPLETED)
+                for fut in finished:
+                    path, attempts = running.pop(fut)
+                    try:
+                        yield fut.result()
+                    except BrokenProcessPool:
+                        broken = True
+                        if attempts == 0:
+                            queue.append((path, 1))
+                        else:
+                            yield _Outcome(path, error="WorkerCrashed", message=(
+                                f"{path}: the worker process died while hashing this file (crash or out of"
+                                " memory); it was skipped"))  # fmt: skip
+                if broken and not running:
+                    break
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)
+
+
+__all__ = ["find_media", "ingest", "is_media"]

@@ -1,0 +1,95 @@
+"""Versioned migrations of the library database.
+
+Each migration is applied once, inside the same ``BEGIN IMMEDIATE`` transaction
+that records it in the ``migrations`` table, so two processes opening a new
+library at the same moment cannot both apply it. A library written by a newer
+verify (a version this code does not know) is refused rather than guessed at.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import uuid
+from datetime import UTC, datetime
+
+#: (version, name, SQL). Append only; never edit a released migration.
+MIGRATIONS: list[tuple[int, str, str]] = [
+    (
+        1,
+        "references and fingerprints",
+        """
+        CREATE TABLE meta (
+            key TEXT PRIMARY KEY,
+            value TEXT NOT NULL
+        );
+        CREATE TABLE refs (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,      -- never reused, so a cited id stays unique
+            sha256 TEXT NOT NULL UNIQUE CHECK (length(sha256) = 64),
+            path TEXT NOT NULL,
+            title TEXT NOT NULL DEFAULT '',
+            source_url TEXT NOT NULL DEFAULT '',
+            first_seen TEXT NOT NULL DEFAULT '',
+            found_at TEXT NOT NULL DEFAULT '',
+            description TEXT NOT NULL DEFAULT '',
+            tags TEXT NOT NULL DEFAULT '[]',            -- JSON array of strings
+            notes TEXT NOT NULL DEFAULT '',
+            duration REAL NOT NULL DEFAULT 0,
+            width INTEGER NOT NULL DEFAULT 0,
+            height INTEGER NOT NULL DEFAULT 0,
+            media TEXT NOT NULL DEFAULT '{}',           -- JSON probe summary
+            added_at TEXT NOT NULL                      -- UTC ISO 8601
+        );
+        CREATE TABLE fingerprints (
+            id INTEGER PRIMARY KEY,
+            ref_id INTEGER NOT NULL REFERENCES refs(id) ON DELETE CASCADE,
+            algorithm TEXT NOT NULL,                    -- e.g. phash-64/v1: never compared across ids
+            settings TEXT NOT NULL,                     -- JSON FingerprintSettings
+            variants TEXT NOT NULL,                     -- JSON array: column names of hashes
+            n INTEGER NOT NULL,                         -- samples
+            times BLOB NOT NULL,                        -- float64 little-endian (n,)
+            hashes BLOB NOT NULL,                       -- uint64 little-endian (n, len(variants))
+            quality BLOB NOT NULL,                      -- uint8 0/1 (n,)
+            extra TEXT NOT NULL DEFAULT '{}',           -- JSON: shots, bars, duration, schema_version
+            UNIQUE (ref_id, algorithm)
+        );
+        CREATE INDEX fingerprints_algorithm ON fingerprints(algorithm);
+        """,
+    ),
+]
+
+LATEST = MIGRATIONS[-1][0]
+
+
+def now_utc() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+def current_version(conn: sqlite3.Connection) -> int:
+    """Highest applied migration; 0 for an empty database; -1 for a database that is not a library."""
+    tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    if "migrations" not in tables:
+        return 0 if not (tables - {"sqlite_sequence"}) else -1
+    row = conn.execute("SELECT max(version) FROM migrations").fetchone()
+    return int(row[0] or 0)
+
+
+def migrate(conn: sqlite3.Connection) -> int:
+    """Apply pending migrations (caller holds a write transaction). Returns the schema version."""
+    version = current_version(conn)
+    if version == 0:
+        conn.execute(
+            "CREATE TABLE IF NOT EXISTS migrations ("
+            "version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)"
+        )
+    for number, name, sql in MIGRATIONS:
+        if number <= version:
+            continue
+        for statement in sql.split(";"):
+            if statement.strip():
+                conn.execute(statement)
+        conn.execute("INSERT INTO migrations VALUES (?, ?, ?)", (number, name, now_utc()))
+        if number == 1:
+            conn.execute("INSERT INTO meta VALUES ('library_id', ?)", (uuid.uuid4().hex,))
+            conn.execute("INSERT INTO meta VALUES ('generation', '0')")
+        version = number
+    return version
