@@ -121,7 +121,6 @@ def distractors(files: Path) -> list[Ref]:
 
 def dev_specs(refs: dict[str, Ref]) -> list[tuple[str, str, dict[str, Any], dict[str, Any]]]:
     """(kind, reference, params, aux) with fixed parameters, two sources per kind."""
-    r = refs
     s: list[tuple[str, str, dict[str, Any], dict[str, Any]]] = []
     add = lambda kind, ref, p, aux=None: s.append((kind, ref, p, aux or {}))  # noqa: E731
     add("reencode-crf40", "karma", {"crf": 40})
