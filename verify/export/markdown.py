@@ -46,7 +46,7 @@ def render(report: Report, image_folder: str | None = None) -> str:
     lines = [
         f"# Verification notes: {md(report.file.name, 300)}",
         "",
-        f"**Case** `{md(report.case_id, 80)}` · **Verdict: {common.STATUS_LABEL[n.verdict]}** · "
+        f"**Case** {md(report.case_id, 80)} · **Verdict: {common.STATUS_LABEL[n.verdict]}** · "
         f"report created {md(report.created_at, 40)}",
         "",
         "## File",
@@ -67,7 +67,7 @@ def render(report: Report, image_folder: str | None = None) -> str:
     lines += ["", "## Provenance signals", ""]
     if report.signals:
         lines += ["Metadata is easy to forge: these are leads, not proof.", ""]
-        lines += [f"- **{md(s.severity, 40)}** `{md(s.kind, 80)}`: {md(s.message)}" for s in report.signals]
+        lines += [f"- **{md(s.severity, 40)}** {md(s.kind, 80)}: {md(s.message)}" for s in report.signals]
     else:
         lines.append("None found.")
     lines += ["", "## Keyframes", ""]
