@@ -15,6 +15,7 @@ import io
 import logging
 import re
 import struct
+import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, timezone
@@ -244,8 +245,10 @@ def _exif_block(path: Path, fmt: str) -> tuple[bytes | None, str]:
 
         reader = "Pillow"
         try:
-            with Image.open(path) as img:
-                block = img.info.get("exif")
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # the damage is reported by exifread below
+                with Image.open(path) as img:
+                    block = img.info.get("exif")
         except (UnidentifiedImageError, OSError, ValueError, SyntaxError) as exc:
             log.debug("Pillow cannot read %s: %s", path, exc)
     if not block:

@@ -18,6 +18,7 @@ from __future__ import annotations
 import hashlib
 import itertools
 import logging
+import warnings
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -264,8 +265,12 @@ def _pixel_size(
             notes.append(f"pillow-heif cannot read the picture ({exc})")
             return None, None, None, 0
     try:
-        with Image.open(path) as img:
-            return img.width, img.height, img.mode, int(getattr(img, "n_frames", 1))
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            with Image.open(path) as img:
+                size = img.width, img.height, img.mode, int(getattr(img, "n_frames", 1))
+        notes.extend(f"Pillow: {w.message}" for w in caught)
+        return size
     except (UnidentifiedImageError, OSError, ValueError, SyntaxError) as exc:
         notes.append(f"Pillow cannot read the picture ({exc})")
         return None, None, None, 0

@@ -1,0 +1,283 @@
+"""verify.probe on generated media: fields, hashes, rotation, VFR, stills, errors, JSON round trip."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+from tests import media
+from verify import serial
+from verify.errors import (
+    EmptyFileError,
+    FileTooLargeError,
+    MediaNotFoundError,
+    NotMediaError,
+    TruncatedMediaError,
+    VerifyError,
+)
+from verify.exif import parse_iso6709, parse_time
+from verify.filetype import extension_mismatch, sniff
+from verify.probe import MediaInfo, probe
+
+
+def codes(info: MediaInfo) -> set[str]:
+    return {s.code for s in info.signals}
+
+
+def test_video_fields_hashes_and_round_trip(clip: Path) -> None:
+    info = probe(clip)
+    data = clip.read_bytes()
+    assert info.schema_version == 1
+    assert info.file.sha256 == hashlib.sha256(data).hexdigest()
+    assert info.file.md5 == hashlib.md5(data).hexdigest()
+    assert info.file.size == len(data)
+    assert (info.file.kind, info.file.format, info.file.extension_mismatch) == ("video", "mp4", False)
+    assert info.container.format.startswith("mov,mp4")
+    assert info.container.duration == pytest.approx(2.0, abs=0.1)
+    assert info.container.major_brand == "isom"
+    v = info.video
+    assert (v.codec, v.width, v.height, v.pix_fmt) == ("h264", 160, 120, "yuv420p")
+    assert v.avg_frame_rate == pytest.approx(25.0, rel=0.01)
+    assert v.frames == 50
+    assert v.rotation == 0
+    assert info.timing.packets == 50 and not info.timing.irregular
+    # PyAV writes Lavf into the container: re-encoded, and nothing else to say
+    assert info.encoder.startswith("Lavf")
+    assert {"ffmpeg_encoder", "no_metadata"} <= codes(info)
+    assert "variable_frame_rate" not in codes(info)
+    assert serial.loads(MediaInfo, serial.dumps(info)) == info
+
+
+def test_summary_is_compact_and_json_ready(clip: Path) -> None:
+    s = probe(clip).summary()
+    assert set(s) >= {"name", "size", "sha256", "md5", "type", "format", "duration", "width", "height", "fps",
+                      "codec", "rotation", "device", "creation_times", "gps", "encoder", "c2pa", "signals"}  # fmt: skip
+    assert (s["width"], s["height"], s["codec"], s["c2pa"]) == (160, 120, "h264", "none")
+    assert serial.json.loads(serial.dumps(s)) == s
+
+
+@pytest.mark.parametrize("rotation", [90, -90, 180])
+def test_rotation_matches_ffmpeg_sign_and_upright_size(tmp_path: Path, rotation: int) -> None:
+    path = media.make_video(tmp_path / "r.mp4", seconds=0.4, width=96, height=64, rotation=rotation)
+    info = probe(path)
+    assert info.rotation in (rotation, rotation - 360, rotation + 360)
+    w, h = info.upright_size()
+    assert (w, h) == ((64, 96) if rotation % 180 else (96, 64))
+    assert "rotation" in codes(info)
+
+
+def test_variable_frame_rate_is_flagged(tmp_path: Path) -> None:
+    times, t = [], 0.0
+    for i in range(40):
+        times.append(t)
+        t += 0.02 if i % 3 else 0.11  # bursts and gaps
+    info = probe(media.make_video(tmp_path / "vfr.mp4", times=times))
+    assert info.timing.irregular
+    sig = next(s for s in info.signals if s.code == "variable_frame_rate")
+    assert sig.fields["max_interval"] > 3 * sig.fields["min_interval"]
+
+
+def test_location_and_creation_time_tags(tmp_path: Path) -> None:
+    path = media.make_video(
+        tmp_path / "tagged.mp4",
+        seconds=0.4,
+        metadata={"location": "+48.8584+002.2945/", "creation_time": "2020-05-01T10:00:00Z"},
+    )
+    info = probe(path)
+    assert (info.gps.latitude, info.gps.longitude) == (48.8584, 2.2945)
+    assert info.gps.source.endswith("location")
+    t = next(t for t in info.creation_times if t.source == "format:creation_time")
+    assert t.utc == "2020-05-01T10:00:00+00:00"
+    assert "no_metadata" not in codes(info)
+
+
+def test_null_island_is_not_a_place(tmp_path: Path) -> None:
+    path = media.make_video(tmp_path / "null.mp4", seconds=0.4, metadata={"location": "+00.0000+000.0000/"})
+    info = probe(path)
+    assert info.gps.null_island and info.gps.latitude is None
+    assert "gps_null_island" in codes(info)
+    assert info.summary()["gps"]["null_island"] is True
+
+
+def test_audio_only_probes_fine(tmp_path: Path) -> None:
+    info = probe(media.make_audio_only(tmp_path / "a.m4a"))
+    assert info.file.kind == "audio"
+    assert info.video is None
+    a = info.streams[0]
+    assert (a.type, a.codec, a.sample_rate, a.channels) == (
+        "audio",
+        "aac",
+        44100,
+        2,
+    )  # ffprobe agrees: stereo
+    assert info.summary()["width"] is None
+
+
+def _jpeg_with_exif(path: Path, *, gps: bool = True) -> Path:
+    img = Image.fromarray(media.textured(64, 48)(0, 0.0))
+    exif = Image.Exif()
+    exif[0x010F], exif[0x0110], exif[0x0131], exif[0x0112] = "Acme", "Cam 1", "fw 2.0", 6
+    ifd = exif.get_ifd(0x8769)
+    ifd[0x9003], ifd[0x9011] = "2021:04:10 11:44:00", "+01:00"
+    if gps:
+        g = exif.get_ifd(0x8825)
+        g[1], g[2], g[3], g[4] = "S", (33.0, 51.0, 36.0), "W", (70.0, 30.0, 0.0)
+        g[5], g[6] = b"\x01", 12.5
+    img.save(path, "JPEG", exif=exif, quality=80)
+    return path
+
+
+def test_jpeg_exif_camera_date_gps(tmp_path: Path) -> None:
+    info = probe(_jpeg_with_exif(tmp_path / "photo.jpg"))
+    e = info.image.exif
+    assert (info.file.kind, info.file.format) == ("image", "jpeg")
+    assert (info.device.make, info.device.model, info.device.software) == ("Acme", "Cam 1", "fw 2.0")
+    assert e.datetime_original.local == "2021-04-10T11:44:00+01:00"
+    assert e.datetime_original.utc == "2021-04-10T10:44:00+00:00"
+    assert info.gps.latitude == pytest.approx(-(33 + 51 / 60 + 36 / 3600))
+    assert info.gps.longitude == pytest.approx(-70.5)
+    assert info.gps.altitude == pytest.approx(-12.5)  # AltitudeRef 1: below sea level
+    assert e.orientation == 6 and (info.image.width, info.image.height) == (64, 48)
+    assert info.upright_size() == (48, 64)
+    assert e.tags["Image Make"] == "Acme"
+    assert "orientation" in codes(info) and "no_metadata" not in codes(info)
+    assert serial.loads(MediaInfo, serial.dumps(info)) == info
+
+
+def test_broken_exif_gives_partial_result(tmp_path: Path) -> None:
+    good = _jpeg_with_exif(tmp_path / "good.jpg").read_bytes()
+    at = good.index(b"Exif\x00\x00") + 6
+    bad = bytearray(good)
+    bad[at + 4 : at + 8] = b"\x7f\xff\xff\xf0"  # IFD0 offset far past the end
+    path = tmp_path / "bad.jpg"
+    path.write_bytes(bytes(bad))
+    info = probe(path)
+    assert (info.image.width, info.image.height) == (64, 48)
+    assert info.device.make is None
+    assert info.file.sha256 == hashlib.sha256(bad).hexdigest()
+
+
+def test_png_still_and_extension_mismatch(tmp_path: Path) -> None:
+    png = media.make_still(tmp_path / "p.png", 40, 30)
+    renamed = tmp_path / "looks-like.jpg"
+    renamed.write_bytes(png.read_bytes())
+    info = probe(renamed)
+    assert (info.file.kind, info.file.format, info.file.extension_mismatch) == ("image", "png", True)
+    assert (info.image.width, info.image.height) == (40, 30)
+    assert {"extension_mismatch", "no_metadata"} <= codes(info)
+
+
+def test_errors_missing_empty_text_folder_too_large(tmp_path: Path, clip: Path) -> None:
+    with pytest.raises(MediaNotFoundError, match="no such file"):
+        probe(tmp_path / "nope.mp4")
+    (tmp_path / "empty.mp4").write_bytes(b"")
+    with pytest.raises(EmptyFileError):
+        probe(tmp_path / "empty.mp4")
+    (tmp_path / "notes.mp4").write_text("this is a text file\nrenamed to .mp4\n")
+    with pytest.raises(NotMediaError, match="text file"):
+        probe(tmp_path / "notes.mp4")
+    with pytest.raises(NotMediaError):
+        probe(tmp_path)
+    with pytest.raises(FileTooLargeError, match="over the limit"):
+        probe(clip, max_bytes=100)
+    assert probe(clip, max_bytes=10**9).file.size > 100
+
+
+def test_truncated_and_random_bytes(tmp_path: Path, clip: Path) -> None:
+    head = tmp_path / "head.mp4"
+    head.write_bytes(clip.read_bytes()[:64])
+    with pytest.raises(TruncatedMediaError, match="looks like mp4"):
+        probe(head)
+    junk = tmp_path / "junk.mp4"
+    junk.write_bytes(bytes(range(256)) * 8)
+    with pytest.raises(NotMediaError) as err:
+        probe(junk)
+    assert str(junk) in str(err.value) and "\n" not in str(err.value)
+
+
+def test_cut_in_half_still_probes_or_errors_cleanly(tmp_path: Path, clip: Path) -> None:
+    data = clip.read_bytes()
+    half = tmp_path / "half.mp4"
+    half.write_bytes(data[: len(data) // 2])
+    try:
+        info = probe(half)
+    except VerifyError as exc:
+        assert isinstance(exc, TruncatedMediaError | NotMediaError)
+    else:
+        assert info.file.size == len(data) // 2
+
+
+@pytest.mark.parametrize(
+    ("head", "kind", "fmt"),
+    [
+        (b"\xff\xd8\xff\xe1", "image", "jpeg"),
+        (b"\x89PNG\r\n\x1a\n", "image", "png"),
+        (b"RIFF\x00\x00\x00\x00WEBPVP8 ", "image", "webp"),
+        (b"\x00\x00\x00\x18ftypheic\x00\x00\x00\x00", "image", "heic"),
+        (b"\x00\x00\x00\x14ftypqt  \x00\x00\x00\x00", "video", "mov"),
+        (b"\x00\x00\x00\x20ftypisom\x00\x00\x02\x00", "video", "mp4"),
+        (b"\x00\x00\x00\x20ftypM4A \x00\x00\x00\x00", "audio", "m4a"),
+        (b"\x1a\x45\xdf\xa3\x93\x42\x82\x88matroska", "video", "matroska"),
+        (b"\x1a\x45\xdf\xa3\x9f\x42\x82\x84webm", "video", "webm"),
+        (b"RIFF\x00\x00\x00\x00AVI LIST", "video", "avi"),
+        (b"hello, world\n", "text", "text"),
+        (bytes([0, 1, 2, 3, 250, 251]), "unknown", "unknown"),
+    ],
+)
+def test_sniff_by_content(head: bytes, kind: str, fmt: str) -> None:
+    found = sniff(head)
+    assert (found.kind, found.format) == (kind, fmt)
+
+
+def test_extension_mismatch_rules() -> None:
+    assert extension_mismatch("x.heic", sniff(b"\xff\xd8\xff\xe0"))
+    assert not extension_mismatch("x.JPG", sniff(b"\xff\xd8\xff\xe0"))
+    assert not extension_mismatch("x.mkv", sniff(b"\x1a\x45\xdf\xa3\x9f\x42\x82\x84webm"))
+    assert not extension_mismatch("no-extension", sniff(b"\xff\xd8\xff\xe0"))
+
+
+@pytest.mark.parametrize(
+    ("raw", "lat", "lon", "alt"),
+    [
+        ("+52.2097-000.8955+103.640/", 52.2097, -0.8955, 103.64),
+        ("+33.1268-117.3273/", 33.1268, -117.3273, None),
+        ("-38.4052+144.1890CRSWGS_84/", -38.4052, 144.189, None),
+        ("+4012.5-07401.5/", 40 + 12.5 / 60, -(74 + 1.5 / 60), None),
+        ("+401230-0740130/", 40 + 12 / 60 + 30 / 3600, -(74 + 1 / 60 + 30 / 3600), None),
+    ],
+)
+def test_iso6709(raw: str, lat: float, lon: float, alt: float | None) -> None:
+    fix = parse_iso6709("t", raw)
+    assert fix.latitude == pytest.approx(lat) and fix.longitude == pytest.approx(lon)
+    assert fix.altitude == (pytest.approx(alt) if alt is not None else None)
+
+
+def test_iso6709_rejects_junk() -> None:
+    assert parse_iso6709("t", "somewhere nice") is None
+    assert parse_iso6709("t", "+95.0000+000.0000/") is None
+
+
+def test_time_parsing() -> None:
+    t = parse_time("a", "2021-04-10T11:43:59+0100")
+    assert (t.local, t.utc, t.tz) == ("2021-04-10T11:43:59+01:00", "2021-04-10T10:43:59+00:00", "+01:00")
+    assert parse_time("b", "2003-03-10 15:04:43").tz is None
+    assert parse_time("c", "2021:04:10 11:44:00", "-05:00").utc == "2021-04-10T16:44:00+00:00"
+    assert parse_time("d", "0000:00:00 00:00:00").local is None
+    assert parse_time("e", "1970-01-01T00:00:00.000000Z").unset
+
+
+def test_exif_block_is_bounded_in_memory(tmp_path: Path) -> None:
+    # a JPEG with a long user comment still probes and keeps the value verbatim
+    img = Image.fromarray(media.textured(32, 24)(0, 0.0))
+    exif = Image.Exif()
+    exif[0x010E] = "x" * 20000  # ImageDescription
+    buf = io.BytesIO()
+    img.save(buf, "JPEG", exif=exif)
+    path = tmp_path / "long.jpg"
+    path.write_bytes(buf.getvalue())
+    info = probe(path)
+    assert info.image.exif.tags["Image ImageDescription"] == "x" * 20000
