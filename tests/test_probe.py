@@ -158,6 +158,8 @@ def test_broken_exif_gives_partial_result(tmp_path: Path) -> None:
     info = probe(path)
     assert (info.image.width, info.image.height) == (64, 48)
     assert info.device.make is None
+    assert any("EXIF" in n for n in info.notes)
+    assert "metadata_damaged" in codes(info)
     assert info.file.sha256 == hashlib.sha256(bad).hexdigest()
 
 

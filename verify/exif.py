@@ -276,10 +276,13 @@ def read_exif(path: Path, fmt: str) -> ExifInfo:
             if block:
                 try:
                     raw = _run_exifread(io.BytesIO(block))
-                    source = f"exifread (EXIF block via {reader})"
-                    notes.append(
-                        f"EXIF read from the block {reader} extracted; exifread could not find it in the file"
-                    )
+                    if raw:
+                        source = f"exifread (EXIF block via {reader})"
+                        notes.append(
+                            f"EXIF read from the block {reader} extracted; exifread missed it in the file"
+                        )
+                    else:
+                        notes.append(f"an EXIF block of {len(block):,} bytes is present but unreadable")
                 except _EXIFREAD_ERRORS as exc:
                     notes.append(f"the EXIF block is damaged ({type(exc).__name__}: {exc})")
     notes.extend(f"exifread: {m}" for m in dict.fromkeys(warned) if "format not recognized" not in m.lower())
