@@ -16,13 +16,15 @@ import logging
 import shutil
 import subprocess
 import tempfile
+import textwrap
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import ffmpeg
 
-from .errors import ReportError
+from .errors import ReportError, VerifyError
+from .frames import open_container, video_stream
 from .text import safe_text
 
 log = logging.getLogger("verify")
@@ -139,6 +141,9 @@ def render_evidence(
     speed = float(getattr(match, "speed", 1.0) or 1.0)
     if abs(speed - 1.0) > 0.01:
         r_text += f"  (played at {speed:.2f}x)"
+    size = max(10, height // 20)
+    q_text = _wrap(q_text, _side_width(query, height), size)
+    r_text = _wrap(r_text, _side_width(ref, height), size)
     duration = min(max(float(match.query_end) - float(match.query_start), 0.04), MAX_SECONDS)
     with tempfile.TemporaryDirectory(prefix="verify-evidence-") as tmp:
         labels = (Path(tmp) / "query.txt", Path(tmp) / "reference.txt")
@@ -161,6 +166,29 @@ def render_evidence(
     if not out.is_file() or out.stat().st_size == 0:
         raise EvidenceError("ffmpeg wrote no video", path=out)
     return out
+
+
+def _side_width(path: Path, height: int) -> int:
+    """Width of one side after scaling to ``height`` (from the stored size; 4:3 when unknown)."""
+    try:
+        container = open_container(path)
+    except VerifyError:
+        return height * 4 // 3
+    try:
+        s = video_stream(container, path)
+        w, h = s.codec_context.width, s.codec_context.height
+    except VerifyError:
+        return height * 4 // 3
+    finally:
+        container.close()
+    return max(1, round(w * height / h)) if w and h else height * 4 // 3
+
+
+def _wrap(text: str, width_px: int, size: int) -> str:
+    """Break a caption into lines that fit ``width_px`` at font ``size`` (at most 3 lines)."""
+    chars = max(8, int((width_px - 12) / (size * 0.62)))
+    lines = textwrap.wrap(text, chars, break_long_words=True)[:3]
+    return "\n".join(lines)
 
 
 def _run(
