@@ -3,21 +3,54 @@
 CONTRACT (shared by library, matching, report and UI; add fields only with defaults):
 
 * ``Fingerprint.times``   float64 (N,), seconds from the stream start (what a player shows);
-* ``Fingerprint.hashes``  uint64 (N, V); column ``v`` is the variant ``settings.variants[v]``
-  (``"full"`` = bars removed whole frame, ``"mirror"`` = its horizontal mirror, crop
-  variants named like ``"crop80"``);
+* ``Fingerprint.hashes``  uint64 (N, V); column ``v`` is the variant ``settings.variants[v]``.
+  Variant names are ``base`` or ``base+mirror`` (see :mod:`verify.hashing.variants`):
+  ``"full"`` = bars removed whole frame, ``"cropNN"`` its central NN% (``"crop85"``),
+  ``"band169"`` its central 16:9 band when it is taller than 16:9, ``"+mirror"`` the
+  horizontal mirror of that region (``"mirror"`` alone means ``"full+mirror"``);
 * ``Fingerprint.quality`` bool (N,), False where a frame is too dark/flat to trust;
 * ``Fingerprint.algorithm`` e.g. ``"phash-64/v1"``: fingerprints of different algorithms are never compared.
+
+How it is made: one decode through :func:`verify.frames.iter_frames`, every frame (or
+``settings.fps`` samples per second) scaled inside FFmpeg to a small gray work picture
+(``settings.work_size`` square), processed in chunks of at most 256 frames / 8 seconds:
+black bars detected on the chunk and removed, each variant's region resized to 32x32
+and pHashed as one batch, quality and a shot-change feature computed. Memory stays flat
+whatever the clip length.
+
+JSON: :meth:`Fingerprint.to_dict` / :meth:`Fingerprint.from_dict` store the arrays as
+``{"dtype", "shape", "base64"}`` (little-endian bytes: compact and exact for uint64);
+``verify.serial.dumps``/``loads`` also round-trip (arrays as plain lists).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import base64
+import hashlib
+import logging
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from .errors import ConfigError, MetadataError, TruncatedMediaError
+from .frames import DecodeStats, Sampling, check_file, iter_frames
+from .hashing import PHASH, QUALITY_THRESHOLD, Bars, detect_bars, frame_quality
+from .hashing.variants import hash_variants, parse_variant
+
+log = logging.getLogger("verify")
+
 SCHEMA_VERSION = 1
+#: Side of the square gray picture FFmpeg scales every frame to before hashing.
+WORK_SIZE = 128
+#: A chunk ends after this many frames or this many seconds, whichever comes first.
+CHUNK_FRAMES = 256
+CHUNK_SECONDS = 8.0
+#: Mean absolute change (gray levels, at 32x32) above which consecutive samples are a cut.
+SHOT_CUT_LEVEL = 24.0
 
 
 @dataclass(frozen=True)
@@ -28,6 +61,49 @@ class FingerprintSettings:
     variants: tuple[str, ...] = ("full",)
     remove_bars: bool = True
     schema_version: int = SCHEMA_VERSION
+    work_size: int = WORK_SIZE
+    quality_threshold: float = QUALITY_THRESHOLD
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "variants", tuple(self.variants))
+
+    def check(self) -> None:
+        """Raise ConfigError for settings no fingerprint can be made with."""
+        if self.fps is not None and not (self.fps > 0 and np.isfinite(self.fps)):
+            raise ConfigError(f"fingerprint fps must be a positive number or None, not {self.fps!r}")
+        if not self.variants:
+            raise ConfigError("fingerprint settings name no hash variant", hint="Use at least ('full',).")
+        if len(set(self.variants)) != len(self.variants):
+            raise ConfigError(f"fingerprint variants repeat a name: {self.variants}")
+        for name in self.variants:
+            parse_variant(name)
+        if not 32 <= self.work_size <= 1024:
+            raise ConfigError(f"work_size must be between 32 and 1024 pixels, not {self.work_size}")
+
+
+#: Library references: every frame, whole picture and its central 85%.
+REFERENCE = FingerprintSettings(fps=None, variants=("full", "crop85"))
+#: Queries: 2 samples a second, with the mirror and the 16:9 band of vertical frames.
+QUERY = FingerprintSettings(fps=2.0, variants=("full", "full+mirror", "crop85", "band169", "band169+mirror"))
+
+
+def _encode(arr: np.ndarray) -> dict[str, Any]:
+    little = arr.astype(arr.dtype.newbyteorder("<"), copy=False)
+    return {
+        "dtype": little.dtype.str,
+        "shape": list(arr.shape),
+        "base64": base64.b64encode(little.tobytes()).decode(),
+    }
+
+
+def _decode(value: Any, dtype: Any) -> np.ndarray:
+    if isinstance(value, dict) and "base64" in value:
+        raw = np.frombuffer(base64.b64decode(value["base64"]), dtype=np.dtype(value["dtype"]))
+        return raw.reshape(value["shape"]).astype(dtype)
+    return np.asarray(value if value is not None else [], dtype=dtype)
+
+
+_ARRAYS = {"times": np.float64, "hashes": np.uint64, "quality": np.bool_, "quality_scores": np.float32}
 
 
 @dataclass(frozen=True, eq=False)
@@ -43,6 +119,194 @@ class Fingerprint:
     sha256: str = ""
     media: dict[str, Any] = field(default_factory=dict)
     schema_version: int = SCHEMA_VERSION
+    #: quality score of each sample (see ``verify.hashing.frame_quality``), float32 (N,)
+    quality_scores: np.ndarray | None = None
+    #: upright size of the source picture (width, height) in pixels
+    source_size: tuple[int, int] = (0, 0)
+    #: stream start (seconds, the stream's own clock); ``times`` are relative to it
+    start_time: float = 0.0
+    decoded_frames: int = 0
+    corrupt_frames: int = 0
+
+    def __post_init__(self) -> None:
+        # accept lists (JSON) as well as arrays
+        for name, dtype in _ARRAYS.items():
+            value = getattr(self, name)
+            if value is None and name == "quality_scores":
+                continue
+            object.__setattr__(self, name, _decode(value, dtype))
+        n_var = max(1, len(self.settings.variants))
+        object.__setattr__(self, "hashes", self.hashes.reshape(-1, n_var))
 
     def __len__(self) -> int:
         return int(self.times.shape[0])
+
+    def column(self, variant: str) -> np.ndarray:
+        """The hashes of one variant (uint64 (N,)); KeyError names the variants there are."""
+        try:
+            return self.hashes[:, self.settings.variants.index(variant)]
+        except ValueError:
+            raise KeyError(
+                f"no variant {variant!r} in this fingerprint ({', '.join(self.settings.variants)})"
+            ) from None
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready dict; arrays as ``{"dtype", "shape", "base64"}``."""
+        from .serial import to_jsonable
+
+        out: dict[str, Any] = {}
+        for f in fields(self):
+            value = getattr(self, f.name)
+            out[f.name] = _encode(value) if isinstance(value, np.ndarray) else to_jsonable(value)
+        return out
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Fingerprint:
+        """Inverse of :meth:`to_dict`; also reads the plain-list form of ``verify.serial``."""
+        from .serial import from_jsonable
+
+        plain = {k: v for k, v in data.items() if k not in _ARRAYS}
+        fp = from_jsonable(cls, {**plain, **{k: [] for k in ("times", "hashes", "quality")}})
+        arrays = {k: data[k] for k in _ARRAYS if k in data}
+        return replace(fp, **arrays)
+
+
+# -- making one -------------------------------------------------------------------------
+
+
+class _Builder:
+    """Collects work frames into chunks and hashes each chunk as one batch."""
+
+    def __init__(self, settings: FingerprintSettings, stats: DecodeStats) -> None:
+        self.settings, self.stats = settings, stats
+        size = settings.work_size
+        self.buf = np.empty((CHUNK_FRAMES, size, size), np.uint8)
+        self.buf_times: list[float] = []
+        self.times: list[np.ndarray] = []
+        self.hashes: list[np.ndarray] = []
+        self.scores: list[np.ndarray] = []
+        self.changes: list[np.ndarray] = []
+        self.bars: Counter[Bars] = Counter()
+        self.previous: np.ndarray | None = None
+
+    def add(self, time: float, image: np.ndarray) -> None:
+        if self.buf_times and (
+            len(self.buf_times) == CHUNK_FRAMES or time - self.buf_times[0] >= CHUNK_SECONDS
+        ):
+            self.flush()
+        self.buf[len(self.buf_times)] = image
+        self.buf_times.append(time)
+
+    def source_size(self) -> tuple[int, int]:
+        w, h = self.stats.width, self.stats.height
+        return (h, w) if self.stats.orientation >= 5 else (w, h)
+
+    def flush(self) -> None:
+        n = len(self.buf_times)
+        if n == 0:
+            return
+        chunk = self.buf[:n]
+        bars = detect_bars(chunk) if self.settings.remove_bars else Bars()
+        src_w, src_h = self.source_size()
+        aspect = src_w / src_h if src_w and src_h else 1.0
+        hashes, full32 = hash_variants(chunk, bars, aspect, self.settings.variants)
+        self.hashes.append(hashes)
+        self.scores.append(frame_quality(full32).astype(np.float32))
+        seq = full32.astype(np.int16)
+        first = seq[:1] if self.previous is None else self.previous[None]
+        diffs = np.abs(np.diff(np.concatenate([first, seq]), axis=0)).mean(axis=(1, 2))
+        self.changes.append(diffs.astype(np.float32))
+        self.previous = seq[-1]
+        self.times.append(np.asarray(self.buf_times, np.float64))
+        size = self.settings.work_size
+        self.bars[bars.scaled(src_w / size, src_h / size)] += n
+        self.buf_times = []
+
+
+def _shots(times: np.ndarray, changes: np.ndarray) -> tuple[float, ...]:
+    """Cut times: a change well above the cut level and above its neighbours' typical change.
+
+    A simple luminance-difference detector (``verify.shots`` does finer work for keyframes).
+    """
+    cuts = []
+    for i in np.flatnonzero(changes >= SHOT_CUT_LEVEL):
+        around = np.concatenate([changes[max(0, i - 7) : i], changes[i + 1 : i + 8]])
+        if around.size == 0 or changes[i] >= 3.0 * float(np.median(around)):
+            cuts.append(float(times[i]))
+    return tuple(cuts)
+
+
+def _media_summary(path: Path, max_bytes: int | None) -> dict[str, Any]:
+    try:
+        from .probe import probe
+    except ImportError:  # pragma: no cover - probe is part of verify
+        probe = None
+    if probe is not None:
+        try:
+            return probe(path, max_bytes=max_bytes).summary()
+        except MetadataError as exc:
+            log.warning("%s: metadata unreadable, fingerprinting anyway (%s)", path, exc)
+    return {"name": path.name, "size": path.stat().st_size, "sha256": _sha256(path)}
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        while block := fh.read(1 << 20):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def fingerprint(
+    path: str | Path,
+    settings: FingerprintSettings = REFERENCE,
+    progress: Callable[[float, float], None] | None = None,
+    *,
+    max_bytes: int | None = None,
+) -> Fingerprint:
+    """Fingerprint a clip (or a still, as one sample) in one decode.
+
+    ``progress(done, total)`` gets seconds decoded and the duration. Every failure is a
+    ``verify.errors`` error naming the file (missing, empty, not media, no video,
+    undecodable, too large for ``max_bytes``, bad settings).
+    """
+    settings.check()
+    p = check_file(path, max_bytes)
+    media = _media_summary(p, max_bytes)
+    sha256 = media.get("sha256") or _sha256(p)
+    stats = DecodeStats()
+    size = settings.work_size
+    sampling = Sampling(
+        mode="all" if settings.fps is None else "fps",
+        fps=settings.fps or 1.0,
+        width=size,
+        height=size,
+        pixel_format="gray",
+    )
+    builder = _Builder(settings, stats)
+    for frame in iter_frames(p, sampling, max_bytes=max_bytes, stats=stats, progress=progress):
+        builder.add(frame.time, frame.image)
+    builder.flush()
+    if not builder.times:
+        raise TruncatedMediaError("no frame could be decoded and hashed", path=p)
+    times = np.concatenate(builder.times) - stats.start_time
+    scores = np.concatenate(builder.scores)
+    bars = builder.bars.most_common(1)[0][0] if settings.remove_bars else None
+    last = float(times[-1]) + (1.0 / stats.rate if stats.rate else 0.0)
+    return Fingerprint(
+        algorithm=PHASH,
+        settings=settings,
+        times=times,
+        hashes=np.concatenate(builder.hashes),
+        quality=scores >= settings.quality_threshold,
+        shots=_shots(times, np.concatenate(builder.changes)),
+        bars=tuple(int(b) for b in bars) if bars is not None else None,  # type: ignore[arg-type]
+        duration=max(stats.duration, last) if stats.duration else last,
+        sha256=sha256,
+        media=media,
+        quality_scores=scores,
+        source_size=builder.source_size(),
+        start_time=stats.start_time,
+        decoded_frames=stats.decoded,
+        corrupt_frames=stats.corrupt,
+    )

@@ -19,7 +19,6 @@ second DCT.
 from __future__ import annotations
 
 import numpy as np
-import scipy.fftpack
 
 from ..errors import HashingError
 from .pilresize import lanczos_resize_batch
@@ -76,6 +75,8 @@ def _bits_to_uint64(bits: np.ndarray) -> np.ndarray:
 
 def _exact_phash_bits(gray32: np.ndarray) -> np.ndarray:
     """imagehash.phash's own computation on one 32x32 frame (8x8 bools)."""
+    import scipy.fftpack  # only for the rare near-tie frames: keeps the import (and RSS) lazy
+
     pixels = np.ascontiguousarray(gray32)
     dct = scipy.fftpack.dct(scipy.fftpack.dct(pixels, axis=0), axis=1)
     low = dct[:HASH_SIDE, :HASH_SIDE]

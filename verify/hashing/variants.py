@@ -1,0 +1,152 @@
+"""Hash variants: which region of a frame is hashed, and whether its mirror is too.
+
+A variant name is ``base`` or ``base+mirror``. A *base* names a region of the picture
+once its black bars are removed, as a box of fractions ``(x0, y0, x1, y1)`` of that
+picture; the box may depend on the picture's aspect ratio (width / height in source
+pixels). ``+mirror`` adds the hash of the horizontally mirrored region, taken from
+the same DCT (no extra work but a sign flip).
+
+Built-in bases:
+
+* ``full``: the whole picture (bars removed);
+* ``cropNN``: the central NN% of it in each direction (``crop85``, ``crop70``...);
+* ``band169``: the central 16:9 band when the picture is taller than 16:9 (a landscape
+  clip pasted into a vertical frame over a blurred copy of itself); ``full`` otherwise;
+* ``tlNN``/``trNN``/``blNN``/``brNN``: the NN% corner region (picture-in-picture).
+
+The registry is open: :func:`register_base` adds a name (or a regular expression
+that builds a box function from its match).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+
+import numpy as np
+
+from ..errors import ConfigError
+from .dct import phash_batch, phash_batch_with_mirror
+from .frames import Bars, crop_bars, resize_batch
+
+Box = tuple[float, float, float, float]
+BoxFn = Callable[[float], Box]
+
+MIRROR_SUFFIX = "+mirror"
+ASPECT_169 = 16 / 9
+# a picture within 3% of 16:9 counts as 16:9 (band169 = full)
+_ASPECT_TOLERANCE = 0.97
+
+
+def _full(aspect: float) -> Box:
+    return (0.0, 0.0, 1.0, 1.0)
+
+
+def _band169(aspect: float) -> Box:
+    if aspect >= ASPECT_169 * _ASPECT_TOLERANCE:
+        return (0.0, 0.0, 1.0, 1.0)
+    frac = aspect / ASPECT_169  # band height as a fraction of the picture height
+    return (0.0, 0.5 - frac / 2, 1.0, 0.5 + frac / 2)
+
+
+def _crop(match: re.Match[str]) -> BoxFn:
+    keep = int(match.group(1)) / 100.0
+    if not 0.1 <= keep <= 1.0:
+        raise ConfigError(f"crop variant {match.group(0)!r} must keep 10-100% of the picture")
+    margin = (1.0 - keep) / 2
+
+    def box(aspect: float) -> Box:
+        return (margin, margin, 1.0 - margin, 1.0 - margin)
+
+    return box
+
+
+def _corner(match: re.Match[str]) -> BoxFn:
+    where, size = match.group(1), int(match.group(2)) / 100.0
+    if not 0.1 <= size <= 1.0:
+        raise ConfigError(f"corner variant {match.group(0)!r} must cover 10-100% of the picture")
+    x0 = 0.0 if where[1] == "l" else 1.0 - size
+    y0 = 0.0 if where[0] == "t" else 1.0 - size
+
+    def box(aspect: float) -> Box:
+        return (x0, y0, x0 + size, y0 + size)
+
+    return box
+
+
+_BASES: dict[str, BoxFn] = {"full": _full, "band169": _band169}
+_PATTERNS: list[tuple[re.Pattern[str], Callable[[re.Match[str]], BoxFn]]] = [
+    (re.compile(r"crop(\d{2,3})"), _crop),
+    (re.compile(r"(tl|tr|bl|br)(\d{2,3})"), _corner),
+]
+
+
+def register_base(name: str | re.Pattern[str], box: BoxFn | Callable[[re.Match[str]], BoxFn]) -> None:
+    """Add a base: a name with its box function, or a compiled pattern with a factory
+    that turns a full match into a box function."""
+    if isinstance(name, re.Pattern):
+        _PATTERNS.append((name, box))  # type: ignore[arg-type]
+    elif not name or "+" in name:
+        raise ConfigError(f"bad variant base name {name!r}")
+    else:
+        _BASES[name] = box  # type: ignore[assignment]
+
+
+def base_box(base: str) -> BoxFn:
+    """The box function of a base name, or ConfigError."""
+    if base in _BASES:
+        return _BASES[base]
+    for pattern, factory in _PATTERNS:
+        match = pattern.fullmatch(base)
+        if match:
+            return factory(match)
+    raise ConfigError(
+        f"unknown hash variant base {base!r}",
+        hint="Use full, cropNN (e.g. crop85), band169 or tlNN/trNN/blNN/brNN, optionally +mirror.",
+    )
+
+
+def parse_variant(name: str) -> tuple[str, bool]:
+    """``"crop85+mirror"`` -> ``("crop85", True)``; ``"mirror"`` is ``full+mirror``."""
+    if name == "mirror":
+        return "full", True
+    base, mirrored = (name[: -len(MIRROR_SUFFIX)], True) if name.endswith(MIRROR_SUFFIX) else (name, False)
+    base_box(base)  # validates
+    return base, mirrored
+
+
+def region(frames: np.ndarray, box: Box) -> np.ndarray:
+    """The box of each frame (a view); at least one pixel each way."""
+    _, h, w = frames.shape
+    x0, y0 = round(box[0] * w), round(box[1] * h)
+    x1, y1 = max(x0 + 1, round(box[2] * w)), max(y0 + 1, round(box[3] * h))
+    return frames[:, y0:y1, x0:x1]
+
+
+def hash_variants(
+    frames: np.ndarray, bars: Bars, source_aspect: float, variants: Sequence[str]
+) -> tuple[np.ndarray, np.ndarray]:
+    """pHash every variant of every frame.
+
+    ``frames`` uint8 (N, H, W) gray work frames; ``bars`` in their pixels;
+    ``source_aspect`` the width/height of the upright source picture (the work frames
+    may be squeezed). Returns ``(hashes uint64 (N, len(variants)), full32 uint8 (N, 32, 32))``
+    where ``full32`` is the bar-free picture at hash size (for quality and shot features).
+    """
+    n, h, w = frames.shape
+    picture = crop_bars(frames, bars) if bars.any else frames
+    ph, pw = picture.shape[1:]
+    aspect = source_aspect * (pw / w) / (ph / h)  # of the bar-free picture, in source pixels
+    parsed = [parse_variant(v) for v in variants]
+    out = np.zeros((n, len(variants)), np.uint64)
+    full32 = resize_batch(picture)
+    done: dict[str, tuple[np.ndarray, np.ndarray | None]] = {}
+    for col, (base, mirrored) in enumerate(parsed):
+        if base not in done:
+            box = base_box(base)(aspect)
+            small = full32 if box == (0.0, 0.0, 1.0, 1.0) else resize_batch(region(picture, box))
+            want_mirror = any(b == base and m for b, m in parsed)
+            done[base] = phash_batch_with_mirror(small) if want_mirror else (phash_batch(small), None)
+        plain, mirror = done[base]
+        out[:, col] = mirror if mirrored and mirror is not None else plain
+    return out, full32
