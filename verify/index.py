@@ -36,6 +36,8 @@ IndexKind = Literal["auto", "brute", "mih"]
 AUTO_MIN_MIH = 100_000
 #: Work per chunk: query x table-hash comparisons (brute) or candidates (MIH) held at once.
 _CHUNK_WORK = 1 << 23
+#: Table hashes per brute-force block (fits in L2 cache with its temporaries).
+_BLOCK = 1 << 15
 
 
 class HammingIndex(Protocol):
@@ -83,6 +85,7 @@ class BruteForceIndex:
         self.size = int(self.hashes.shape[0])
 
     def _blocks(self, queries: np.ndarray):  # type: ignore[no-untyped-def]
+        """Yield ``(first query, distances (chunk, M))`` for chunks of queries (for knn)."""
         q = _as_hashes(queries, "queries")
         if not q.size or not self.size:
             return
@@ -92,11 +95,22 @@ class BruteForceIndex:
             yield start, np.bitwise_count(qs[:, None] ^ self.hashes[None, :])
 
     def range_search(self, queries: np.ndarray, radius: int) -> Result:
+        q = _as_hashes(queries, "queries")
         r = _check_radius(radius)
+        if not q.size or not self.size:
+            return _empty()
+        # table blocks small enough to stay in cache while every query chunk passes over them
+        block = min(self.size, _BLOCK)
+        step = max(1, _BLOCK // block)
         parts = []
-        for start, dist in self._blocks(queries):
-            qi, ti = np.nonzero(dist <= r)
-            parts.append((qi + start, ti, dist[qi, ti]))
+        for t0 in range(0, self.size, block):
+            table = self.hashes[t0 : t0 + block]
+            for q0 in range(0, q.size, step):
+                dist = np.bitwise_count(q[q0 : q0 + step, None] ^ table[None, :])
+                near = dist <= r
+                if near.any():
+                    qi, ti = np.nonzero(near)
+                    parts.append((qi + q0, ti + t0, dist[qi, ti]))
         if not parts:
             return _empty()
         return _sorted(*(np.concatenate(p) for p in zip(*parts)))
