@@ -29,6 +29,8 @@ def make_fp(seed: int, n: int = 50, variants: tuple[str, ...] = ("full", "mirror
         bars=(0, 0, 10, 10),
         duration=n / 25.0,
         media={"width": 160, "height": 120, "container": "mov"},
+        quality_scores=np.linspace(0, 1, n, dtype=np.float32),
+        source_size=(160, 120),
     )
 
 
@@ -58,6 +60,7 @@ def test_add_fingerprint_round_trips_every_field(lib: Library, tmp_path: Path) -
     assert np.array_equal(back.hashes, fp.hashes) and back.hashes.dtype == np.uint64
     assert np.array_equal(back.times, fp.times) and np.array_equal(back.quality, fp.quality)
     assert back.settings == fp.settings and back.shots == fp.shots and back.bars == fp.bars
+    assert np.array_equal(back.quality_scores, fp.quality_scores) and back.source_size == (160, 120)
     assert lib.get(sha) == ref and lib.get(sha[:10]) == ref and lib.get(f"#{ref.id}") == ref
     assert lib.integrity_check() == "ok"
 

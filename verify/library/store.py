@@ -15,6 +15,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -39,6 +40,9 @@ Progress = Callable[[float, float], None]
 
 #: How long a writer waits for another process before giving up (seconds).
 BUSY_SECONDS = 120.0
+
+#: Fingerprint fields stored in their own columns (or the reference row), not in ``extra``.
+_FP_COLUMNS = {"algorithm", "settings", "times", "hashes", "quality", "media", "sha256"}
 
 _REF_COLUMNS = (
     "id, sha256, path, title, source_url, first_seen, found_at, description, tags, notes, "
@@ -232,8 +236,8 @@ class Library:
             )
         media = serial.to_jsonable(fp.media) if fp.media else {}
         width, height = _size_of(media)
-        extra = {"shots": list(fp.shots), "bars": fp.bars, "duration": fp.duration,
-                 "schema_version": fp.schema_version}  # fmt: skip
+        # everything but the big arrays and what the reference row holds (shots, bars, quality scores, ...)
+        extra = {k: v for k, v in fp.to_dict().items() if k not in _FP_COLUMNS}
         with self._write() as conn:
             row = conn.execute(f"SELECT {_REF_COLUMNS} FROM refs WHERE sha256 = ?", (sha,)).fetchone()
             if row is not None:  # another process added it meanwhile
@@ -252,7 +256,7 @@ class Library:
                 " extra) VALUES (?,?,?,?,?,?,?,?,?)",
                 (ref_id, fp.algorithm, serial.dumps(fp.settings), json.dumps(variants), len(fp),
                  np.asarray(fp.times, dtype="<f8").tobytes(), hashes.tobytes(),
-                 np.asarray(fp.quality, dtype=np.uint8).tobytes(), json.dumps(serial.to_jsonable(extra))),
+                 np.asarray(fp.quality, dtype=np.uint8).tobytes(), json.dumps(extra)),
             )  # fmt: skip
             self._bump(conn)
         ref = self.get(ref_id)
@@ -322,18 +326,13 @@ class Library:
         if not rows:
             raise ReferenceNotFoundError(f"reference #{ref.id} has no fingerprint", path=self.path)
         algorithm, settings, variants, n, times, hashes, quality, extra = rows[0]
-        ex = json.loads(extra)
-        return Fingerprint(
-            algorithm=algorithm,
-            settings=serial.loads(FingerprintSettings, settings),
+        data = {**json.loads(extra), "algorithm": algorithm, "settings": json.loads(settings),
+                "sha256": ref.sha256, "media": ref.media}  # fmt: skip
+        return replace(
+            Fingerprint.from_dict(data),
             times=np.frombuffer(times, dtype="<f8").astype(np.float64),
             hashes=np.frombuffer(hashes, dtype="<u8").astype(np.uint64).reshape(n, len(json.loads(variants))),
             quality=np.frombuffer(quality, dtype=np.uint8).astype(bool),
-            shots=tuple(ex.get("shots") or ()),
-            bars=tuple(ex["bars"]) if ex.get("bars") else None,  # type: ignore[arg-type]
-            duration=float(ex.get("duration") or ref.duration),
-            sha256=ref.sha256,
-            media=ref.media,
         )
 
     def hash_table(self, algorithm: str, variants: tuple[str, ...] | None = None) -> HashTable:
