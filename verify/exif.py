@@ -148,7 +148,7 @@ def _angle(text: str, deg_digits: int) -> float | None:
     whole = body.split(".")[0]
     frac = float("0." + body.split(".")[1]) if "." in body and body.split(".")[1] else 0.0
     n = len(whole)
-    if n == deg_digits:
+    if 0 < n <= deg_digits:  # lenient: writers drop leading zeros (+1.5-2.25/)
         value = int(whole) + frac
     elif n == deg_digits + 2:
         value = int(whole[:deg_digits]) + (int(whole[deg_digits:]) + frac) / 60
