@@ -1,0 +1,84 @@
+"""Running the analysis of the current file, and showing what is running.
+
+``prepare`` does stage 1 (metadata) while the page waits, inside a status box with stage names,
+then queues keyframes and matching in the background. ``show`` (sidebar) polls the background
+tasks every second while they run and re-renders the page when one finishes.
+Owns ``st.session_state["<key>.*"]``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import streamlit as st
+
+from .. import analysis, jobs
+from ..errors import message
+from ..files import Loaded
+from .library_picker import ActiveLibrary
+
+
+def probe_error(sha256: str, key: str = "activity") -> str | None:
+    return st.session_state.get(f"{key}.probe_errors", {}).get(sha256)
+
+
+def prepare(loaded: Loaded | None, library: ActiveLibrary, key: str = "activity") -> Any:
+    """MediaInfo of the current file (None when it could not be read); background stages queued."""
+    if loaded is None:
+        return None
+    errors: dict[str, str] = st.session_state.setdefault(f"{key}.probe_errors", {})
+    if loaded.sha256 in errors:
+        return None
+    info = analysis.cached_probe(loaded.sha256)
+    if info is None:
+        with st.status(f"Analysing {loaded.name}…", expanded=True) as status:
+            st.write("✓ Hashing (sha256)")
+            st.write("Reading metadata (container, streams, EXIF, C2PA)…")
+            try:
+                info = analysis.probe_file(loaded)
+            except Exception as exc:  # noqa: BLE001 - any failure becomes a message; the session stays usable
+                errors[loaded.sha256] = message(exc, "Reading the file")
+                status.update(label=f"{loaded.name} could not be read", state="error", expanded=False)
+                return None
+            st.write("Queued: shots and keyframes, then matching against the library")
+            status.update(label=f"Metadata of {loaded.name} read", state="complete", expanded=False)
+    still = analysis.is_still(info)
+    analysis.start_keyframes(loaded, still)
+    if library.path.exists():
+        analysis.start_match(loaded, library.path)
+    return info
+
+
+def keyframes_task(loaded: Loaded) -> jobs.Task | None:
+    return jobs.runner().get(analysis.keyframes_key(loaded.sha256))
+
+
+def match_task(loaded: Loaded, library: ActiveLibrary) -> jobs.Task | None:
+    if not library.path.exists():
+        return None
+    return jobs.runner().get(analysis.match_key(loaded.sha256, library.path))
+
+
+def _render(active: list[jobs.Task]) -> None:
+    for t in active:
+        label = t.stage if t.status == "running" else "waiting"
+        st.progress(t.fraction, text=f"{t.label}: {label}")
+
+
+@st.fragment(run_every=1.0)
+def _poll(key: str) -> None:
+    active = jobs.runner().active()
+    was = st.session_state.get(f"{key}.active", 0)
+    st.session_state[f"{key}.active"] = len(active)
+    if not active:
+        if was:
+            st.rerun(scope="app")
+        return
+    _render(active)
+
+
+def show(key: str = "activity") -> None:
+    """Progress of background work (sidebar)."""
+    if jobs.runner().active():
+        st.session_state[f"{key}.active"] = len(jobs.runner().active())
+        _poll(key)

@@ -1,0 +1,117 @@
+"""Browse and search the known-footage library; see one reference; remove it.
+
+Owns ``st.session_state["<key>.*"]``. Reads and writes go through ``verify.library.Library``.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from verify.library import Library
+
+from ..errors import guard
+from ..fmt import md_escape, shown, timecode
+from ..fmt import size as fmt_size
+from .library_picker import ActiveLibrary
+
+
+def _rows(refs: list) -> list[dict[str, object]]:
+    return [
+        {
+            "id": r.id,
+            "title": shown(r.display_title, 120),
+            "first seen": shown(r.provenance.first_seen, 20),
+            "found at": shown(r.provenance.found_at, 80),
+            "source": shown(r.provenance.source_url, 200),
+            "duration": timecode(r.duration),
+            "size": f"{r.width}×{r.height}" if r.width else "",
+            "tags": ", ".join(shown(t, 40) for t in r.provenance.tags),
+            "added": (r.added_at or "")[:19].replace("T", " "),
+        }
+        for r in refs
+    ]
+
+
+def _remove(key: str, path: str, ref_id: int) -> None:
+    with Library(path) as lib:
+        removed = lib.remove(ref_id)
+    st.session_state[f"{key}.flash"] = f"Removed reference #{removed.id}: {shown(removed.display_title, 120)}"
+
+
+def show(key: str, library: ActiveLibrary) -> None:
+    flash = st.session_state.pop(f"{key}.flash", None)
+    if flash:
+        st.success(flash, icon=":material/check:")
+    if not library.path.exists():
+        st.info(
+            f"{library.label} is empty. Add the current clip or a folder below.",
+            icon=":material/video_library:",
+        )
+        return
+    with guard("Reading the library"), Library(library.path) as lib:
+        stats = lib.stats()
+        c = st.columns(4)
+        c[0].metric("References", stats.references)
+        c[1].metric("Stored hashes", f"{sum(stats.hashes.values()):,}")
+        c[2].metric("File size", fmt_size(stats.size_bytes))
+        c[3].metric("Schema", stats.schema)
+        query = st.text_input(
+            "Search titles, sources, tags, notes, file names",
+            key=f"{key}.search",
+            icon=":material/search:",
+            placeholder="e.g. airfield, 2019, example.org",
+        )
+        refs = lib.references(query.strip() or None)
+    if not refs:
+        st.caption("No reference matches." if query else "The library holds no references yet.")
+        return
+    st.dataframe(
+        _rows(refs),
+        hide_index=True,
+        width="stretch",
+        column_config={
+            "id": st.column_config.NumberColumn("#", width="small"),
+            "source": st.column_config.LinkColumn("source"),
+        },
+    )
+    by_id = {r.id: r for r in refs}
+    chosen = st.selectbox(
+        "Reference",
+        options=list(by_id),
+        format_func=lambda i: f"#{i} · {shown(by_id[i].display_title, 80)}",
+        key=f"{key}.chosen",
+    )
+    ref = by_id.get(chosen)
+    if ref is None:
+        return
+    with st.container(border=True):
+        prov = ref.provenance
+        st.markdown(f"**#{ref.id} · {md_escape(shown(ref.display_title, 160))}**")
+        st.text(
+            "\n".join(
+                line
+                for line in (
+                    f"first seen   {shown(prov.first_seen, 40)}" if prov.first_seen else "",
+                    f"found at     {shown(prov.found_at, 200)}" if prov.found_at else "",
+                    f"source       {shown(prov.source_url, 300)}" if prov.source_url else "",
+                    f"file         {shown(ref.path, 300)}",
+                    f"sha256       {ref.sha256}",
+                    f"duration     {timecode(ref.duration, millis=True)}  ·  {ref.width}×{ref.height}",
+                    f"fingerprint  {ref.algorithm}, {ref.n_hashes:,} samples",
+                    f"description  {shown(prov.description, 600)}" if prov.description else "",
+                    f"notes        {shown(prov.notes, 600)}" if prov.notes else "",
+                )
+                if line
+            )
+        )
+        confirm = st.checkbox(
+            "I want to remove this reference from the library", key=f"{key}.confirm.{ref.id}"
+        )
+        st.button(
+            "Remove from library",
+            key=f"{key}.remove.{ref.id}",
+            icon=":material/delete:",
+            disabled=not confirm,
+            on_click=_remove,
+            args=(key, str(library.path), ref.id),
+        )

@@ -1,0 +1,92 @@
+"""One match: the reference and its provenance, the alterations, a timeline and the frame pairs."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import streamlit as st
+
+from ..analysis import PairView
+from ..fmt import md_escape, pct, shown, timecode
+from . import timeline
+
+
+def alterations(m: Any) -> list[tuple[str, str]]:
+    """(label, colour) badges for what was done to the footage, as matching found it."""
+    out = []
+    if m.mirrored:
+        out.append(("mirrored", "violet"))
+    if m.crop:
+        crop = str(m.crop)
+        out.append((f"cropped ({crop})" if crop.startswith("crop") else f"reframed ({crop})", "orange"))
+    bars = getattr(m, "bars", None)
+    if bars and any(bars):
+        t, b, left, r = [*bars, 0, 0, 0, 0][:4]
+        out.append((f"black bars removed (top {t}, bottom {b}, left {left}, right {r} px)", "gray"))
+    if abs(float(m.speed) - 1.0) > 0.03:
+        out.append((f"speed {m.speed:.2f}×", "red"))
+    if not out:
+        out.append(("no alteration detected", "green"))
+    return out
+
+
+def _link(url: str) -> str:
+    text = shown(url, 200)
+    if url.startswith(("http://", "https://")) and not any(c in url for c in " <>()[]"):
+        return f"[{md_escape(text)}]({url})"
+    return md_escape(text)
+
+
+def show(key: str, number: int, m: Any, pairs: tuple[PairView, ...], query_duration: float) -> None:
+    ref, prov = m.reference, m.reference.provenance
+    color = timeline.PALETTE[(number - 1) % len(timeline.PALETTE)]
+    with st.container(border=True):
+        st.subheader(f"{number}. {md_escape(shown(ref.display_title, 160))}", anchor=False)
+        facts = []
+        if prov.first_seen:
+            facts.append(f"**First seen** {md_escape(shown(prov.first_seen, 40))}")
+        if prov.found_at:
+            facts.append(f"**found at** {md_escape(shown(prov.found_at, 120))}")
+        if prov.source_url:
+            facts.append(f"**source** {_link(prov.source_url)}")
+        st.markdown(" · ".join(facts) or "No provenance recorded for this reference.")
+        if "demo" in (prov.notes or "").lower() or "demo" in [t.lower() for t in prov.tags]:
+            st.caption("Demo data: this reference's provenance is illustrative (bundled sample library).")
+        badges = st.container(horizontal=True)
+        with badges:
+            for label, colour in alterations(m):
+                st.badge(label, color=colour)
+        c = st.columns(4)
+        c[0].metric("This clip", f"{timecode(m.query_start)}–{timecode(m.query_end)}")
+        c[1].metric("Reference", f"{timecode(m.reference_start)}–{timecode(m.reference_end)}")
+        c[2].metric(
+            "Score", f"{m.score:.2f}", help="0–1: how many samples align in time and how close they are."
+        )
+        c[3].metric(
+            "Coverage",
+            pct(m.coverage_query),
+            help=f"{pct(m.coverage_query)} of this clip, {pct(m.coverage_reference)} of the reference. "
+            f"Median distance {m.median_distance:.1f} of 64 bits.",
+        )
+        st.altair_chart(timeline.pair(m, query_duration, color), width="stretch")
+        if pairs:
+            st.markdown("**Frame pairs at aligned times**")
+            if m.mirrored:
+                st.caption("The clip is a mirror image of the reference: compare them flipped left-to-right.")
+            cols = st.columns(len(pairs))
+            for col, p in zip(cols, pairs):
+                with col:
+                    a, b = st.columns(2, gap="small")
+                    if p.query_jpeg:
+                        a.image(p.query_jpeg, width="stretch")
+                    a.caption(f"clip {timecode(p.query_time, millis=True)}")
+                    if p.reference_jpeg:
+                        b.image(p.reference_jpeg, width="stretch")
+                    else:
+                        b.caption("(reference file not available)")
+                    b.caption(f"ref {timecode(p.reference_time, millis=True)}")
+                    st.caption(f"distance **{p.distance}**/64 bits · {shown(p.variant, 40)}")
+        with st.expander("Reference file"):
+            st.text(f"#{ref.id} · {shown(ref.path, 400)}\nsha256 {ref.sha256}\nadded {ref.added_at}")
+            if prov.description:
+                st.text(shown(prov.description, 1000))

@@ -1,0 +1,44 @@
+"""The Matches page body: the plain-language summary on top, the clip timeline, one card per match."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from ..analysis import MatchView
+from ..files import Loaded
+from ..fmt import md_escape
+from . import match_card, timeline
+from .library_picker import ActiveLibrary
+
+
+def _line(text: str) -> str:
+    """verify's summary line: keep its *italic* title, neutralise any other markup."""
+    return md_escape(text).replace("\\*", "*")
+
+
+def show(key: str, loaded: Loaded, library: ActiveLibrary, view: MatchView) -> None:
+    result = view.result
+    n_refs = view.library_references
+    if not result.matches:
+        st.success(
+            f"**No match in the library** ({n_refs} reference{'s' if n_refs != 1 else ''} in {library.label}). "
+            "This footage is not among the known clips here. That is not proof it is new: search the keyframes "
+            "in reverse image search engines and check other archives.",
+            icon=":material/search_off:",
+        )
+        return
+    refs = {m.reference.id for m in result.matches}
+    with st.container(border=True):
+        st.markdown(
+            f"#### :material/history: Seen before: {len(result.matches)} segment"
+            f"{'s' if len(result.matches) != 1 else ''} from {len(refs)} known clip{'s' if len(refs) != 1 else ''}"
+        )
+        for line in result.summary_lines():
+            st.markdown(f"- {_line(line)}")
+        st.caption(
+            f"Checked against {n_refs} references in {library.label}. "
+            "Footage first seen before the event it is said to show is recycled."
+        )
+    st.altair_chart(timeline.clip_overview(float(result.query.duration), result.matches), width="stretch")
+    for i, (m, pairs) in enumerate(zip(result.matches, view.pairs), start=1):
+        match_card.show(f"{key}.{i}", i, m, pairs, float(result.query.duration))

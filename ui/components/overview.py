@@ -1,0 +1,183 @@
+"""The Overview: file facts, hashes, device, creation times, place, C2PA and provenance signals.
+
+Everything shown comes from ``verify.probe.MediaInfo``; strings that came from the file are made
+safe for display (control characters visible, long values cut) and never rendered as markup.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import streamlit as st
+
+from ..fmt import md_escape, shown, timecode
+from ..fmt import size as fmt_size
+
+SEVERITY = {
+    "warning": (":material/warning:", "orange", 0),
+    "notice": (":material/flag:", "blue", 1),
+    "info": (":material/info:", "gray", 2),
+}
+
+
+def osm_link(lat: float, lon: float) -> str:
+    return f"https://www.openstreetmap.org/?mlat={lat:.6f}&mlon={lon:.6f}#map=15/{lat:.6f}/{lon:.6f}"
+
+
+def _row(label: str, value: object) -> str:
+    return f"| {label} | {md_escape(shown(value, 200)) if value not in (None, '') else '–'} |"
+
+
+def facts_table(info: Any) -> str:
+    f, c, v = info.file, info.container, info.video
+    w, h = info.upright_size()
+    audio = next((s for s in info.streams if s.type == "audio"), None)
+    rows = ["| | |", "|---|---|"]
+    rows.append(_row("Name", f.name))
+    rows.append(_row("Size", fmt_size(f.size)))
+    kind = f"{f.kind} · {f.format}" + (f" · {f.mime}" if f.mime else "")
+    rows.append(_row("Type (by content)", kind))
+    if f.extension_mismatch:
+        rows.append(_row("Extension", f"{f.extension} does not match the content"))
+    if c is not None and c.duration:
+        rows.append(_row("Duration", f"{timecode(c.duration, millis=True)} ({c.duration:.3f} s)"))
+    if w and h:
+        rows.append(
+            _row("Resolution", f"{w} × {h}" + (f" (rotated {info.rotation}°)" if info.rotation else ""))
+        )
+    if v is not None:
+        if v.avg_frame_rate:
+            fps = f"{v.avg_frame_rate:.3f} fps"
+            if v.real_frame_rate and abs(v.real_frame_rate - v.avg_frame_rate) > 0.01:
+                fps += f" (real {v.real_frame_rate:.3f})"
+            rows.append(_row("Frame rate", fps))
+        codec = " · ".join(x for x in (v.codec, v.profile, v.pix_fmt) if x)
+        rows.append(_row("Video codec", codec))
+    if audio is not None:
+        bits = [audio.codec or "?"]
+        if audio.sample_rate:
+            bits.append(f"{audio.sample_rate} Hz")
+        if audio.channels:
+            bits.append(f"{audio.channels} ch")
+        rows.append(_row("Audio", " · ".join(bits)))
+    if c is not None:
+        rows.append(_row("Container", c.format_long or c.format))
+        if c.major_brand:
+            rows.append(_row("Brand", f"{c.major_brand} ({', '.join(c.compatible_brands)})"))
+    if info.encoder:
+        rows.append(_row("Encoder", info.encoder))
+    return "\n".join(rows)
+
+
+def show_facts(info: Any) -> None:
+    st.subheader("File", anchor=False)
+    st.markdown(facts_table(info))
+    st.markdown("**sha256**")
+    st.code(info.file.sha256, language=None)
+    st.markdown("**md5**")
+    st.code(info.file.md5, language=None)
+
+
+def show_signals(info: Any) -> None:
+    st.subheader("Provenance signals", anchor=False)
+    sigs = sorted(info.signals, key=lambda s: SEVERITY.get(s.severity, ("", "", 3))[2])
+    if not sigs:
+        st.success(
+            "No provenance signals: nothing in the metadata stands out.", icon=":material/check_circle:"
+        )
+    for s in sigs:
+        icon, color, _ = SEVERITY.get(s.severity, (":material/info:", "gray", 3))
+        with st.container(border=True):
+            cols = st.columns([5, 1], vertical_alignment="center")
+            cols[0].markdown(f"{icon} **{md_escape(shown(s.title, 200))}**")
+            with cols[1]:
+                st.badge(s.severity, color=color)
+            st.markdown(md_escape(shown(s.explanation, 600)))
+            if s.fields:
+                with st.expander("Fields behind it"):
+                    st.json({k: shown(v, 400) for k, v in s.fields.items()}, expanded=True)
+    st.caption("Metadata is easily forged or stripped: treat each signal as a lead to check, never as proof.")
+
+
+def show_device(info: Any) -> None:
+    st.subheader("Device", anchor=False)
+    d = info.device
+    if not d.present and not d.software:
+        st.markdown("No device named in the metadata.")
+        return
+    lines = []
+    if d.label():
+        lines.append(f"**{md_escape(shown(d.label(), 120))}**")
+    for label, value in (("Software", d.software), ("Firmware", d.firmware)):
+        if value:
+            lines.append(f"{label}: {md_escape(shown(value, 120))}")
+    st.markdown("  \n".join(lines))
+    if d.sources:
+        st.caption("From " + ", ".join(f"{k} ← `{shown(v, 80)}`" for k, v in d.sources.items()))
+
+
+def show_times(info: Any) -> None:
+    st.subheader("Creation times", anchor=False)
+    if not info.creation_times:
+        st.markdown("No creation time in the metadata.")
+        return
+    rows = [
+        {
+            "source": shown(t.source, 80),
+            "as written": shown(t.raw, 80),
+            "local time": shown(t.local, 60) if t.local else "–",
+            "UTC": shown(t.utc, 60) if t.utc else "unknown zone",
+            "zone": t.tz or "–",
+            "note": "placeholder (unset)" if t.unset else "",
+        }
+        for t in info.creation_times
+    ]
+    st.dataframe(rows, hide_index=True, width="stretch")
+
+
+def show_place(info: Any) -> None:
+    st.subheader("Location", anchor=False)
+    g = info.gps
+    if g is None:
+        st.markdown("No GPS position in the metadata.")
+        return
+    if g.null_island or g.latitude is None or g.longitude is None:
+        st.warning(
+            f"The GPS tag says 0, 0 (“null island”): an unset position, not a place. Raw: `{shown(g.raw, 80)}`",
+            icon=":material/location_off:",
+        )
+        return
+    alt = f", altitude {g.altitude:.1f} m" if g.altitude is not None else ""
+    st.markdown(f"**{g.latitude:.6f}, {g.longitude:.6f}**{alt}")
+    st.caption(f"From `{shown(g.source, 80)}` (as written: `{shown(g.raw, 80)}`)")
+    st.link_button("Open in OpenStreetMap", osm_link(g.latitude, g.longitude), icon=":material/map:")
+    if len(info.gps_all) > 1:
+        others = "; ".join(
+            f"{shown(x.source, 60)}: {x.latitude}, {x.longitude}" for x in info.gps_all if x is not g
+        )
+        st.caption(f"Other positions in the file: {others}")
+
+
+def show_c2pa(info: Any) -> None:
+    st.subheader("Content Credentials (C2PA)", anchor=False)
+    c = info.c2pa
+    if not c.present:
+        text = {
+            "none": "None: the file carries no C2PA manifest.",
+            "unsupported": "Not checked for this file type.",
+        }
+        st.markdown(text.get(c.state, f"Could not be read: {shown(c.message or c.state, 200)}"))
+        return
+    st.markdown(f"**{md_escape(shown(c.state, 40))}** · {c.manifest_count} manifest(s)")
+    for label, value in (
+        ("Issuer", c.issuer),
+        ("Signed", c.signed_at),
+        ("Claim generator", c.claim_generator),
+        ("Title", c.title),
+    ):
+        if value:
+            st.markdown(f"{label}: {md_escape(shown(value, 200))}")
+    if c.actions:
+        st.markdown("Actions: " + ", ".join(md_escape(shown(getattr(a, "action", a), 60)) for a in c.actions))
+    for err in c.validation_errors:
+        st.warning(shown(err, 300))

@@ -1,0 +1,39 @@
+"""The clip in the page: played as is when the browser can, else from a small H.264 preview."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import streamlit as st
+
+from .. import analysis
+from ..config import paths
+from ..errors import message
+from ..files import Loaded
+from ..preview import browser_can_play, make_preview, mime_for
+
+
+def show(key: str, loaded: Loaded, info: Any) -> None:
+    if analysis.is_still(info):
+        with st.spinner("Preparing the picture…"):
+            kfs = analysis.still_picture(loaded.path)
+        st.image(kfs[0].jpeg, width="stretch")
+        return
+    video = getattr(info, "video", None)
+    if video is None:
+        st.info("No picture to show: this file has no video stream.", icon=":material/music_note:")
+        return
+    if browser_can_play(loaded.path, video.codec, video.pix_fmt):
+        st.video(str(loaded.path), format=mime_for(loaded.path))
+        return
+    try:
+        with st.spinner(f"Making a browser preview ({video.codec} cannot play in the browser)…"):
+            preview = make_preview(loaded.path, loaded.sha256, paths().previews)
+    except Exception as exc:  # noqa: BLE001 - a preview failure must not hide the analysis
+        st.warning(message(exc, "The browser preview"), icon=":material/videocam_off:")
+        return
+    st.video(str(preview), format="video/mp4")
+    st.caption(
+        f"Playing a small H.264 preview: the browser cannot play {video.codec} in this container. "
+        "The analysis uses the original, which is never changed."
+    )

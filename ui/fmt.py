@@ -1,0 +1,58 @@
+"""Small display formatters (times, sizes, dates). No Streamlit here, no analysis."""
+
+from __future__ import annotations
+
+import math
+
+from verify.text import safe_text
+
+
+def timecode(seconds: float | None, *, millis: bool = False) -> str:
+    """``75.4`` → ``1:15`` (``1:15.400`` with millis); hours when needed."""
+    if seconds is None or not math.isfinite(seconds):
+        return "–"
+    seconds = max(0.0, float(seconds))
+    whole = int(seconds)
+    h, rem = divmod(whole, 3600)
+    m, s = divmod(rem, 60)
+    frac = f".{round((seconds - whole) * 1000):03d}" if millis else ""
+    if millis and frac == ".1000":
+        frac = ".999"
+    return f"{h}:{m:02d}:{s:02d}{frac}" if h else f"{m}:{s:02d}{frac}"
+
+
+def span(start: float, end: float) -> str:
+    return f"{timecode(start)}–{timecode(end)}"
+
+
+def size(n: int | None) -> str:
+    if n is None:
+        return "–"
+    value = float(n)
+    for unit in ("bytes", "KB", "MB", "GB", "TB"):
+        if value < 1024 or unit == "TB":
+            return f"{int(value):,} bytes" if unit == "bytes" else f"{value:,.1f} {unit}"
+        value /= 1024
+    return f"{n} bytes"
+
+
+def shown(value: object, limit: int = 300) -> str:
+    """Untrusted text (from a file) made safe to show: control characters visible, long values cut."""
+    if value is None:
+        return "–"
+    return safe_text(value, limit=limit)
+
+
+def md_escape(text: str) -> str:
+    """Neutralise Markdown in untrusted text shown with st.markdown."""
+    out = []
+    for ch in text:
+        if ch in "\\`*_[]|<>~$#:":
+            out.append("\\" + ch)
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
+def pct(x: float | None) -> str:
+    return "–" if x is None else f"{100 * float(x):.0f}%"

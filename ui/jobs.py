@@ -1,0 +1,144 @@
+"""Background work for the workbench: long stages run in a worker thread so the page stays usable.
+
+A :class:`Task` records its stage name, progress, result or error; pages read it, and a polling
+fragment re-renders while it runs. The worker only calls ``verify``: it never touches Streamlit.
+Tasks are keyed (e.g. ``"match:<sha256>:<library>"``), so the same work is never queued twice and
+a finished result is reused (the per-file cache of the analysis).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+import traceback
+from collections import OrderedDict
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any
+
+from verify.errors import VerifyError
+
+log = logging.getLogger("verify")
+
+MAX_TASKS = 64
+
+
+@dataclass
+class Task:
+    key: str
+    label: str
+    stage: str = "queued"
+    done: float = 0.0
+    total: float = 1.0
+    status: str = "queued"  # queued, running, done, failed
+    result: Any = None
+    error: str | None = None
+    submitted: float = field(default_factory=time.monotonic)
+    started: float | None = None
+    finished: float | None = None
+    finished_event: threading.Event = field(default_factory=threading.Event, repr=False)
+
+    @property
+    def fraction(self) -> float:
+        if self.status == "done":
+            return 1.0
+        return min(1.0, max(0.0, self.done / self.total)) if self.total else 0.0
+
+    @property
+    def active(self) -> bool:
+        return self.status in ("queued", "running")
+
+    def set_stage(self, name: str) -> None:
+        self.stage = name
+        self.done, self.total = 0.0, 1.0
+
+    def progress(self, done: float, total: float) -> None:
+        self.done, self.total = float(done), float(total or 1.0)
+
+
+def describe(exc: BaseException, label: str) -> str:
+    """One readable line for the page: verify's own message, or what failed and how to report it."""
+    if isinstance(exc, VerifyError):
+        return str(exc)
+    return (
+        f"{label} failed unexpectedly ({type(exc).__name__}: {exc}). The rest of the workbench still works; "
+        "please report this with the file's sha256."
+    )
+
+
+class Runner:
+    """A small keyed task queue over a thread pool (one worker: the machine is shared)."""
+
+    def __init__(self, workers: int = 1) -> None:
+        self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="verify-ui")
+        self._tasks: OrderedDict[str, Task] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def submit(self, key: str, label: str, fn: Callable[[Task], Any]) -> Task:
+        with self._lock:
+            task = self._tasks.get(key)
+            if task is not None and task.status != "failed":
+                self._tasks.move_to_end(key)
+                return task
+            task = Task(key, label)
+            self._tasks[key] = task
+            while len(self._tasks) > MAX_TASKS:
+                oldest = next(iter(self._tasks))
+                if self._tasks[oldest].active:
+                    break
+                self._tasks.pop(oldest)
+        self._pool.submit(self._run, task, fn)
+        return task
+
+    def _run(self, task: Task, fn: Callable[[Task], Any]) -> None:
+        task.status, task.started = "running", time.monotonic()
+        try:
+            task.result = fn(task)
+            task.status = "done"
+        except Exception as exc:  # noqa: BLE001 - the UI edge: every failure becomes a message
+            if not isinstance(exc, VerifyError):
+                log.error("%s failed:\n%s", task.label, traceback.format_exc())
+            task.error = describe(exc, task.label)
+            task.status = "failed"
+        finally:
+            task.finished = time.monotonic()
+            task.finished_event.set()
+
+    def get(self, key: str) -> Task | None:
+        with self._lock:
+            return self._tasks.get(key)
+
+    def forget(self, key: str) -> None:
+        with self._lock:
+            task = self._tasks.get(key)
+            if task is not None and not task.active:
+                self._tasks.pop(key)
+
+    def active(self) -> list[Task]:
+        with self._lock:
+            return [t for t in self._tasks.values() if t.active]
+
+    def wait_idle(self, timeout: float = 120.0) -> bool:
+        """Block until nothing is queued or running (for tests and scripts)."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            pending = self.active()
+            if not pending:
+                return True
+            pending[0].finished_event.wait(max(0.0, min(1.0, deadline - time.monotonic())))
+        return not self.active()
+
+
+_runner: Runner | None = None
+_runner_lock = threading.Lock()
+
+
+def runner() -> Runner:
+    """The process-wide runner (shared by all sessions, like st.cache_resource)."""
+    global _runner
+    with _runner_lock:
+        if _runner is None:
+            _runner = Runner()
+        return _runner

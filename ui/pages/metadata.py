@@ -1,0 +1,22 @@
+"""Metadata: every field the file carries, searchable; the raw record on demand."""
+
+import streamlit as st
+
+from ui.components import header, metadata_tables
+from ui.errors import guard
+from ui.shell import context
+
+ctx = context()
+header.show(
+    "Metadata",
+    ctx.loaded,
+    icon=":material/table_rows:",
+    blurb="Every container, stream and EXIF field as written in the file, and how verify read them.",
+)
+if ctx.loaded is None:
+    header.no_file()
+elif ctx.error:
+    st.error(ctx.error, icon=":material/error:")
+elif ctx.info is not None:
+    with guard("The metadata tables"):
+        metadata_tables.show("metadata", ctx.info)
