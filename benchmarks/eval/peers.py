@@ -1,0 +1,208 @@
+"""The systems under test, one interface: ``prepare(references, workdir)`` then ``query(path)``.
+
+* ``verify``: verify's own library + ``match_file`` (defaults; nothing tuned here);
+* ``imagehash``: ``imagehash.phash`` per frame (references: every frame, queries: verify's query rate),
+  stored in a verify ``Library`` under its own algorithm id and matched with verify's
+  ``match_fingerprint`` -- i.e. the *same* temporal alignment, only the per-frame hash differs
+  (no bar removal, no mirror/crop variants, no quality gate);
+* ``vpdq``: vPDQ-style bag of PDQ hashes (``pdqhash``; the ``vpdq`` wheel does not build here):
+  1 fps, quality >= 50, distance <= 31, match when >= 80 % of the query's unique hashes are in the
+  reference (ThreatExchange defaults); no localisation;
+* ``videohash``: one 64-bit hash per video (``videohash`` 3.0.1), similar when <= 15 % of bits differ.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .edits import Ref
+from .score import Predicted
+
+
+class System:
+    name = "?"
+
+    def prepare(self, refs: list[Ref], workdir: Path) -> None:
+        raise NotImplementedError
+
+    def query(self, path: str) -> list[Predicted]:
+        raise NotImplementedError
+
+
+def _fresh(p: Path) -> Path:
+    for suffix in ("", "-wal", "-shm"):
+        Path(str(p) + suffix).unlink(missing_ok=True)
+    p.parent.mkdir(parents=True, exist_ok=True)
+    return p
+
+
+class Verify(System):
+    name = "verify"
+
+    def prepare(self, refs: list[Ref], workdir: Path) -> None:
+        from verify.library import Library, Provenance
+
+        self.lib = Library(_fresh(workdir / "verify.db"))
+        for r in refs:
+            self.lib.add(r.path, Provenance(title=r.name))
+
+    def query(self, path: str) -> list[Predicted]:
+        from verify.matching import match_file
+
+        res = match_file(path, self.lib, top=20)
+        return [
+            Predicted(
+                m.reference.provenance.title,
+                m.score,
+                m.query_start,
+                m.query_end,
+                m.reference_start,
+                m.reference_end,
+                note=f"x{m.speed:.2f}{' mirror' if m.mirrored else ''}{' ' + str(m.crop) if m.crop else ''}"
+                f" n={getattr(m, 'aligned_samples', '?')} f={getattr(m, 'aligned_fraction', 0):.2f}",
+            )
+            for m in res.matches
+        ]
+
+
+def _imagehash_fp(path: str, fps: float | None) -> Any:
+    import imagehash
+    from PIL import Image
+
+    from verify.fingerprint import Fingerprint, FingerprintSettings
+    from verify.frames import Sampling, iter_frames
+
+    sampling = Sampling() if fps is None else Sampling(mode="fps", fps=fps)
+    times, hashes = [], []
+    for fr in iter_frames(path, sampling):
+        h = imagehash.phash(Image.fromarray(fr.image)).hash.ravel()
+        hashes.append(int(np.packbits(h).view(">u8")[0]))
+        times.append(fr.time)
+    settings = FingerprintSettings(fps=fps, variants=("full",), remove_bars=False)
+    t = np.asarray(times, np.float64)
+    dur = float(t[-1] + (1.0 / fps if fps else 1 / 30)) if len(t) else 0.0
+    return Fingerprint(
+        algorithm="imagehash-phash-64/peer",
+        settings=settings,
+        times=t,
+        hashes=np.asarray(hashes, np.uint64).reshape(-1, 1),
+        quality=np.ones(len(t), bool),
+        duration=dur,
+    )
+
+
+class ImagehashAlign(System):
+    name = "imagehash"
+
+    def prepare(self, refs: list[Ref], workdir: Path) -> None:
+        from verify import fingerprint as fpmod
+        from verify.library import Library, Provenance, file_sha256
+
+        self.ref_fps = getattr(getattr(fpmod, "REFERENCE", None), "fps", None)
+        self.query_fps = getattr(getattr(fpmod, "QUERY", None), "fps", None) or 2.0
+        self.lib = Library(_fresh(workdir / "imagehash.db"))
+        for r in refs:
+            fp = _imagehash_fp(r.path, self.ref_fps)
+            self.lib.add_fingerprint(fp, r.path, Provenance(title=r.name), sha256=file_sha256(r.path))
+
+    def query(self, path: str) -> list[Predicted]:
+        from verify.matching import match_fingerprint
+
+        res = match_fingerprint(_imagehash_fp(path, self.query_fps), self.lib, top=20)
+        return [
+            Predicted(
+                m.reference.provenance.title,
+                m.score,
+                m.query_start,
+                m.query_end,
+                m.reference_start,
+                m.reference_end,
+                note=f"x{m.speed:.2f}",
+            )
+            for m in res.matches
+        ]
+
+
+def _pdq(path: str) -> np.ndarray:
+    import pdqhash
+
+    from verify.frames import Sampling, iter_frames
+
+    out = []
+    for fr in iter_frames(path, Sampling(mode="fps", fps=1.0)):
+        bits, quality = pdqhash.compute(np.ascontiguousarray(fr.image))
+        if quality >= 50:
+            out.append(np.packbits(bits.astype(np.uint8)))
+    if not out:
+        return np.zeros((0, 32), np.uint8)
+    return np.unique(np.stack(out), axis=0)  # vPDQ dedupes identical frame hashes
+
+
+def _within(a: np.ndarray, b: np.ndarray, radius: int) -> np.ndarray:
+    """For each row of ``a``: is any row of ``b`` within ``radius`` bits."""
+    if len(a) == 0 or len(b) == 0:
+        return np.zeros(len(a), bool)
+    x = np.bitwise_xor(a[:, None, :], b[None, :, :])
+    d = np.bitwise_count(x).sum(-1)
+    return (d <= radius).any(1)
+
+
+class VPDQ(System):
+    name = "vpdq"
+    distance, query_pct, index_pct = 31, 80.0, 0.0
+
+    def prepare(self, refs: list[Ref], workdir: Path) -> None:
+        self.refs = [(r.name, _pdq(r.path)) for r in refs]
+
+    def query(self, path: str) -> list[Predicted]:
+        q = _pdq(path)
+        out = []
+        for name, h in self.refs:
+            if len(q) == 0 or len(h) == 0:
+                continue
+            qp = 100.0 * _within(q, h, self.distance).mean()
+            rp = 100.0 * _within(h, q, self.distance).mean()
+            if qp >= self.query_pct and rp >= self.index_pct:
+                out.append(Predicted(name, qp / 100.0, note=f"q{qp:.0f}% r{rp:.0f}%"))
+        return out
+
+
+class VideoHashPeer(System):
+    name = "videohash"
+    max_bits = 10  # videohash.is_similar: <= ceil(15 % of 64)
+
+    def _hash(self, path: str) -> Any:
+        from videohash import VideoHash
+
+        tmp = tempfile.mkdtemp(prefix="vh-", dir=self.workdir)
+        try:
+            return VideoHash(path=path, storage_path=tmp)
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+
+    def prepare(self, refs: list[Ref], workdir: Path) -> None:
+        self.workdir = workdir
+        workdir.mkdir(parents=True, exist_ok=True)
+        self.refs = [(r.name, self._hash(r.path)) for r in refs]
+
+    def query(self, path: str) -> list[Predicted]:
+        q = self._hash(path)
+        out = []
+        for name, h in self.refs:
+            d = q - h
+            if d <= self.max_bits:
+                out.append(Predicted(name, 1.0 - d / 64.0, note=f"{d} bits"))
+        return out
+
+
+SYSTEMS: dict[str, type[System]] = {
+    "verify": Verify,
+    "imagehash": ImagehashAlign,
+    "vpdq": VPDQ,
+    "videohash": VideoHashPeer,
+}
