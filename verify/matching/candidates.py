@@ -1,0 +1,153 @@
+"""Stage 1: range-search every usable query sample's variant hashes against the library table.
+
+Output is a struct of arrays, one row per (query sample, query variant, table row) within the
+search radius, sorted by reference, sample and reference time, and thinned to the pairs that can
+vote (within ``slack`` bits of that sample's best distance to that reference).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from ..errors import MatchingError
+from ..fingerprint import Fingerprint
+
+log = logging.getLogger("verify")
+
+
+def variant_parts(name: str) -> tuple[str, bool]:
+    """``"crop85+mirror"`` -> ``("crop85", True)``; the grammar is ``base[+mirror]``."""
+    parts = name.split("+")
+    return parts[0], "mirror" in parts[1:]
+
+
+@dataclass(frozen=True, eq=False)
+class Candidates:
+    """Candidate pairs, all arrays of the same length, sorted by (ref, sample, ref_time)."""
+
+    sample: np.ndarray  # int64 index into the query's usable samples
+    query_time: np.ndarray  # float64
+    ref: np.ndarray  # int64 reference id
+    ref_time: np.ndarray  # float64
+    distance: np.ndarray  # int16
+    mirror: np.ndarray  # bool: the query side is mirrored relative to the reference side
+    label: np.ndarray  # int16 index into labels (the variant pairing, for evidence)
+    base: np.ndarray  # int16 index into bases (the non-full crop/band, or 0 for "full")
+    labels: tuple[str, ...]
+    bases: tuple[str | None, ...]
+
+    def __len__(self) -> int:
+        return int(self.sample.shape[0])
+
+    def take(self, idx: np.ndarray) -> Candidates:
+        arrays = {k: getattr(self, k)[idx] for k in _ARRAYS}
+        return Candidates(**arrays, labels=self.labels, bases=self.bases)
+
+
+_ARRAYS = ("sample", "query_time", "ref", "ref_time", "distance", "mirror", "label", "base")
+
+
+def table_variant_names(table: Any) -> tuple[str, ...]:
+    names = getattr(table, "variant_names", None) or getattr(table, "variants_names", None)
+    return tuple(names) if names is not None else ("full",)
+
+
+def table_variant_codes(table: Any) -> np.ndarray:
+    for attr in ("variant_codes", "variants", "variant"):
+        codes = getattr(table, attr, None)
+        if isinstance(codes, np.ndarray):
+            return codes
+    return np.zeros(len(table.hashes), dtype=np.int16)
+
+
+def _search(table: Any, queries: np.ndarray, radius: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    index = getattr(table, "index", None)
+    if callable(index) and not hasattr(index, "range_search"):
+        index = index()
+    searcher = index if hasattr(index, "range_search") else table
+    qi, ti, dist = searcher.range_search(queries, radius)
+    return np.asarray(qi, np.int64), np.asarray(ti, np.int64), np.asarray(dist, np.int16)
+
+
+def find_candidates(fp: Fingerprint, table: Any, radius: int, slack: int) -> tuple[Candidates, np.ndarray]:
+    """Search and thin; returns the candidates and the times of the usable query samples."""
+    usable = np.flatnonzero(np.asarray(fp.quality, bool)) if len(fp) else np.zeros(0, np.int64)
+    times = np.asarray(fp.times, np.float64)[usable]
+    q_names = tuple(fp.settings.variants)
+    hashes = np.asarray(fp.hashes, np.uint64).reshape(len(fp), -1)[usable]
+    if hashes.shape[1] != len(q_names):
+        raise MatchingError(
+            f"the fingerprint has {hashes.shape[1]} hash columns but names {len(q_names)} variants",
+            hint="Re-fingerprint the clip; the fingerprint is inconsistent.",
+        )
+    n, v = hashes.shape
+    if n == 0 or len(table.hashes) == 0:
+        return _empty(), times
+    qi, ti, dist = _search(table, np.ascontiguousarray(hashes.reshape(-1)), radius)
+    sample, qvar = qi // v, qi % v
+    t_names = table_variant_names(table)
+    t_codes = np.asarray(table_variant_codes(table), np.int64)[ti]
+    # pairing labels: one per (query variant, table variant)
+    pair_code = qvar * len(t_names) + t_codes
+    labels, bases, mirrors = [], [], []
+    base_names: list[str | None] = [None]
+    for qn in q_names:
+        qb, qm = variant_parts(qn)
+        for tn in t_names:
+            tb, tm = variant_parts(tn)
+            labels.append(qn if tn == "full" else f"{qn}/{tn}")
+            # the net reframing: the same crop on both sides cancels out
+            side = None if qb == tb else (tb if tb != "full" else qb)
+            if side not in base_names:
+                base_names.append(side)
+            bases.append(base_names.index(side))
+            mirrors.append(qm != tm)
+    cand = Candidates(
+        sample=sample,
+        query_time=times[sample],
+        ref=np.asarray(table.ref_ids, np.int64)[ti],
+        ref_time=np.asarray(table.times, np.float64)[ti],
+        distance=dist,
+        mirror=np.asarray(mirrors, bool)[pair_code],
+        label=pair_code.astype(np.int16),
+        base=np.asarray(bases, np.int16)[pair_code],
+        labels=tuple(labels),
+        bases=tuple(base_names),
+    )
+    log.debug("matching: %d query hashes -> %d candidate pairs", n * v, len(cand))
+    return thin(cand, slack), times
+
+
+def thin(c: Candidates, slack: int) -> Candidates:
+    """Sort by (ref, sample, ref_time) and keep pairs within ``slack`` of the sample's best distance."""
+    if len(c) == 0:
+        return c
+    order = np.lexsort((c.ref_time, c.sample, c.ref))
+    c = c.take(order)
+    new_group = np.ones(len(c), bool)
+    new_group[1:] = (c.ref[1:] != c.ref[:-1]) | (c.sample[1:] != c.sample[:-1])
+    starts = np.flatnonzero(new_group)
+    best = np.minimum.reduceat(c.distance, starts)
+    group = np.cumsum(new_group) - 1
+    keep = c.distance <= best[group] + slack
+    return c.take(np.flatnonzero(keep))
+
+
+def _empty() -> Candidates:
+    z = np.zeros(0, np.int64)
+    return Candidates(
+        sample=z,
+        query_time=z.astype(np.float64),
+        ref=z,
+        ref_time=z.astype(np.float64),
+        distance=z.astype(np.int16),
+        mirror=z.astype(bool),
+        label=z.astype(np.int16),
+        base=z.astype(np.int16),
+        labels=(),
+        bases=(None,),
+    )

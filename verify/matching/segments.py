@@ -1,0 +1,94 @@
+"""Stage 3: every segment of the query that follows one reference.
+
+For one reference: find the strongest alignment line, cut the samples aligned with it into runs
+(gaps up to ``max_gap``), keep runs with enough aligned samples and a high enough aligned fraction,
+take their samples out and look for the next line (a reference can appear twice; a look-alike line
+that yields nothing is taken out too), up to ``max_lines`` lines.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .align import Line, hough_peak, refine
+from .candidates import Candidates
+from .settings import MatchSettings
+
+
+@dataclass(frozen=True, eq=False)
+class RawSegment:
+    """A run of aligned samples on one line; ``pairs`` index the reference's candidates."""
+
+    ref: int
+    speed: float
+    offset: float
+    pairs: np.ndarray  # one pair per aligned sample (the closest in distance on the line), by time
+    q_first: float
+    q_last: float
+    aligned: int
+    usable: int
+
+    @property
+    def fraction(self) -> float:
+        return self.aligned / max(self.usable, 1)
+
+
+def best_on_line(c: Candidates, alive: np.ndarray, line: Line, tol: float) -> np.ndarray:
+    """Per sample, among live pairs within ``tol`` of the line, the one with the smallest distance."""
+    resid = np.abs(c.ref_time - (line.speed * c.query_time + line.offset))
+    ok = np.flatnonzero(alive & (resid <= tol))
+    if len(ok) == 0:
+        return ok
+    order = ok[np.lexsort((resid[ok], c.distance[ok], c.sample[ok]))]
+    first = np.ones(len(order), bool)
+    first[1:] = c.sample[order][1:] != c.sample[order][:-1]
+    return order[first]
+
+
+def runs(pairs: np.ndarray, c: Candidates, usable_times: np.ndarray, s: MatchSettings) -> list[np.ndarray]:
+    """Split the aligned pairs (sorted by sample) where the query-time gap exceeds ``max_gap``."""
+    if len(pairs) == 0:
+        return []
+    t = c.query_time[pairs]
+    cuts = np.flatnonzero(np.diff(t) > s.max_gap) + 1
+    return [p for p in np.split(pairs, cuts) if len(p)]
+
+
+def segments_for_reference(
+    c: Candidates, ref: int, usable_times: np.ndarray, speeds: np.ndarray, s: MatchSettings
+) -> list[RawSegment]:
+    """All accepted segments of the query against one reference (``c`` holds only its pairs)."""
+    alive = np.ones(len(c), bool)
+    found: list[RawSegment] = []
+    speed_range = (s.min_speed, s.max_speed)
+    for _ in range(s.max_lines):
+        live = np.flatnonzero(alive)
+        if len(np.unique(c.sample[live])) < s.min_samples:
+            break
+        qt, rt, smp = c.query_time[live], c.ref_time[live], c.sample[live]
+        peak = hough_peak(qt, rt, smp, speeds, s.tolerance)
+        if peak.support < s.min_samples:
+            break
+        line = refine(qt, rt, smp, c.distance[live], peak, s.tolerance, speed_range)
+        pairs = best_on_line(c, alive, line, s.tolerance)
+        accepted = False
+        for run in runs(pairs, c, usable_times, s):
+            t0, t1 = float(c.query_time[run[0]]), float(c.query_time[run[-1]])
+            usable = int(
+                np.searchsorted(usable_times, t1, "right") - np.searchsorted(usable_times, t0, "left")
+            )
+            seg = RawSegment(ref, line.speed, line.offset, run, t0, t1, len(run), usable)
+            if (
+                seg.aligned >= s.min_samples
+                and t1 - t0 >= s.min_duration
+                and seg.fraction >= s.min_aligned_fraction
+            ):
+                found.append(seg)
+                accepted = True
+                alive &= ~((c.query_time >= t0) & (c.query_time <= t1))
+        if not accepted:  # a look-alike line: take its pairs out and try the next one
+            resid = np.abs(c.ref_time - (line.speed * c.query_time + line.offset))
+            alive &= resid > s.tolerance
+    return found
