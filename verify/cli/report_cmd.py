@@ -213,7 +213,10 @@ def evidence_command(file: Path, library: Path | None, number: int, out: Path, h
     from ..matching import match_file
 
     lib = open_library(library)
-    result = match_file(file, lib, top=max(number, 5))
+    try:
+        result = match_file(file, lib, top=max(number, 5))
+    finally:
+        lib.close()
     if len(result.matches) < number:
         raise VerifyError(
             f"has {len(result.matches)} match(es), not {number}",

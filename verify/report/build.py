@@ -83,7 +83,7 @@ def open_library(library: Any) -> Any:
         raise LibraryNotFoundError("no such library", path=p)
     from ..library import Library
 
-    return Library(p)
+    return Library(p, create=False)
 
 
 def _pick(items: Sequence[Any], n: int) -> list[Any]:
@@ -206,25 +206,33 @@ def build_report(
         "pairs_per_match": pairs_per_match,
         "thumbnail_side": THUMB_SIDE,
     }
-    if lib is not None:
-        from ..matching import match_file
+    owned = isinstance(library, (str, Path))
+    try:
+        if lib is not None:
+            from ..matching import match_file
 
-        n_refs = len(lib.references())
-        lib_path = str(getattr(lib, "path", library))
-        lib_info = LibraryInfo(lib_path, n_refs)
-        result = match_file(p, lib, top=top)
-        settings["matching"] = {k: v for k, v in to_jsonable(result).items() if k not in ("matches", "query")}
-        query = getattr(result, "query", None)
-        settings["query_fingerprint"] = to_jsonable(getattr(query, "settings", None))
-        settings["algorithm"] = str(getattr(query, "algorithm", ""))
-        custody.log(
-            "matched", f"against library {lib_path} with {n_refs} references: {len(result.matches)} match(es)"
-        )
-        tick(0.8)
-        for i, m in enumerate(result.matches, start=1):
-            matches.append(_match_record(p, m, i, images, pairs_per_match))
-        if matches:
-            custody.log("frames extracted", f"evidence frame pairs for {len(matches)} match(es)")
+            n_refs = len(lib.references())
+            lib_path = str(getattr(lib, "path", library))
+            lib_info = LibraryInfo(lib_path, n_refs)
+            result = match_file(p, lib, top=top)
+            settings["matching"] = {
+                k: v for k, v in to_jsonable(result).items() if k not in ("matches", "query")
+            }
+            query = getattr(result, "query", None)
+            settings["query_fingerprint"] = to_jsonable(getattr(query, "settings", None))
+            settings["algorithm"] = str(getattr(query, "algorithm", ""))
+            custody.log(
+                "matched",
+                f"against library {lib_path} with {n_refs} references: {len(result.matches)} match(es)",
+            )
+            tick(0.8)
+            for i, m in enumerate(result.matches, start=1):
+                matches.append(_match_record(p, m, i, images, pairs_per_match))
+            if matches:
+                custody.log("frames extracted", f"evidence frame pairs for {len(matches)} match(es)")
+    finally:
+        if owned and lib is not None:
+            lib.close()
     report = Report(
         case_id=case_id_for(sha256, received),
         file=FileRecord(p.name, size, sha256, md5, received, str(p.resolve())),
