@@ -95,9 +95,19 @@ def _hash_one(
     path: str, settings: FingerprintSettings | None, known: Callable[[str], bool], progress: Progress | None
 ) -> _Outcome:
     """sha256, skip if known, else fingerprint. Every failure becomes an outcome, never an exception:
-    this is the batch boundary (one bad file must not stop the others)."""
+    this is the batch boundary (one bad file must not stop the others). The exception is one
+    raised by ``progress`` itself: that is the caller cancelling, and it propagates."""
     from .. import fingerprint as fpmod
     from ..frames import check_file
+
+    cancel: list[BaseException] = []
+
+    def guarded(done: float, total: float) -> None:
+        try:
+            progress(done, total)  # type: ignore[misc]
+        except BaseException as exc:
+            cancel.append(exc)
+            raise
 
     sha = ""
     try:
@@ -105,13 +115,19 @@ def _hash_one(
         sha = file_sha256(path)
         if known(sha):
             return _Outcome(path, sha, exists=True)
-        fp = fpmod.fingerprint(path, settings or fpmod.REFERENCE, progress)  # type: ignore[attr-defined]
+        fp = fpmod.fingerprint(path, settings or fpmod.REFERENCE, guarded if progress else None)  # type: ignore[attr-defined]
         return _Outcome(path, sha, fp)
     except VerifyError as exc:
+        if cancel and exc is cancel[0]:
+            raise
         return _Outcome(path, sha, error=type(exc).__name__, message=str(exc))
     except OSError as exc:
+        if cancel and exc is cancel[0]:
+            raise
         return _Outcome(path, sha, error=type(exc).__name__, message=f"{path}: cannot read the file ({exc})")
     except Exception as exc:
+        if cancel and exc is cancel[0]:
+            raise
         log.exception("unexpected failure while hashing %s", path)
         return _Outcome(path, sha, error=type(exc).__name__, message=f"{path}: unexpected failure ({exc})")
 
