@@ -17,11 +17,12 @@ from .dct import PHASH_SIZE, check_gray_batch
 #: Frames scoring below this are flagged low quality (see :func:`frame_quality`).
 QUALITY_THRESHOLD = 6.0
 
-#: A pixel at or below this gray level (0-255) counts as black for bar detection.
-BAR_LEVEL = 40
+#: A pixel at or below this gray level (0-255) counts as black for bar detection
+#: (real bars, limited-range black converted to full range, sit at 0-5).
+BAR_LEVEL = 24
 #: A row/column is a bar line when at most this fraction of its pixels is ever brighter.
 BAR_BRIGHT_FRACTION = 0.02
-#: ... and its mean level varies over time by at most this (gray levels, std).
+#: ... and its mean level varies along the line and over time by at most this (gray levels, std).
 BAR_MAX_STD = 2.0
 #: Each bar may cover at most this fraction of the frame's height (or width).
 BAR_MAX_FRACTION = 0.42
@@ -77,11 +78,13 @@ def frame_quality(gray: np.ndarray) -> np.ndarray:
     return small.reshape(small.shape[0], -1).std(axis=1, dtype=np.float64)
 
 
-def _bar_lines(peak: np.ndarray, means: np.ndarray) -> np.ndarray:
-    """Bool per line: ``peak`` (lines, length) max over time, ``means`` (N, lines) line means."""
+def _bar_lines(peak: np.ndarray, average: np.ndarray, means: np.ndarray) -> np.ndarray:
+    """Bool per line. ``peak``/``average`` (lines, length): max and mean over time;
+    ``means`` (N, lines): each frame's line means."""
     bright = (peak > BAR_LEVEL).mean(axis=1)
+    uniform = average.std(axis=1) <= BAR_MAX_STD
     steady = means.std(axis=0) <= BAR_MAX_STD
-    return (bright <= BAR_BRIGHT_FRACTION) & steady
+    return (bright <= BAR_BRIGHT_FRACTION) & uniform & steady
 
 
 def _run(flags: np.ndarray) -> int:
@@ -96,9 +99,10 @@ def detect_bars(gray: np.ndarray) -> Bars:
 
     A line (row or column) is part of a bar when, over every frame of the window, at most
     2% of its pixels are ever brighter than :data:`BAR_LEVEL` (compression noise and a
-    stray logo pixel are tolerated) and its mean level is steady in time. Using the maximum
-    over the window keeps a dark scene's sky or floor from being taken for a bar as soon
-    as anything in it lights up; a frame that is black throughout has no bars (the
+    stray logo pixel are tolerated), its average is uniform along the line and its mean
+    level steady in time. The maximum over the window keeps a dark scene's sky or floor
+    from being taken for a bar as soon as anything in it lights up, and uniformity keeps
+    dim texture out; a frame that is black throughout has no bars (the
     result is all zeros), and a bar may cover at most 42% of a side. Pass a few seconds
     of frames (the fingerprint passes its chunks of 256).
     """
@@ -107,8 +111,9 @@ def detect_bars(gray: np.ndarray) -> Bars:
     if n == 0 or h < 8 or w < 8:
         return Bars()
     peak = frames.max(axis=0)
-    rows = _bar_lines(peak, frames.mean(axis=2, dtype=np.float32))
-    cols = _bar_lines(peak.T, frames.mean(axis=1, dtype=np.float32))
+    average = frames.mean(axis=0, dtype=np.float32)
+    rows = _bar_lines(peak, average, frames.mean(axis=2, dtype=np.float32))
+    cols = _bar_lines(peak.T, average.T, frames.mean(axis=1, dtype=np.float32))
     if rows.all() or cols.all():
         return Bars()  # nothing but black: a black frame, not a letterbox
     top, bottom = _run(rows), _run(rows[::-1])
