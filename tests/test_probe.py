@@ -283,3 +283,91 @@ def test_exif_block_is_bounded_in_memory(tmp_path: Path) -> None:
     path.write_bytes(buf.getvalue())
     info = probe(path)
     assert info.image.exif.tags["Image ImageDescription"] == "x" * 20000
+
+
+SOURCE = "http://cv.iptc.org/newscodes/digitalsourcetype/digitalCapture"
+
+
+def _sign_c2pa(path: Path) -> Path:
+    """Sign a small JPEG with a throw-away CA + ES256 leaf certificate (real c2pa-python signing)."""
+    import datetime as dt
+
+    import c2pa
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+
+    now = dt.datetime.now(dt.UTC)
+
+    def name(cn: str) -> x509.Name:
+        return x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, cn),
+                          x509.NameAttribute(NameOID.ORGANIZATION_NAME, "Verify Test")])  # fmt: skip
+
+    def usage(sign: bool) -> x509.KeyUsage:
+        return x509.KeyUsage(digital_signature=sign, content_commitment=False, key_encipherment=False,
+                             data_encipherment=False, key_agreement=False, key_cert_sign=not sign,
+                             crl_sign=not sign, encipher_only=False, decipher_only=False)  # fmt: skip
+
+    def cert(subject: str, key: ec.EllipticCurvePrivateKey, issuer: x509.Name, ca_key: ec.EllipticCurvePrivateKey,
+             ca: bool) -> x509.Certificate:  # fmt: skip
+        b = (x509.CertificateBuilder().subject_name(name(subject)).issuer_name(issuer).public_key(key.public_key())
+             .serial_number(x509.random_serial_number()).not_valid_before(now - dt.timedelta(days=1))
+             .not_valid_after(now + dt.timedelta(days=30))
+             .add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True)
+             .add_extension(usage(not ca), critical=True)
+             .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False))  # fmt: skip
+        if not ca:
+            b = b.add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.EMAIL_PROTECTION]), critical=False)
+            b = b.add_extension(
+                x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()), critical=False
+            )
+        return b.sign(ca_key, hashes.SHA256())
+
+    ca_key, key = ec.generate_private_key(ec.SECP256R1()), ec.generate_private_key(ec.SECP256R1())
+    ca = cert("Verify Test CA", ca_key, name("Verify Test CA"), ca_key, True)
+    leaf = cert("Verify Test Signer", key, ca.subject, ca_key, False)
+    pem = serialization.Encoding.PEM
+    chain = leaf.public_bytes(pem) + ca.public_bytes(pem)
+    pkey = key.private_bytes(pem, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    signer = c2pa.Signer.from_info(c2pa.C2paSignerInfo(b"es256", chain, pkey, None))
+    manifest = {"claim_generator_info": [{"name": "verify-tests", "version": "1.0"}], "title": "signed.jpg",
+                "assertions": [{"label": "c2pa.actions", "data": {"actions": [{"action": "c2pa.created", "digitalSourceType": SOURCE}]}}]}  # fmt: skip
+    src = io.BytesIO()
+    Image.fromarray(media.textured(32, 32)(0, 0.0)).save(src, "JPEG")
+    src.seek(0)
+    out = io.BytesIO()
+    c2pa.Builder(manifest).sign(signer, "image/jpeg", src, out)
+    path.write_bytes(out.getvalue())
+    return path
+
+
+def test_c2pa_signed_and_tampered(tmp_path: Path) -> None:
+    signed = _sign_c2pa(tmp_path / "signed.jpg")
+    info = probe(signed)
+    c = info.c2pa
+    assert (c.state, c.issuer, c.claim_generator, c.title) == (
+        "Valid",
+        "Verify Test",
+        "verify-tests 1.0",
+        "signed.jpg",
+    )
+    assert [(a.action, a.digital_source_type) for a in c.actions] == [("c2pa.created", SOURCE)]
+    assert any(
+        e.startswith("signingCredential.untrusted") for e in c.validation_errors
+    )  # our CA is not trusted
+    assert "c2pa_present" in codes(info) and "no_metadata" not in codes(info)
+    data = bytearray(signed.read_bytes())
+    data[-100] ^= 0xFF  # flip a byte of the picture after signing
+    tampered = tmp_path / "tampered.jpg"
+    tampered.write_bytes(bytes(data))
+    bad = probe(tampered)
+    assert bad.c2pa.state == "Invalid"
+    assert any("dataHash.mismatch" in e for e in bad.c2pa.validation_errors)
+    assert "c2pa_invalid" in codes(bad)
+
+
+def test_c2pa_absent_and_unsupported(tmp_path: Path, clip: Path) -> None:
+    assert probe(clip).c2pa.state == "none"
+    mkv = media.make_video(tmp_path / "c.mkv", seconds=0.3)
+    assert probe(mkv).c2pa.state == "unsupported"
