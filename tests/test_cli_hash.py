@@ -183,7 +183,11 @@ def test_every_malformed_corpus_file_is_reported_and_skipped(
     corpus: Path, tmp_path: Path, folder: Path
 ) -> None:
     manifest = json.loads((corpus / "manifest.json").read_text())
-    names = [f["name"] for f in manifest["files"] if f["category"] in ("malformed/odd", "metadata-stub")]
+    names = [
+        f["name"]
+        for f in manifest["files"]
+        if f["category"] in ("malformed/odd", "metadata-stub", "image-malformed/odd")
+    ]
     assert len(names) >= 30
     bad = tmp_path / "bad"
     bad.mkdir()

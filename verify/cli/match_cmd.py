@@ -58,7 +58,7 @@ def _hash_line(r: AddResult) -> str:
         return f"failed  {safe_text(r.message)}"
     ref = r.reference
     ident = f"#{ref.id}" if ref else ""
-    title = f"  {safe_text(ref.display_title, limit=80)}" if ref else ""
+    title = f'  "{safe_text(ref.provenance.title, limit=80)}"' if ref and ref.provenance.title else ""
     word = "added " if r.status == "added" else "exists"
     return f"{word}  {ident:<6} {safe_text(r.path)}{title if r.status == 'added' else ''}"
 

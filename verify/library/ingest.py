@@ -135,6 +135,13 @@ def _hash_one(
 _worker_db: sqlite3.Connection | None = None
 
 
+def _size(path: str) -> int:
+    try:
+        return os.path.getsize(path)
+    except OSError:
+        return 0
+
+
 def _worker_job(path: str, settings: FingerprintSettings | None, library_path: str) -> _Outcome:
     """Runs in a worker process: looks the sha256 up read-only, never writes."""
     global _worker_db
@@ -198,7 +205,8 @@ def ingest(
 def _parallel(
     files: list[str], settings: FingerprintSettings | None, library_path: str, workers: int
 ) -> Iterator[_Outcome]:
-    queue: deque[tuple[str, int]] = deque((f, 0) for f in files)
+    # largest first, so that one long clip does not start last and keep a single worker busy at the end
+    queue: deque[tuple[str, int]] = deque((f, 0) for f in sorted(files, key=_size, reverse=True))
     ctx = multiprocessing.get_context("spawn")  # no fork of a process holding SQLite handles
     while queue:
         running: dict[Future[_Outcome], tuple[str, int]] = {}
