@@ -371,3 +371,58 @@ def test_c2pa_absent_and_unsupported(tmp_path: Path, clip: Path) -> None:
     assert probe(clip).c2pa.state == "none"
     mkv = media.make_video(tmp_path / "c.mkv", seconds=0.3)
     assert probe(mkv).c2pa.state == "unsupported"
+
+
+def _mux_with_keys(path: Path, tags: dict[str, str]) -> Path:
+    """A tiny clip whose container carries arbitrary keys (mov ``use_metadata_tags``), as phones write them."""
+    import av
+    import numpy as np
+
+    with av.open(str(path), "w", options={"movflags": "use_metadata_tags"}) as out:
+        for k, v in tags.items():
+            out.metadata[k] = v
+        s = out.add_stream("libx264", rate=25)
+        s.width, s.height, s.pix_fmt = 64, 48, "yuv420p"
+        for i in range(5):
+            frame = av.VideoFrame.from_ndarray(np.zeros((48, 64, 3), np.uint8), format="rgb24")
+            frame.pts = i
+            out.mux(s.encode(frame))
+        out.mux(s.encode(None))
+    return path
+
+
+def test_android_keys_give_device_and_ffmpeg_conflict(tmp_path: Path) -> None:
+    tags = {"com.android.manufacturer": "Google", "com.android.model": "Pixel 7", "com.android.version": "14"}
+    info = probe(_mux_with_keys(tmp_path / "android.mp4", tags))
+    d = info.device
+    assert (d.make, d.model, d.software) == ("Google", "Pixel 7", "14")
+    assert d.sources["model"] == "format:com.android.model"
+    assert {"ffmpeg_encoder", "device_with_ffmpeg"} <= codes(info)  # PyAV (Lavf) wrote it, not the phone
+
+
+def test_apple_keys_times_and_iso6709(tmp_path: Path) -> None:
+    tags = {
+        "com.apple.quicktime.make": "Apple",
+        "com.apple.quicktime.model": "iPhone 15",
+        "com.apple.quicktime.creationdate": "2024-06-01T09:30:00-0400",
+        "com.apple.quicktime.location.ISO6709": "+40.6892-074.0445+010.000/",
+        "creation_time": "2024-06-01T13:30:01Z",
+    }
+    info = probe(_mux_with_keys(tmp_path / "apple.mov", tags))
+    assert info.device.label() == "Apple iPhone 15"
+    apple = next(t for t in info.creation_times if t.source.endswith("creationdate"))
+    assert (apple.tz, apple.utc) == ("-04:00", "2024-06-01T13:30:00+00:00")
+    assert "creation_times_disagree" not in codes(info)  # 1 s apart after normalising the zone
+    assert (info.gps.latitude, info.gps.longitude, info.gps.altitude) == (40.6892, -74.0445, 10.0)
+
+
+@pytest.mark.parametrize("fmt", ["WEBP", "TIFF"])
+def test_webp_and_tiff_exif(tmp_path: Path, fmt: str) -> None:
+    img = Image.fromarray(media.textured(40, 30)(0, 0.0))
+    exif = Image.Exif()
+    exif[0x010F], exif[0x0110] = "Acme", "Cam 2"
+    path = tmp_path / f"still.{fmt.lower()}"
+    img.save(path, fmt, exif=exif)
+    info = probe(path)
+    assert (info.file.format, info.image.width, info.image.height) == (fmt.lower(), 40, 30)
+    assert (info.device.make, info.device.model) == ("Acme", "Cam 2")
