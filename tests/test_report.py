@@ -156,3 +156,19 @@ def test_a_newer_report_is_refused_with_a_clear_error() -> None:
         Report.from_json("{not json")
     with pytest.raises(ReportError):
         Report.from_dict({"case": 1})
+
+
+@pytest.mark.corpus
+@pytest.mark.slow
+def test_real_phone_clip_report(corpus: Path, tmp_path: Path) -> None:
+    """An iPhone HEVC clip: device, GPS and the creation-time disagreement reach the exports."""
+    from verify.export import export
+
+    report = build_report(corpus / "files" / "pigallery2-IMG_7943_HEVC.mov")
+    assert report.probe["summary"]["device"] == "Apple iPhone 13 Pro"
+    assert "creation_times_disagree" in [s.kind for s in report.signals]
+    k = report.keyframes[0].image
+    assert k is not None and k.height > k.width  # portrait clip, keyframe upright
+    html = export(report, "html", tmp_path).read_text(encoding="utf-8")
+    assert "Apple iPhone 13 Pro" in html and "49.1989" in html and "creation_times_disagree" in html
+    assert export(report, "pdf", tmp_path).stat().st_size > 5000

@@ -53,7 +53,11 @@ def flatten(value: Any, prefix: str = "") -> Iterator[tuple[str, Any]]:
 
 def metadata_rows(report: Report) -> tuple[list[tuple[str, Any]], int]:
     """Rows of the probe record (summary first) and how many were left out."""
-    rows = [(k, v) for k, v in flatten(report.probe) if v != ""]
+    rows = [
+        (k, v)
+        for k, v in flatten(report.probe)
+        if v != "" and not k.endswith("schema_version") and not k.startswith("signals")  # shown above
+    ]
     return rows[:MAX_ROWS], max(0, len(rows) - MAX_ROWS)
 
 
