@@ -98,7 +98,11 @@ def test_null_island_rotation_vfr_mismatch() -> None:
     rotated = StreamInfo(index=0, type="video", width=1280, height=720, rotation=-90.0)
     assert "rotation" in codes(video(stream=rotated))
     vfr = StreamInfo(index=0, type="video", avg_frame_rate=10.645, real_frame_rate=29.97)
-    assert "variable_frame_rate" in codes(video(stream=vfr))
+    assert "variable_frame_rate" not in codes(video(stream=vfr))  # FFmpeg's rate guess alone is no evidence
+    spread = TimingScan(packets=22, min_interval=0.0333, median_interval=0.0667, max_interval=0.0667)
+    assert "variable_frame_rate" in codes(video(stream=vfr, timing=spread))
+    even = TimingScan(packets=240, min_interval=1.0, median_interval=1.0, max_interval=1.0)
+    assert "variable_frame_rate" not in codes(video(stream=vfr, timing=even))
     assert "variable_frame_rate" in codes(video(timing=TimingScan(packets=40, irregular=True)))
     assert not {"rotation", "variable_frame_rate"} & codes(video())
     renamed = FileInfo(

@@ -215,18 +215,23 @@ def _vfr(info: MediaInfo) -> list[Signal]:
     v = info.video
     if v is None:
         return []
-    fields: dict[str, Any] = {}
-    if v.avg_frame_rate and v.real_frame_rate:
-        diff = abs(v.avg_frame_rate - v.real_frame_rate) / max(v.real_frame_rate, 1e-9)
-        if diff > 0.02:
-            fields.update(
-                avg_frame_rate=round(v.avg_frame_rate, 3), real_frame_rate=round(v.real_frame_rate, 3)
-            )
+    # the real (base) rate alone is only FFmpeg's guess (a time-base multiple, a field rate): it counts as
+    # evidence only when the packet scan also saw intervals of clearly different lengths
     t = info.timing
-    if t is not None and t.irregular:
-        fields.update(
-            min_interval=t.min_interval, median_interval=t.median_interval, max_interval=t.max_interval
-        )
+    rates_differ = bool(v.avg_frame_rate and v.real_frame_rate) and (
+        abs(v.avg_frame_rate - v.real_frame_rate) / max(v.real_frame_rate or 1.0, 1e-9) > 0.02  # type: ignore[operator]
+    )
+    spread = t is not None and t.min_interval and t.max_interval and t.max_interval > 1.5 * t.min_interval
+    if not (t is not None and t.irregular) and not (rates_differ and spread and t.packets >= 6):
+        return []
+    fields: dict[str, Any] = {
+        "avg_frame_rate": round(v.avg_frame_rate, 3) if v.avg_frame_rate else None,
+        "real_frame_rate": round(v.real_frame_rate, 3) if v.real_frame_rate else None,
+        "min_interval": t.min_interval,
+        "median_interval": t.median_interval,
+        "max_interval": t.max_interval,
+        "packets_scanned": t.packets,
+    }
     if not fields:
         return []
     return [Signal(
