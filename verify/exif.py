@@ -249,7 +249,13 @@ def _exif_block(path: Path, fmt: str) -> tuple[bytes | None, str]:
                 warnings.simplefilter("ignore")  # the damage is reported by exifread below
                 with Image.open(path) as img:
                     block = img.info.get("exif")
-        except (UnidentifiedImageError, OSError, ValueError, SyntaxError) as exc:
+        except (
+            UnidentifiedImageError,
+            Image.DecompressionBombError,
+            OSError,
+            ValueError,
+            SyntaxError,
+        ) as exc:
             log.debug("Pillow cannot read %s: %s", path, exc)
     if not block:
         return None, reader

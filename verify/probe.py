@@ -271,7 +271,7 @@ def _pixel_size(
                 size = img.width, img.height, img.mode, int(getattr(img, "n_frames", 1))
         notes.extend(f"Pillow: {w.message}" for w in caught)
         return size
-    except (UnidentifiedImageError, OSError, ValueError, SyntaxError) as exc:
+    except (UnidentifiedImageError, Image.DecompressionBombError, OSError, ValueError, SyntaxError) as exc:
         notes.append(f"Pillow cannot read the picture ({exc})")
         return None, None, None, 0
 
@@ -376,7 +376,7 @@ def _scan(container: Any, s: Any, limit: int, notes: list[str]) -> tuple[float |
                     failed += 1
                     continue
                 if frames:
-                    rotation = _num(frames[0].rotation) or 0.0
+                    rotation = _num(_attr(frames[0], "rotation")) or 0.0
     except av.error.FFmpegError as exc:
         notes.append(f"reading packets stopped early ({exc})")
     if rotation is None and tried:
