@@ -106,3 +106,34 @@ def test_reader_sees_consistent_snapshot_while_writer_commits(tmp_path: Path) ->
         writer.add_fingerprint(make_fp(3), p)
         assert reader.generation == gen + 1 and len(reader) == 1  # WAL: the reader never blocks
         assert json.loads(json.dumps(reader.stats().hashes)) == {"phash-64/v1": 100}
+
+
+@pytest.mark.slow
+def test_two_verify_hash_processes_into_one_new_library(tmp_path: Path) -> None:
+    from tests import media
+
+    folders = []
+    for tag, seed in (("x", 50), ("y", 60)):
+        d = tmp_path / tag
+        d.mkdir()
+        for i in range(3):
+            media.make_video(d / f"{tag}{i}.mp4", seconds=1.0, fps=15, painter=media.textured(seed=seed + i))
+        folders.append(d)
+    db = tmp_path / "both.db"
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-m", "verify", "hash", str(d), "--library", str(db), "--json"],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=env,
+        )
+        for d in folders
+    ]
+    for p in procs:
+        out, err = p.communicate(timeout=240)
+        assert p.returncode == 0 and "locked" not in err, err
+        assert [json.loads(line)["status"] for line in out.splitlines()] == ["added"] * 3
+    with Library(db) as lib:
+        assert len(lib) == 6 and lib.integrity_check() == "ok"
