@@ -156,7 +156,7 @@ def _segment_match(
     cov_q = min(1.0, (q_end - q_start) / q_duration) if q_duration > 0 else 0.0
     cov_r = min(1.0, (r_end - r_start) / r_dur) if r_dur > 0 else 0.0
     closeness = max(0.0, 1.0 - median / max(s.radius, 1))
-    score = seg.fraction * (0.5 + 0.5 * closeness) * (0.8 + 0.2 * cov_q)
+    score = seg.support * (0.5 + 0.5 * closeness) * (0.8 + 0.2 * cov_q)
     pick = p if len(p) <= s.evidence else p[np.round(np.linspace(0, len(p) - 1, s.evidence)).astype(int)]
     evidence = tuple(
         EvidencePair(
@@ -181,6 +181,7 @@ def _segment_match(
         median_distance=median,
         aligned_fraction=min(1.0, seg.fraction),
         aligned_samples=seg.aligned,
+        support=min(1.0, seg.support),
         bars=bars,
         evidence=evidence,
     )

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 
 from ..errors import MatchingError
 from ..fingerprint import Fingerprint
+from ..library import HashTable
 
 log = logging.getLogger("verify")
 
@@ -51,29 +51,9 @@ class Candidates:
 _ARRAYS = ("sample", "query_time", "ref", "ref_time", "distance", "mirror", "label", "base")
 
 
-def table_variant_names(table: Any) -> tuple[str, ...]:
-    names = getattr(table, "variant_names", None) or getattr(table, "variants_names", None)
-    return tuple(names) if names is not None else ("full",)
-
-
-def table_variant_codes(table: Any) -> np.ndarray:
-    for attr in ("variant_codes", "variants", "variant"):
-        codes = getattr(table, attr, None)
-        if isinstance(codes, np.ndarray):
-            return codes
-    return np.zeros(len(table.hashes), dtype=np.int16)
-
-
-def _search(table: Any, queries: np.ndarray, radius: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    index = getattr(table, "index", None)
-    if callable(index) and not hasattr(index, "range_search"):
-        index = index()
-    searcher = index if hasattr(index, "range_search") else table
-    qi, ti, dist = searcher.range_search(queries, radius)
-    return np.asarray(qi, np.int64), np.asarray(ti, np.int64), np.asarray(dist, np.int16)
-
-
-def find_candidates(fp: Fingerprint, table: Any, radius: int, slack: int) -> tuple[Candidates, np.ndarray]:
+def find_candidates(
+    fp: Fingerprint, table: HashTable, radius: int, slack: int
+) -> tuple[Candidates, np.ndarray]:
     """Search and thin; returns the candidates and the times of the usable query samples."""
     usable = np.flatnonzero(np.asarray(fp.quality, bool)) if len(fp) else np.zeros(0, np.int64)
     times = np.asarray(fp.times, np.float64)[usable]
@@ -87,10 +67,11 @@ def find_candidates(fp: Fingerprint, table: Any, radius: int, slack: int) -> tup
     n, v = hashes.shape
     if n == 0 or len(table.hashes) == 0:
         return _empty(), times
-    qi, ti, dist = _search(table, np.ascontiguousarray(hashes.reshape(-1)), radius)
+    qi, ti, dist = table.range_search(np.ascontiguousarray(hashes.reshape(-1)), radius)
+    qi, ti = np.asarray(qi, np.int64), np.asarray(ti, np.int64)
     sample, qvar = qi // v, qi % v
-    t_names = table_variant_names(table)
-    t_codes = np.asarray(table_variant_codes(table), np.int64)[ti]
+    t_names = tuple(table.variant_names) or ("full",)
+    t_codes = np.asarray(table.variant_codes, np.int64)[ti]
     # pairing labels: one per (query variant, table variant)
     pair_code = qvar * len(t_names) + t_codes
     labels, bases, mirrors = [], [], []
@@ -111,7 +92,7 @@ def find_candidates(fp: Fingerprint, table: Any, radius: int, slack: int) -> tup
         query_time=times[sample],
         ref=np.asarray(table.ref_ids, np.int64)[ti],
         ref_time=np.asarray(table.times, np.float64)[ti],
-        distance=dist,
+        distance=np.asarray(dist, np.int16),
         mirror=np.asarray(mirrors, bool)[pair_code],
         label=pair_code.astype(np.int16),
         base=np.asarray(bases, np.int16)[pair_code],

@@ -58,6 +58,7 @@ class SegmentMatch:
     median_distance: float
     aligned_fraction: float = 0.0
     aligned_samples: int = 0
+    support: float = 0.0  # aligned fraction weighted by temporal distinctiveness (see MatchSettings)
     bars: tuple[int, ...] | None = None
     evidence: tuple[EvidencePair, ...] = ()
     schema_version: int = SCHEMA_VERSION

@@ -29,10 +29,16 @@ class RawSegment:
     q_last: float
     aligned: int
     usable: int
+    distinct: float  # sum over aligned samples of the share of their pairs near the line
 
     @property
     def fraction(self) -> float:
         return self.aligned / max(self.usable, 1)
+
+    @property
+    def support(self) -> float:
+        """Aligned fraction with each sample weighted by how uniquely it points at this line."""
+        return self.distinct / max(self.usable, 1)
 
 
 def best_on_line(c: Candidates, alive: np.ndarray, line: Line, tol: float) -> np.ndarray:
@@ -45,6 +51,18 @@ def best_on_line(c: Candidates, alive: np.ndarray, line: Line, tol: float) -> np
     first = np.ones(len(order), bool)
     first[1:] = c.sample[order][1:] != c.sample[order][:-1]
     return order[first]
+
+
+def near_share(c: Candidates, line: Line, window: float) -> np.ndarray:
+    """Per query sample: the share of its voting pairs (this reference) within ``window`` of the line.
+
+    A true copy's frame matches the reference near one time; a look-alike (same camera, other time;
+    a slowly changing scene) matches many times equally well, so its pairs spread along the reference.
+    """
+    near = np.abs(c.ref_time - (line.speed * c.query_time + line.offset)) <= window
+    n = int(c.sample.max()) + 1 if len(c) else 0
+    total = np.bincount(c.sample, minlength=n)
+    return np.bincount(c.sample, weights=near, minlength=n) / np.maximum(total, 1)
 
 
 def runs(pairs: np.ndarray, c: Candidates, usable_times: np.ndarray, s: MatchSettings) -> list[np.ndarray]:
@@ -73,17 +91,20 @@ def segments_for_reference(
             break
         line = refine(qt, rt, smp, c.distance[live], peak, s.tolerance, speed_range)
         pairs = best_on_line(c, alive, line, s.tolerance)
+        share = near_share(c, line, s.distinct_window)
         accepted = False
         for run in runs(pairs, c, usable_times, s):
             t0, t1 = float(c.query_time[run[0]]), float(c.query_time[run[-1]])
             usable = int(
                 np.searchsorted(usable_times, t1, "right") - np.searchsorted(usable_times, t0, "left")
             )
-            seg = RawSegment(ref, line.speed, line.offset, run, t0, t1, len(run), usable)
+            distinct = float(share[c.sample[run]].sum())
+            seg = RawSegment(ref, line.speed, line.offset, run, t0, t1, len(run), usable, distinct)
             if (
                 seg.aligned >= s.min_samples
                 and t1 - t0 >= s.min_duration
                 and seg.fraction >= s.min_aligned_fraction
+                and seg.support >= s.min_support
             ):
                 found.append(seg)
                 accepted = True

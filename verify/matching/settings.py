@@ -26,6 +26,10 @@ class MatchSettings:
     * ``max_gap``: query seconds without an aligned sample that still keep one segment together.
     * ``min_samples``, ``min_duration``, ``min_aligned_fraction``: what a segment needs to be reported
       (aligned samples, query seconds spanned, aligned / usable samples inside the segment).
+    * ``distinct_window``, ``min_support``: each aligned sample is weighted by the share of its voting
+      pairs within ``distinct_window`` seconds of the line (1 for a frame that matches one moment of
+      the reference, small for a look-alike that matches many moments equally well); the weighted
+      aligned fraction must reach ``min_support``.
     * ``max_lines``: alignments tried per reference; ``evidence``: frame pairs kept per segment.
     """
 
@@ -39,6 +43,8 @@ class MatchSettings:
     min_samples: int = 5
     min_duration: float = 2.0
     min_aligned_fraction: float = 0.5
+    distinct_window: float = 1.0
+    min_support: float = 0.55
     max_lines: int = 8
     evidence: int = 12
     schema_version: int = SCHEMA_VERSION
@@ -55,8 +61,13 @@ class MatchSettings:
             problems.append("speed_step must be in (0, 0.5)")
         if not self.tolerance > 0 or not self.max_gap >= 0:
             problems.append("tolerance must be > 0 and max_gap >= 0")
-        if self.min_samples < 2 or not 0 <= self.min_aligned_fraction <= 1:
-            problems.append("min_samples must be >= 2 and min_aligned_fraction in [0, 1]")
+        if (
+            not (0 <= self.min_aligned_fraction <= 1 and 0 <= self.min_support <= 1)
+            or self.distinct_window <= 0
+        ):
+            problems.append("fractions must be in [0, 1] and distinct_window > 0")
+        if self.min_samples < 2:
+            problems.append("min_samples must be >= 2")
         if self.max_lines < 1 or self.evidence < 1:
             problems.append("max_lines and evidence must be >= 1")
         if problems:
