@@ -19,6 +19,7 @@ from collections.abc import Sequence
 import click
 
 from ..errors import VerifyError
+from ..text import safe_text
 
 EXIT_OK = 0
 EXIT_FAILURE = 1
@@ -69,7 +70,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         rv = cli.main(args=args, prog_name="verify", standalone_mode=False)
     except VerifyError as exc:
-        click.echo(f"error: {exc}", err=True)
+        click.echo(f"error: {safe_text(str(exc), limit=500)}", err=True)
         return EXIT_BAD_INPUT
     except click.exceptions.Abort:
         click.echo("interrupted", err=True)
