@@ -238,7 +238,13 @@ def library_show(ref_id: str, library_path: Path, as_json: bool) -> None:
         click.echo(json.dumps(d, ensure_ascii=False))
         return
     for key, value in d.items():
-        shown = ", ".join(value) if isinstance(value, list) else value
+        shown = (
+            ", ".join(value)
+            if isinstance(value, list)
+            else round(value, 3)
+            if isinstance(value, float)
+            else value
+        )
         click.echo(f"{key:>12}: {safe_text(shown)}")
 
 

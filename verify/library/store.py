@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import os
 import sqlite3
 import threading
 import time
@@ -80,7 +81,8 @@ class Library:
             if not p.exists() and not create:
                 raise LibraryNotFoundError("no library here", path=p)
             if not p.parent.exists():
-                raise LibraryNotFoundError("the folder for the library does not exist", path=p)
+                raise LibraryError("the folder for the library does not exist", path=p,
+                                   hint="Create the folder first or choose another path.")  # fmt: skip
         try:
             self._conn = sqlite3.connect(
                 self.path, timeout=busy_seconds, isolation_level=None, check_same_thread=False
@@ -245,7 +247,7 @@ class Library:
             cur = conn.execute(
                 "INSERT INTO refs (sha256, path, title, source_url, first_seen, found_at, description, tags,"
                 " notes, duration, width, height, media, added_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                (sha, str(media_path), prov.title, prov.source_url, prov.first_seen, prov.found_at,
+                (sha, os.path.abspath(media_path), prov.title, prov.source_url, prov.first_seen, prov.found_at,
                  prov.description, json.dumps(list(prov.tags), ensure_ascii=False), prov.notes,
                  float(fp.duration or 0.0), width, height, json.dumps(media, ensure_ascii=False),
                  schema.now_utc()),
