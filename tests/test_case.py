@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.test_report_fixtures import hostile_report  # noqa: F401
+from tests import test_report_fixtures as fx
 from verify.case import check_case, open_case, save_case
 from verify.errors import CaseIntegrityError, ReportError
 from verify.report import Report
@@ -33,7 +33,12 @@ def _rewrite(
             zout.writestr(name, data)
 
 
-def test_save_open_round_trip(hostile_report: Report, tmp_path: Path) -> None:  # noqa: F811
+@pytest.fixture
+def hostile_report(tmp_path_factory: pytest.TempPathFactory) -> Report:
+    return fx.hostile_report(tmp_path_factory)
+
+
+def test_save_open_round_trip(hostile_report: Report, tmp_path: Path) -> None:
     path = save_case(hostile_report, tmp_path / "case.verify.zip")
     with zipfile.ZipFile(path) as zf:
         names = set(zf.namelist())
@@ -53,7 +58,7 @@ def test_save_open_round_trip(hostile_report: Report, tmp_path: Path) -> None:  
     assert "referenced by hash only" in case.summary()
 
 
-def test_one_changed_byte_in_a_frame_is_named(hostile_report: Report, tmp_path: Path) -> None:  # noqa: F811
+def test_one_changed_byte_in_a_frame_is_named(hostile_report: Report, tmp_path: Path) -> None:
     path = save_case(hostile_report, tmp_path / "case.verify.zip")
     frame = next(r.name for r in hostile_report.image_refs() if "keyframe" in r.name)
     data = bytearray(hostile_report.images[frame])
@@ -67,7 +72,7 @@ def test_one_changed_byte_in_a_frame_is_named(hostile_report: Report, tmp_path: 
     assert open_case(tampered, strict=False).check.changed == [frame]
 
 
-def test_a_byte_flipped_inside_the_archive_is_named(hostile_report: Report, tmp_path: Path) -> None:  # noqa: F811
+def test_a_byte_flipped_inside_the_archive_is_named(hostile_report: Report, tmp_path: Path) -> None:
     path = save_case(hostile_report, tmp_path / "case.verify.zip")
     frame = next(r.name for r in hostile_report.image_refs() if "pair01-reference" in r.name)
     raw = bytearray(path.read_bytes())
@@ -78,7 +83,7 @@ def test_a_byte_flipped_inside_the_archive_is_named(hostile_report: Report, tmp_
     assert check_case(path).changed == [frame]
 
 
-def test_missing_and_extra_members(hostile_report: Report, tmp_path: Path) -> None:  # noqa: F811
+def test_missing_and_extra_members(hostile_report: Report, tmp_path: Path) -> None:
     path = save_case(hostile_report, tmp_path / "case.verify.zip")
     frame = hostile_report.image_refs()[0].name
     other = tmp_path / "other.verify.zip"
@@ -87,7 +92,7 @@ def test_missing_and_extra_members(hostile_report: Report, tmp_path: Path) -> No
     assert check.missing == [frame] and check.extra == ["images/planted.jpg"] and not check.ok
 
 
-def test_zip_slip_members_are_refused(hostile_report: Report, tmp_path: Path) -> None:  # noqa: F811
+def test_zip_slip_members_are_refused(hostile_report: Report, tmp_path: Path) -> None:
     path = save_case(hostile_report, tmp_path / "case.verify.zip")
     evil = tmp_path / "evil.verify.zip"
     _rewrite(path, evil, {}, add={"../../escaped.txt": b"pwned", "/abs.txt": b"x"})
@@ -100,7 +105,7 @@ def test_zip_slip_members_are_refused(hostile_report: Report, tmp_path: Path) ->
     assert not (tmp_path.parent / "escaped.txt").exists()
 
 
-def test_original_included_when_asked(hostile_report: Report, tmp_path: Path) -> None:  # noqa: F811
+def test_original_included_when_asked(hostile_report: Report, tmp_path: Path) -> None:
     path = save_case(hostile_report, tmp_path / "with.verify.zip", include_original=True)
     case = open_case(path)
     assert case.original is not None and case.original.startswith("original/") and ".." not in case.original

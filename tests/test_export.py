@@ -11,12 +11,18 @@ from pathlib import Path
 
 import pytest
 
-from tests.test_report_fixtures import BIG_TAG, COMMENT, TITLE, hostile_report  # noqa: F401
+from tests import test_report_fixtures as fx
+from tests.test_report_fixtures import BIG_TAG, COMMENT, TITLE
 from verify.errors import UnsafePathError
 from verify.export import export
 from verify.report import Report
 
 pytestmark = pytest.mark.slow
+
+
+@pytest.fixture
+def hostile_report(tmp_path_factory: pytest.TempPathFactory) -> Report:
+    return fx.hostile_report(tmp_path_factory)
 
 
 class Elements(HTMLParser):
@@ -41,7 +47,7 @@ def parse(html: str) -> Elements:
     return p
 
 
-def test_html_has_no_live_markup_and_shows_the_text(hostile_report: Report, tmp_path: Path) -> None:  # noqa: F811
+def test_html_has_no_live_markup_and_shows_the_text(hostile_report: Report, tmp_path: Path) -> None:
     out = export(hostile_report, "html", tmp_path)
     doc = parse(out.read_text(encoding="utf-8"))
     names = [t for t, _ in doc.tags]
@@ -61,7 +67,6 @@ def test_html_has_no_live_markup_and_shows_the_text(hostile_report: Report, tmp_
     assert "<img src=x onerror=alert(1)>" in text
     assert "^[[31mred" in text and "\x1b" not in text  # the escape code is shown, not acted on
     assert "[truncated: " in text and BIG_TAG not in text  # huge value cut with a note
-    assert re.search(r"https?://(?!example\.org)", text) is None or True
     # nothing could load: only data: images, and a CSP forbidding everything else
     assert "default-src 'none'" in out.read_text()
 
@@ -69,7 +74,7 @@ def test_html_has_no_live_markup_and_shows_the_text(hostile_report: Report, tmp_
 MD_HTML = re.compile(r"<\s*[A-Za-z!/?]")
 
 
-def test_markdown_has_no_markup_and_no_injected_links(hostile_report: Report, tmp_path: Path) -> None:  # noqa: F811
+def test_markdown_has_no_markup_and_no_injected_links(hostile_report: Report, tmp_path: Path) -> None:
     out = export(hostile_report, "md", tmp_path)
     text = out.read_text(encoding="utf-8")
     assert MD_HTML.search(text) is None  # not one raw HTML tag can pass
@@ -85,7 +90,7 @@ def test_markdown_has_no_markup_and_no_injected_links(hostile_report: Report, tm
     assert "onerror=alert\\(1\\)&gt;^Jline2" in text
 
 
-def test_json_holds_the_strings_faithfully(hostile_report: Report, tmp_path: Path) -> None:  # noqa: F811
+def test_json_holds_the_strings_faithfully(hostile_report: Report, tmp_path: Path) -> None:
     out = export(hostile_report, "json", tmp_path)
     data = json.loads(out.read_text(encoding="utf-8"))
     tags = data["probe"]["container"]["tags"]
@@ -103,7 +108,7 @@ def test_json_holds_the_strings_faithfully(hostile_report: Report, tmp_path: Pat
     assert Report.from_dict(embedded).images == {k: hostile_report.images[k] for k in embedded["images"]}
 
 
-def test_pdf_renders_with_pictures(hostile_report: Report, tmp_path: Path) -> None:  # noqa: F811
+def test_pdf_renders_with_pictures(hostile_report: Report, tmp_path: Path) -> None:
     out = export(hostile_report, "pdf", tmp_path)
     data = out.read_bytes()
     assert data.startswith(b"%PDF-")
@@ -124,13 +129,13 @@ def test_pdf_renders_with_pictures(hostile_report: Report, tmp_path: Path) -> No
 @pytest.mark.parametrize("name", ["../x.html", "a/b.html", "..", "", "x\\y.html", "/etc/x.html"])
 def test_export_refuses_names_that_leave_the_folder(
     hostile_report: Report, tmp_path: Path, name: str
-) -> None:  # noqa: F811
+) -> None:
     with pytest.raises(UnsafePathError):
         export(hostile_report, "html", tmp_path / "out", name=name or "..")
     assert not (tmp_path / "x.html").exists()
 
 
-def test_export_does_not_follow_a_symlink(hostile_report: Report, tmp_path: Path) -> None:  # noqa: F811
+def test_export_does_not_follow_a_symlink(hostile_report: Report, tmp_path: Path) -> None:
     outside = tmp_path / "outside.txt"
     outside.write_text("keep")
     folder = tmp_path / "out"
@@ -141,7 +146,7 @@ def test_export_does_not_follow_a_symlink(hostile_report: Report, tmp_path: Path
     assert outside.read_text() == "keep"
 
 
-def test_export_is_logged_in_custody(hostile_report: Report, tmp_path: Path) -> None:  # noqa: F811
+def test_export_is_logged_in_custody(hostile_report: Report, tmp_path: Path) -> None:
     before = len(hostile_report.custody)
     out = export(hostile_report, "html", tmp_path, name="c.html")
     assert len(hostile_report.custody) == before + 1

@@ -16,8 +16,8 @@ from typing import Any
 
 import pytest
 
+from tests import test_report_fixtures as fx
 from tests.test_export import parse
-from tests.test_report_fixtures import plain_report  # noqa: F401
 from verify.export import export
 from verify.report import Report
 
@@ -103,7 +103,12 @@ def structures(report: Report, folder: Path) -> dict[str, Any]:
     return got
 
 
-def test_structure_matches_golden(plain_report: Report, tmp_path: Path) -> None:  # noqa: F811
+@pytest.fixture
+def plain_report(tmp_path_factory: pytest.TempPathFactory) -> Report:
+    return fx.plain_report(tmp_path_factory)
+
+
+def test_structure_matches_golden(plain_report: Report, tmp_path: Path) -> None:
     report = Report.from_json(
         plain_report.to_json(), images=plain_report.images
     )  # a private copy: custody grows

@@ -9,7 +9,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.test_report_fixtures import TITLE, hostile_report  # noqa: F401
+from tests import test_report_fixtures as fx
+from tests.test_report_fixtures import TITLE
 from verify.errors import ReportError, SchemaVersionError
 from verify.notes import CHECKS, Notes
 from verify.report import (
@@ -28,6 +29,11 @@ from verify.report import (
 )
 
 GOLDEN = Path(__file__).parent / "golden"
+
+
+@pytest.fixture
+def hostile_report(tmp_path_factory: pytest.TempPathFactory) -> Report:
+    return fx.hostile_report(tmp_path_factory)
 
 
 def test_build_logs_custody_and_records_the_file(clip: Path) -> None:
@@ -57,7 +63,7 @@ def test_progress_is_reported(clip: Path) -> None:
     assert seen[-1] == 1.0 and seen == sorted(seen)
 
 
-def test_custody_is_append_only_and_notes_copy_the_log(hostile_report: Report) -> None:  # noqa: F811
+def test_custody_is_append_only_and_notes_copy_the_log(hostile_report: Report) -> None:
     n = len(hostile_report.custody)
     edited = hostile_report.with_notes(Notes().with_check("date", status="false"))
     assert len(hostile_report.custody) == n  # the original report's log is untouched
@@ -67,7 +73,7 @@ def test_custody_is_append_only_and_notes_copy_the_log(hostile_report: Report) -
     assert not hasattr(edited.custody, "remove")
 
 
-def test_json_round_trip_of_a_real_report(hostile_report: Report) -> None:  # noqa: F811
+def test_json_round_trip_of_a_real_report(hostile_report: Report) -> None:
     text = hostile_report.to_json()
     back = Report.from_json(text, images=hostile_report.images)
     assert back == hostile_report

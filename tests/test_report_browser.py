@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.test_report_fixtures import TITLE, hostile_report  # noqa: F401
+from tests import test_report_fixtures as fx
+from tests.test_report_fixtures import TITLE
 from verify.export import export
 from verify.report import Report
 
@@ -23,7 +24,12 @@ pytestmark = [
 ]
 
 
-def test_html_renders_offline_with_all_images(hostile_report: Report, tmp_path: Path) -> None:  # noqa: F811
+@pytest.fixture
+def hostile_report(tmp_path_factory: pytest.TempPathFactory) -> Report:
+    return fx.hostile_report(tmp_path_factory)
+
+
+def test_html_renders_offline_with_all_images(hostile_report: Report, tmp_path: Path) -> None:
     sync_api = pytest.importorskip("playwright.sync_api")
     out = export(hostile_report, "html", tmp_path, name="report.html")
     requests: list[str] = []

@@ -81,16 +81,23 @@ def with_match(report: Report, query: Path, ref: Path, title: str = "Agency clip
     )
 
 
-@pytest.fixture(scope="session")
-def hostile_report(tmp_path_factory: pytest.TempPathFactory) -> Report:
-    folder = tmp_path_factory.mktemp("hostile")
-    clip = hostile_clip(folder / "<evil>\x1b[2J name.mp4")
-    query, ref = mirrored_pair(folder)
-    return with_match(build_report(clip), query, ref, title=TITLE)
+_CACHE: dict[str, Report] = {}
 
 
-@pytest.fixture(scope="session")
-def plain_report(tmp_path_factory: pytest.TempPathFactory) -> Report:
-    folder = tmp_path_factory.mktemp("plain")
-    query, ref = mirrored_pair(folder)
-    return with_match(build_report(query), query, ref)
+def hostile_report(factory: pytest.TempPathFactory) -> Report:
+    """The hostile clip's report with one match, built once per test session (callers may append custody)."""
+    if "hostile" not in _CACHE:
+        folder = factory.mktemp("hostile")
+        clip = hostile_clip(folder / "<evil>\x1b[2J name.mp4")
+        query, ref = mirrored_pair(folder)
+        _CACHE["hostile"] = with_match(build_report(clip), query, ref, title=TITLE)
+    return _CACHE["hostile"]
+
+
+def plain_report(factory: pytest.TempPathFactory) -> Report:
+    """A plain generated clip's report with one match, built once per test session."""
+    if "plain" not in _CACHE:
+        folder = factory.mktemp("plain")
+        query, ref = mirrored_pair(folder)
+        _CACHE["plain"] = with_match(build_report(query), query, ref)
+    return _CACHE["plain"]
