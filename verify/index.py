@@ -208,7 +208,7 @@ class MultiIndexHashing:
             first = offsets[keys].ravel()
             length = (offsets[keys + 1].ravel() - first).astype(np.int64)
             total = int(length.sum())
-            if total > self.size * 2:  # skewed buckets: brute force is cheaper for this chunk
+            if total > self.size * q.size // 4:  # skewed buckets: scanning is cheaper for this chunk
                 qi, ti, d = self._brute.range_search(q, r)
                 return qi + start, ti, d
             if not total:
