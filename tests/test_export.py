@@ -69,6 +69,8 @@ def test_html_has_no_live_markup_and_shows_the_text(hostile_report: Report, tmp_
     assert "[truncated: " in text and BIG_TAG not in text  # huge value cut with a note
     # nothing could load: only data: images, and a CSP forbidding everything else
     assert "default-src 'none'" in out.read_text()
+    # a published document names files, not the analyst's folders (the JSON keeps the full path)
+    assert str(Path(hostile_report.file.path).parent) not in out.read_text()
 
 
 MD_HTML = re.compile(r"<\s*[A-Za-z!/?]")

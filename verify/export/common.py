@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from ..report.model import MatchRecord, Report
+from ..report.model import MatchRecord, ReferenceInfo, Report
 
 #: Longest metadata value shown in a table cell (the JSON keeps all of it).
 CELL_LIMIT = 600
@@ -23,6 +23,15 @@ STATUS_LABEL = {
     "misleading": "Misleading",
     "unverified": "Unverified",
 }
+
+
+def base_name(path: str) -> str:
+    """The last part of a path: published documents name files, not the analyst's folders."""
+    return path.replace("\\", "/").rstrip("/").rsplit("/", 1)[-1]
+
+
+def ref_label(ref: ReferenceInfo) -> str:
+    return ref.title or base_name(ref.path) or f"reference {ref.id}"
 
 
 def fmt_time(t: float) -> str:
@@ -56,7 +65,10 @@ def metadata_rows(report: Report) -> tuple[list[tuple[str, Any]], int]:
     rows = [
         (k, v)
         for k, v in flatten(report.probe)
-        if v != "" and not k.endswith("schema_version") and not k.startswith("signals")  # shown above
+        if v != ""
+        and not k.endswith("schema_version")
+        and not k.startswith("signals")  # shown above
+        and k != "file.path"  # the analyst's folders stay in the JSON record
     ]
     return rows[:MAX_ROWS], max(0, len(rows) - MAX_ROWS)
 
@@ -77,7 +89,7 @@ def match_rows(m: MatchRecord) -> list[tuple[str, str]]:
     r = m.reference
     rows = [
         ("Summary", m.summary),
-        ("Reference", r.title or r.path),
+        ("Reference", ref_label(r)),
         ("Source URL", r.source_url),
         ("First seen", r.first_seen),
         ("Found at", r.found_at),

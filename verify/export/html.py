@@ -112,7 +112,9 @@ def _matches(report: Report) -> str:
     lib = report.library
     if lib is None:
         return '<section id="matches"><h2>Matches</h2><p class="note">Not matched against a library.</p></section>'
-    head = f'<p class="note">Library {esc(lib.path)} with {lib.references} reference(s).</p>'
+    head = (
+        f'<p class="note">Library {esc(common.base_name(lib.path))} with {lib.references} reference(s).</p>'
+    )
     if not report.matches:
         return f'<section id="matches"><h2>Matches</h2>{head}<p>No match in the library.</p></section>'
     parts = []
@@ -133,7 +135,7 @@ def _matches(report: Report) -> str:
             for p in m.evidence
         )
         parts.append(
-            f'<div class="match"><h3>Match {i}: {esc(m.reference.title or m.reference.path, 300)}</h3>'
+            f'<div class="match"><h3>Match {i}: {esc(common.ref_label(m.reference), 300)}</h3>'
             f"{table}<h4>Evidence frame pairs</h4>{pairs or '<p class=note>none</p>'}</div>"
         )
     return f'<section id="matches"><h2>Matches</h2>{head}{"".join(parts)}</section>'

@@ -80,11 +80,13 @@ def render(report: Report, image_folder: str | None = None) -> str:
     if report.library is None:
         lines.append("Not matched against a library.")
     else:
-        lines.append(f"Library {md(report.library.path)} with {report.library.references} reference(s).")
+        lines.append(
+            f"Library {md(common.base_name(report.library.path))} with {report.library.references} reference(s)."
+        )
         if not report.matches:
             lines += ["", "No match in the library."]
     for i, m in enumerate(report.matches, start=1):
-        lines += ["", f"### Match {i}: {md(m.reference.title or m.reference.path, 300)}", ""]
+        lines += ["", f"### Match {i}: {md(common.ref_label(m.reference), 300)}", ""]
         lines += _table(common.match_rows(m))
         lines += ["Evidence frame pairs:", ""]
         for p in m.evidence:

@@ -104,12 +104,16 @@ def _story(report: Report) -> list[Any]:
     if report.library is None:
         s.append(_p("Not matched against a library."))
     else:
-        s.append(_p(f"Library {report.library.path} with {report.library.references} reference(s)."))
+        s.append(
+            _p(
+                f"Library {common.base_name(report.library.path)} with {report.library.references} reference(s)."
+            )
+        )
         if not report.matches:
             s.append(_p("No match in the library."))
     for i, m in enumerate(report.matches, start=1):
         s += [
-            Paragraph(f"Match {i}: {x(m.reference.title or m.reference.path, 300)}", H3),
+            Paragraph(f"Match {i}: {x(common.ref_label(m.reference), 300)}", H3),
             _table(common.match_rows(m)),
         ]
         pairs = []

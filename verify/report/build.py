@@ -180,7 +180,7 @@ def build_report(
     custody = CustodyLog()
     received = utc_now()
     size = p.stat().st_size
-    custody.log("received", f"{p.name} ({size:,} bytes) from {p.parent}")
+    custody.log("received", f"{p.name} ({size:,} bytes)")
     sha256, md5 = file_digests(p)
     custody.log("hashed", f"sha256 {sha256}, md5 {md5}", sha256=sha256)
     tick(0.1)
@@ -223,7 +223,7 @@ def build_report(
             settings["algorithm"] = str(getattr(query, "algorithm", ""))
             custody.log(
                 "matched",
-                f"against library {lib_path} with {n_refs} references: {len(result.matches)} match(es)",
+                f"against library {Path(lib_path).name} with {n_refs} references: {len(result.matches)} match(es)",
             )
             tick(0.8)
             for i, m in enumerate(result.matches, start=1):
