@@ -20,9 +20,11 @@ log = logging.getLogger("verify")
 
 
 def variant_parts(name: str) -> tuple[str, bool]:
-    """``"crop85+mirror"`` -> ``("crop85", True)``; the grammar is ``base[+mirror]``."""
-    parts = name.split("+")
-    return parts[0], "mirror" in parts[1:]
+    """``"crop85+mirror"`` -> ``("crop85", True)``; ``"mirror"`` alone is ``full+mirror``."""
+    if name == "mirror":
+        return "full", True
+    base, _, suffix = name.partition("+")
+    return base, suffix == "mirror"
 
 
 @dataclass(frozen=True, eq=False)

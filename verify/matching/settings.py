@@ -43,8 +43,8 @@ class MatchSettings:
     min_samples: int = 5
     min_duration: float = 2.0
     min_aligned_fraction: float = 0.5
-    distinct_window: float = 1.0
-    min_support: float = 0.55
+    distinct_window: float = 0.5
+    min_support: float = 0.4
     max_lines: int = 8
     evidence: int = 12
     schema_version: int = SCHEMA_VERSION

@@ -1,0 +1,208 @@
+"""Matching on generated clips with a real (in-memory SQLite) library and the real fingerprinter."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from tests import media
+from verify import serial
+from verify.errors import ConfigError
+from verify.fingerprint import QUERY, REFERENCE, fingerprint
+from verify.library import Library, Provenance
+from verify.matching import MatchResult, MatchSettings, match_file, match_fingerprint
+from verify.matching.align import hough_peak, refine, speed_grid
+from verify.matching.candidates import find_candidates
+
+W, H = 160, 120
+A_SEED, B_SEED = 1, 2
+
+
+def _painter(seed: int, speed: float = 1.0, start: float = 0.0, mirror: bool = False) -> media.Painter:
+    base = media.textured(W, H, seed)
+
+    def paint(i: int, t: float) -> np.ndarray:
+        img = base(i, start + speed * t)
+        return np.ascontiguousarray(img[:, ::-1]) if mirror else img
+
+    return paint
+
+
+def _fixed_camera(seed: int) -> media.Painter:
+    """A fixed camera: one static textured view, a small blob wandering across it, light flicker."""
+    background = media.textured(W, H, seed)(0, 0.0).astype(np.float64)
+    yy, xx = np.mgrid[0:H, 0:W]
+
+    def paint(i: int, t: float) -> np.ndarray:
+        cy, cx = H / 2 + 35 * np.sin(t * 0.7), W / 2 + 60 * np.sin(t * 0.45 + 1)
+        blob = np.exp(-((yy - cy) ** 2 + (xx - cx) ** 2) / (2 * 8.0**2))[..., None] * 90
+        img = background * (1 + 0.02 * np.sin(t * 3)) + blob
+        return np.clip(img, 0, 255).astype(np.uint8)
+
+    return paint
+
+
+@pytest.fixture(scope="module")
+def clips(tmp_path_factory: pytest.TempPathFactory) -> Callable[..., Path]:
+    folder = tmp_path_factory.mktemp("matching")
+
+    def make(name: str, painter: media.Painter, seconds: float) -> Path:
+        path = folder / f"{name}.mp4"
+        if not path.exists():
+            media.make_video(path, seconds=seconds, painter=painter, width=W, height=H)
+        return path
+
+    return make
+
+
+@pytest.fixture(scope="module")
+def library(clips: Callable[..., Path]) -> Library:
+    lib = Library(":memory:")
+    lib.add(clips("ref-a", _painter(A_SEED), 10.0), Provenance(title="Clip A", first_seen="2024-03-01",
+            found_at="an archive", source_url="https://example.org/a"), settings=REFERENCE)  # fmt: skip
+    lib.add(clips("ref-b", _painter(B_SEED), 10.0), Provenance(title="Clip B"), settings=REFERENCE)
+    lib.add(clips("ref-cam", _fixed_camera(5), 8.0), Provenance(title="Camera"), settings=REFERENCE)
+    yield lib
+    lib.close()
+
+
+def _only(result: MatchResult, title: str) -> list:
+    return [m for m in result.matches if m.reference.provenance.title == title]
+
+
+def test_exact_copy_matches_whole_reference(library: Library, clips: Callable[..., Path]) -> None:
+    result = match_file(clips("ref-a", _painter(A_SEED), 10.0), library)
+    assert [m.reference.provenance.title for m in result.matches] == ["Clip A"]
+    m = result.matches[0]
+    assert m.query_start == pytest.approx(0.0, abs=0.6) and m.query_end == pytest.approx(10.0, abs=0.6)
+    assert m.reference_start == pytest.approx(0.0, abs=0.6) and m.reference_end == pytest.approx(
+        10.0, abs=0.6
+    )
+    assert m.speed == pytest.approx(1.0, abs=0.02) and not m.mirrored and m.crop is None
+    assert m.coverage_query > 0.9 and m.coverage_reference > 0.9 and m.median_distance <= 4
+    assert len(m.evidence) >= 5
+    for e in m.evidence:
+        assert e.reference_time == pytest.approx(
+            e.query_time * m.speed + m.offset, abs=MatchSettings().tolerance
+        )
+
+
+def test_excerpt_is_localised(library: Library, clips: Callable[..., Path]) -> None:
+    result = match_file(clips("excerpt", _painter(A_SEED, start=3.5), 3.0), library)
+    (m,) = _only(result, "Clip A")
+    assert m.reference_start == pytest.approx(3.5, abs=0.5)
+    assert m.reference_end == pytest.approx(6.5, abs=0.5)
+    assert m.query_start == pytest.approx(0.0, abs=0.5) and m.query_end == pytest.approx(3.0, abs=0.5)
+    assert m.coverage_reference == pytest.approx(0.3, abs=0.08)
+    assert not _only(result, "Clip B")
+
+
+@pytest.mark.parametrize("speed", [0.8, 1.25])
+def test_speed_change_is_estimated(library: Library, clips: Callable[..., Path], speed: float) -> None:
+    result = match_file(clips(f"speed{speed}", _painter(A_SEED, speed=speed), 9.5 / speed), library)
+    (m,) = _only(result, "Clip A")
+    assert m.speed == pytest.approx(speed, rel=0.05)
+    assert m.reference_end - m.reference_start > 7.0
+
+
+def test_mirrored_copy(library: Library, clips: Callable[..., Path]) -> None:
+    result = match_file(clips("mirror", _painter(B_SEED, mirror=True), 8.0), library)
+    (m,) = _only(result, "Clip B")
+    assert m.mirrored
+    assert any(e.variant.split("/")[0].endswith("+mirror") for e in m.evidence)
+    assert "mirrored" in result.summary_lines()[0]
+
+
+def test_compilation_gives_two_segments_in_order(library: Library, clips: Callable[..., Path]) -> None:
+    a, b = _painter(A_SEED, start=2.0), _painter(B_SEED, start=1.0)
+    comp = clips("comp", lambda i, t: a(i, t) if t < 4.0 else b(i, t - 4.0), 8.0)
+    result = match_file(comp, library)
+    by_start = sorted(result.matches, key=lambda m: m.query_start)
+    assert [m.reference.provenance.title for m in by_start] == ["Clip A", "Clip B"]
+    first, second = by_start
+    assert first.query_end == pytest.approx(4.0, abs=0.6) and second.query_start == pytest.approx(
+        4.0, abs=0.6
+    )
+    assert first.reference_start == pytest.approx(2.0, abs=0.5)
+    assert second.reference_start == pytest.approx(1.0, abs=0.5)
+
+
+def test_same_camera_other_time_is_not_a_match(library: Library, clips: Callable[..., Path]) -> None:
+    """Frames alike frame by frame (a fixed camera) but not in time: rejected by the alignment."""
+    query = clips("cam-later", lambda i, t: _fixed_camera(5)(i, t + 20.0), 8.0)
+    fp = fingerprint(query, QUERY)
+    c, usable = find_candidates(fp, library.hash_table(fp.algorithm), MatchSettings().radius, 0)
+    near = np.unique(c.sample[c.ref == library.references(search="Camera")[0].id])
+    assert len(near) >= 0.8 * len(usable)  # per-frame distance says "copy" for most samples ...
+    result = match_fingerprint(fp, library)
+    assert result.matches == ()  # ... temporal consistency says no
+
+
+def test_unrelated_clip_does_not_match(library: Library, clips: Callable[..., Path]) -> None:
+    result = match_file(clips("unrelated", _painter(7), 6.0), library)
+    assert result.matches == ()
+    assert result.library_references == 3 and result.library_hashes > 0
+    assert result.summary_lines() == ["No known footage matched this clip (library of 3 references)."]
+
+
+def test_empty_library(clips: Callable[..., Path]) -> None:
+    with Library(":memory:") as empty:
+        result = match_file(clips("ref-a", _painter(A_SEED), 10.0), empty)
+    assert result.matches == () and result.library_references == 0 and result.library_hashes == 0
+    assert result.query.usable_samples > 0 and result.query.sha256
+
+
+def test_json_shape_and_round_trip(library: Library, clips: Callable[..., Path]) -> None:
+    result = match_file(clips("mirror", _painter(B_SEED, mirror=True), 8.0), library, top=5)
+    d = json.loads(json.dumps(result.to_dict()))
+    assert set(d) == {"schema_version", "query", "matches"}
+    (m,) = d["matches"]
+    assert set(m) == {
+        "reference", "score", "query_start", "query_end", "reference_start", "reference_end", "speed",
+        "offset", "mirrored", "crop", "coverage_query", "coverage_reference", "median_distance", "evidence",
+    }  # fmt: skip
+    assert set(m["reference"]) == {
+        "id", "path", "title", "source_url", "first_seen", "found_at", "sha256", "duration", "tags",
+    }  # fmt: skip
+    assert set(m["evidence"][0]) == {"query_time", "reference_time", "distance", "variant"}
+    assert d["query"]["path"].endswith("mirror.mp4") and d["query"]["samples"] > 0
+    again = MatchResult.from_dict(d)
+    assert again.to_dict() == d
+    full = MatchResult.from_dict(json.loads(serial.dumps(result)))  # the lossless form
+    assert full.matches[0].support == pytest.approx(result.matches[0].support)
+    assert full.library_references == 3 and full.settings == result.settings
+
+
+def test_summary_names_provenance(library: Library, clips: Callable[..., Path]) -> None:
+    result = match_file(clips("excerpt", _painter(A_SEED, start=3.5), 3.0), library)
+    line = result.summary_lines()[0]
+    assert line.startswith("Segment 0:00–0:03 of this clip matches *Clip A*")
+    assert "first seen 2024-03-01 at an archive" in line
+
+
+def test_hough_and_refine_recover_a_line() -> None:
+    rng = np.random.default_rng(0)
+    qt = np.repeat(np.arange(0, 20, 0.5), 3)
+    rt = 1.25 * qt + 7.0 + rng.normal(0, 0.05, qt.size)
+    rt[::3] = rng.uniform(0, 40, qt.size // 3)  # a third of the pairs are noise
+    sample = np.repeat(np.arange(40), 3)
+    order = np.lexsort((rt, sample))
+    qt, rt, sample = qt[order], rt[order], sample[order]
+    speeds = speed_grid(0.5, 2.0, 0.02)
+    assert speeds[0] == pytest.approx(0.5, abs=1e-3) and 1.0 in speeds and speeds[-1] <= 2.0
+    peak = hough_peak(qt, rt, sample, speeds, 0.4)
+    line = refine(qt, rt, sample, np.zeros(qt.size, np.int16), peak, 0.4, (0.5, 2.0))
+    assert line.speed == pytest.approx(1.25, abs=0.01) and line.offset == pytest.approx(7.0, abs=0.1)
+    assert line.support >= 38
+
+
+def test_settings_are_checked() -> None:
+    with pytest.raises(ConfigError, match="speed range"):
+        MatchSettings(min_speed=1.5)
+    with pytest.raises(ConfigError, match="radius"):
+        MatchSettings(radius=70)
+    assert serial.loads(MatchSettings, serial.dumps(MatchSettings(radius=8))) == MatchSettings(radius=8)
