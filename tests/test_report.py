@@ -178,3 +178,16 @@ def test_real_phone_clip_report(corpus: Path, tmp_path: Path) -> None:
     html = export(report, "html", tmp_path).read_text(encoding="utf-8")
     assert "Apple iPhone 13 Pro" in html and "49.1989" in html and "creation_times_disagree" in html
     assert export(report, "pdf", tmp_path).stat().st_size > 5000
+
+
+def test_a_still_is_its_own_keyframe_and_audio_has_none(tmp_path: Path) -> None:
+    from tests import media
+    from verify.export import export
+
+    still = build_report(media.make_still(tmp_path / "still.png", width=400, height=300))
+    assert len(still.keyframes) == 1 and still.keyframes[0].time == 0.0
+    assert (still.keyframes[0].image.width, still.keyframes[0].image.height) == (320, 240)
+    audio = build_report(media.make_audio_only(tmp_path / "sound.m4a"))
+    assert audio.keyframes == () and "no video stream" in audio.custody.entries[3].detail
+    assert export(audio, "pdf", tmp_path).read_bytes().startswith(b"%PDF")
+    assert "No keyframes." in export(audio, "html", tmp_path).read_text()

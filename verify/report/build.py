@@ -189,8 +189,9 @@ def build_report(
     tick(0.2)
     images: dict[str, bytes] = {}
     records: list[KeyframeRecord] = []
+    kind = (probe.get("summary") or {}).get("type") if isinstance(probe.get("summary"), dict) else None
     if keyframes:
-        frames, how = keyframe_frames(p, max_keyframes)
+        frames, how = keyframe_frames(p, max_keyframes, kind)
         for i, kf in enumerate(frames):
             ref = add_image(images, f"images/keyframe-{i:03d}-{kf.time:09.3f}s.jpg", kf.image)
             records.append(KeyframeRecord(float(kf.time), int(kf.index), int(kf.shot), ref))
@@ -208,7 +209,9 @@ def build_report(
     }
     owned = isinstance(library, (str, Path))
     try:
-        if lib is not None:
+        if lib is not None and kind == "audio":
+            custody.log("not matched", "the file has no picture to match against the library")
+        elif lib is not None:
             from ..matching import match_file
 
             n_refs = len(lib.references())

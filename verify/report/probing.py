@@ -14,6 +14,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
+from ..errors import NotMediaError, NoVideoStreamError
 from ..frames import Sampling, iter_frames, open_container
 from ..serial import to_jsonable
 from .images import THUMB_SIDE
@@ -89,22 +90,43 @@ def probe_record(path: Path) -> tuple[dict[str, Any], tuple[Signal, ...], str]:
     return record, signals, f"verify.probe: {len(signals)} provenance signal(s)"
 
 
-def keyframe_frames(path: Path, limit: int) -> tuple[list[Any], str]:
-    """Keyframes (objects with time, index, shot, image) and how they were chosen."""
+def _still(path: Path) -> np.ndarray:
+    """A still picture, upright (EXIF orientation applied), as RGB."""
+    from PIL import Image, ImageOps, UnidentifiedImageError
+
+    try:
+        with Image.open(path) as pic:
+            return np.asarray(ImageOps.exif_transpose(pic).convert("RGB"))
+    except (UnidentifiedImageError, OSError, ValueError) as exc:
+        raise NotMediaError(f"the picture cannot be read ({exc})", path=path) from exc
+
+
+def _thin(frames: list[Any], limit: int) -> list[Any]:
+    if len(frames) <= limit:
+        return frames
+    step = len(frames) / limit
+    return [frames[int(i * step)] for i in range(limit)]
+
+
+def keyframe_frames(path: Path, limit: int, kind: str | None = None) -> tuple[list[Any], str]:
+    """Keyframes (objects with time, index, shot, image) and how they were chosen.
+
+    ``kind`` is the probe's file type: a still is its own single keyframe; a file with
+    no video stream (audio only) has none.
+    """
+    if kind == "image":
+        return [_Frame(0.0, 0, 0, _still(path))], "the still picture itself"
     try:
         from ..shots import keyframes
     except ImportError:
         keyframes = None
-    if keyframes is not None:
-        frames = list(keyframes(path))
-        if len(frames) > limit:
-            step = len(frames) / limit
-            frames = [frames[int(i * step)] for i in range(limit)]
-        return frames, "one per shot (verify.shots)"
-    frames = list(iter_frames(path, Sampling(mode="fps", fps=1.0, max_side=THUMB_SIDE)))
-    if len(frames) > limit:
-        step = len(frames) / limit
-        frames = [frames[int(i * step)] for i in range(limit)]
+    try:
+        if keyframes is not None:
+            return _thin(list(keyframes(path)), limit), "one per shot (verify.shots)"
+        frames = list(iter_frames(path, Sampling(mode="fps", fps=1.0, max_side=THUMB_SIDE)))
+    except NoVideoStreamError:
+        return [], "none: the file has no video stream"
+    frames = _thin(frames, limit)
     return [_Frame(f.time, f.index, i, f.image) for i, f in enumerate(frames)], "1 per second (even sampling)"
 
 
