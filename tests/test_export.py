@@ -125,7 +125,8 @@ def test_pdf_renders_with_pictures(hostile_report: Report, tmp_path: Path) -> No
         assert "<script>alert(1)</script>" in txt  # shown as text, not markup
     artifacts = Path(__file__).resolve().parent.parent / "artifacts"
     artifacts.mkdir(exist_ok=True)
-    shutil.copy(pages[0], artifacts / "report-hostile-page1.png")
+    for i, page in enumerate(pages, start=1):  # look at them: keyframes on page 1, frame pairs after
+        shutil.copy(page, artifacts / f"report-pdf-page{i}.png")
 
 
 @pytest.mark.parametrize("name", ["../x.html", "a/b.html", "..", "", "x\\y.html", "/etc/x.html"])

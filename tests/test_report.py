@@ -126,7 +126,8 @@ _report = st.builds(
 )
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@pytest.mark.slow
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(_report)
 def test_json_round_trip_property(report: Report) -> None:
     assert Report.from_json(report.to_json(), images=report.images) == report
@@ -180,6 +181,7 @@ def test_real_phone_clip_report(corpus: Path, tmp_path: Path) -> None:
     assert export(report, "pdf", tmp_path).stat().st_size > 5000
 
 
+@pytest.mark.slow
 def test_a_still_is_its_own_keyframe_and_audio_has_none(tmp_path: Path) -> None:
     from tests import media
     from verify.export import export
