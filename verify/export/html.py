@@ -28,7 +28,8 @@ th,td{border:1px solid #ddd;padding:4px 6px;vertical-align:top;text-align:left}
 th{background:#f4f4f4;width:22%;font-weight:600}
 .u{white-space:pre-wrap;overflow-wrap:anywhere;word-break:break-word}
 .mono{font-family:'DejaVu Sans Mono',Consolas,monospace;font-size:12px;overflow-wrap:anywhere}
-.badge{display:inline-block;padding:2px 10px;border-radius:10px;font-weight:700;color:#fff;background:#777}
+.badge{display:inline-block;padding:2px 10px;border-radius:10px;font-weight:700;color:#fff;background:#777;
+ -webkit-print-color-adjust:exact;print-color-adjust:exact}
 .verified{background:#2e7d32}.false{background:#c62828}.misleading{background:#ef6c00}.unverified{background:#616161}
 .grid{display:flex;flex-wrap:wrap;gap:10px}
 figure{margin:0;border:1px solid #ddd;padding:4px;background:#fafafa;break-inside:avoid}
