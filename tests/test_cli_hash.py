@@ -146,12 +146,43 @@ def test_failure_mid_ingest_keeps_what_was_committed(folder: Path, tmp_path: Pat
         assert [r.status for r in resumed] == ["exists", "added", "added"] and len(lib) == 3
 
 
-@pytest.mark.slow
-def test_sigkill_of_hash_mid_batch_then_rerun_resumes(tmp_path: Path) -> None:
-    src = tmp_path / "clips"
-    src.mkdir()
+@pytest.fixture(scope="module")
+def eight_clips(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    src = tmp_path_factory.mktemp("clips")
     for i in range(8):
         media.make_video(src / f"c{i}.mp4", seconds=4.0, fps=25, painter=media.textured(seed=30 + i))
+    return src
+
+
+@pytest.mark.slow
+def test_ctrl_c_with_workers_stops_at_once_and_keeps_commits(eight_clips: Path, tmp_path: Path) -> None:
+    db = tmp_path / "int.db"
+    cmd = [
+        sys.executable,
+        "-m",
+        "verify",
+        "hash",
+        str(eight_clips),
+        "--library",
+        str(db),
+        "--json",
+        "--workers",
+        "2",
+    ]
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+                            start_new_session=True, preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))  # fmt: skip
+    first = json.loads(proc.stdout.readline())  # type: ignore[union-attr]
+    os.killpg(proc.pid, signal.SIGINT)  # Ctrl-C goes to the whole process group, workers included
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130 and err.strip() == "interrupted"
+    with Library(db) as lib:
+        assert lib.integrity_check() == "ok" and first["path"] in {r.path for r in lib.references()}
+
+
+@pytest.mark.slow
+def test_sigkill_of_hash_mid_batch_then_rerun_resumes(eight_clips: Path, tmp_path: Path) -> None:
+    src = eight_clips
     db = tmp_path / "k.db"
     cmd = [sys.executable, "-m", "verify", "hash", str(src), "--library", str(db), "--json"]
     env = {**os.environ, "PYTHONPATH": str(ROOT)}

@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 import multiprocessing
 import os
+import signal
 import sqlite3
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
@@ -142,6 +143,11 @@ def _size(path: str) -> int:
         return 0
 
 
+def _worker_init() -> None:
+    """Workers leave Ctrl-C to the parent, which stops them (and keeps what was committed)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
 def _worker_job(path: str, settings: FingerprintSettings | None, library_path: str) -> _Outcome:
     """Runs in a worker process: looks the sha256 up read-only, never writes."""
     global _worker_db
@@ -210,7 +216,7 @@ def _parallel(
     ctx = multiprocessing.get_context("spawn")  # no fork of a process holding SQLite handles
     while queue:
         running: dict[Future[_Outcome], tuple[str, int]] = {}
-        pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx)
+        pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_worker_init)
         broken = False
         try:
             while queue or running:
@@ -234,8 +240,12 @@ def _parallel(
                                 " memory); it was skipped"))  # fmt: skip
                 if broken and not running:
                     break
-        finally:
-            pool.shutdown(wait=True, cancel_futures=True)
+        except BaseException:  # interrupted (Ctrl-C, generator closed): stop the workers now
+            for proc in list((getattr(pool, "_processes", None) or {}).values()):
+                proc.terminate()
+            pool.shutdown(wait=False, cancel_futures=True)
+            raise
+        pool.shutdown(wait=True)
 
 
 __all__ = ["find_media", "ingest", "is_media"]

@@ -339,7 +339,10 @@ class Library:
 
     def hash_table(self, algorithm: str, variants: tuple[str, ...] | None = None) -> HashTable:
         """Every usable reference hash of ``algorithm``, cached until the library changes."""
-        key = (self.library_id or id(self), algorithm, variants)
+        where = (
+            self.path if self.path == ":memory:" else os.path.realpath(self.path)
+        )  # a copied file shares the id
+        key = (self.library_id or id(self), where, algorithm, variants)
         generation = self.generation
         table = CACHE.get(key, generation)
         if table is not None:
