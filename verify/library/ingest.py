@@ -150,13 +150,13 @@ def _worker_init() -> None:
 
 def _worker_job(path: str, settings: FingerprintSettings | None, library_path: str) -> _Outcome:
     """Runs in a worker process: looks the sha256 up read-only, never writes."""
-    global _worker_db
-    if _worker_db is None:
-        _worker_db = sqlite3.connect(f"file:{library_path}?mode=ro", uri=True, timeout=60)
 
     def known(sha: str) -> bool:
+        global _worker_db
         try:
-            return _worker_db.execute("SELECT 1 FROM refs WHERE sha256 = ?", (sha,)).fetchone() is not None  # type: ignore[union-attr]
+            if _worker_db is None:
+                _worker_db = sqlite3.connect(f"file:{library_path}?mode=ro", uri=True, timeout=60)
+            return _worker_db.execute("SELECT 1 FROM refs WHERE sha256 = ?", (sha,)).fetchone() is not None
         except sqlite3.Error:
             return False  # the parent re-checks inside its write transaction
 
