@@ -116,8 +116,9 @@ def hash_cmd(
                 if as_json:
                     click.echo(json.dumps(result.to_dict(), ensure_ascii=False))
                 else:
-                    if bar is not None:
-                        click.echo("", err=True)  # keep the bar off the result line
+                    if bar is not None:  # erase the bar's line; it is drawn again on the next update
+                        sys.stderr.write("\r\033[K")
+                        sys.stderr.flush()
                     click.echo(_hash_line(result))
         finally:
             if bar is not None:
