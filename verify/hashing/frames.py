@@ -24,6 +24,8 @@ BAR_LEVEL = 24
 BAR_BRIGHT_FRACTION = 0.02
 #: ... and its mean level varies along the line and over time by at most this (gray levels, std).
 BAR_MAX_STD = 2.0
+#: At most this many frames (evenly spread over the window) are looked at.
+BAR_WINDOW_FRAMES = 64
 #: Each bar may cover at most this fraction of the frame's height (or width).
 BAR_MAX_FRACTION = 0.42
 
@@ -110,6 +112,8 @@ def detect_bars(gray: np.ndarray) -> Bars:
     n, h, w = frames.shape
     if n == 0 or h < 8 or w < 8:
         return Bars()
+    if n > BAR_WINDOW_FRAMES:  # bars do not move: spread-out frames tell as much as all of them
+        frames = frames[np.linspace(0, n - 1, BAR_WINDOW_FRAMES).round().astype(int)]
     peak = frames.max(axis=0)
     average = frames.mean(axis=0, dtype=np.float32)
     rows = _bar_lines(peak, average, frames.mean(axis=2, dtype=np.float32))

@@ -3,13 +3,15 @@
 imagehash resizes with ``Image.resize(size, LANCZOS)``; to be bit-identical to it on
 pictures of any size we follow Pillow's ``Resample.c``: double-precision filter
 weights normalised per output pixel, converted to 22-bit fixed point, a horizontal
-pass then a vertical pass, each rounding and clipping to uint8. Integer arithmetic in
+pass then a vertical pass (or, for some shapes, vertical first, as Pillow 13 does), each rounding and
+clipping to uint8. Integer arithmetic in
 int64 is exact, so the result equals Pillow's pixel for pixel.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from functools import lru_cache
 
 import numpy as np
@@ -59,14 +61,20 @@ def _clip8(acc: np.ndarray) -> np.ndarray:
     return np.clip(fixed >> _PRECISION_BITS, 0, 255).astype(np.uint8)
 
 
+def _blocks(frames: np.ndarray, fn: Callable[[np.ndarray], np.ndarray]) -> np.ndarray:
+    # blocks of 64 frames keep OpenBLAS single-threaded (see verify.hashing.dct.dct_low)
+    return np.concatenate([fn(frames[i : i + 64]) for i in range(0, frames.shape[0], 64)] or [frames])
+
+
 def _horizontal(frames: np.ndarray, width: int) -> np.ndarray:
     # float64 products and sums of these integers stay below 2**53: exact
-    return _clip8(frames.astype(np.float64) @ _weights(frames.shape[2], width).astype(np.float64))
+    weights = _weights(frames.shape[2], width).astype(np.float64)
+    return _blocks(frames, lambda part: _clip8(part.astype(np.float64) @ weights))
 
 
 def _vertical(frames: np.ndarray, height: int) -> np.ndarray:
-    weights = _weights(frames.shape[1], height).astype(np.float64)
-    return _clip8(np.einsum("nhw,ho->now", frames.astype(np.float64), weights, optimize=True))
+    weights = np.ascontiguousarray(_weights(frames.shape[1], height).T.astype(np.float64))
+    return _blocks(frames, lambda part: _clip8(np.matmul(weights, part.astype(np.float64))))
 
 
 def lanczos_resize_batch(gray: np.ndarray, width: int, height: int) -> np.ndarray:
