@@ -74,6 +74,7 @@ def _only(result: MatchResult, title: str) -> list:
     return [m for m in result.matches if m.reference.provenance.title == title]
 
 
+@pytest.mark.slow
 def test_exact_copy_matches_whole_reference(library: Library, clips: Callable[..., Path]) -> None:
     result = match_file(clips("ref-a", _painter(A_SEED), 10.0), library)
     assert [m.reference.provenance.title for m in result.matches] == ["Clip A"]
@@ -91,6 +92,7 @@ def test_exact_copy_matches_whole_reference(library: Library, clips: Callable[..
         )
 
 
+@pytest.mark.slow
 def test_excerpt_is_localised(library: Library, clips: Callable[..., Path]) -> None:
     result = match_file(clips("excerpt", _painter(A_SEED, start=3.5), 3.0), library)
     (m,) = _only(result, "Clip A")
@@ -101,6 +103,7 @@ def test_excerpt_is_localised(library: Library, clips: Callable[..., Path]) -> N
     assert not _only(result, "Clip B")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("speed", [0.8, 1.25])
 def test_speed_change_is_estimated(library: Library, clips: Callable[..., Path], speed: float) -> None:
     result = match_file(clips(f"speed{speed}", _painter(A_SEED, speed=speed), 9.5 / speed), library)
@@ -109,6 +112,7 @@ def test_speed_change_is_estimated(library: Library, clips: Callable[..., Path],
     assert m.reference_end - m.reference_start > 7.0
 
 
+@pytest.mark.slow
 def test_mirrored_copy(library: Library, clips: Callable[..., Path]) -> None:
     result = match_file(clips("mirror", _painter(B_SEED, mirror=True), 8.0), library)
     (m,) = _only(result, "Clip B")
@@ -117,6 +121,7 @@ def test_mirrored_copy(library: Library, clips: Callable[..., Path]) -> None:
     assert "mirrored" in result.summary_lines()[0]
 
 
+@pytest.mark.slow
 def test_compilation_gives_two_segments_in_order(library: Library, clips: Callable[..., Path]) -> None:
     a, b = _painter(A_SEED, start=2.0), _painter(B_SEED, start=1.0)
     comp = clips("comp", lambda i, t: a(i, t) if t < 4.0 else b(i, t - 4.0), 8.0)
@@ -131,9 +136,11 @@ def test_compilation_gives_two_segments_in_order(library: Library, clips: Callab
     assert second.reference_start == pytest.approx(1.0, abs=0.5)
 
 
+@pytest.mark.slow
 def test_same_camera_other_time_is_not_a_match(library: Library, clips: Callable[..., Path]) -> None:
     """Frames alike frame by frame (a fixed camera) but not in time: rejected by the alignment."""
-    query = clips("cam-later", lambda i, t: _fixed_camera(5)(i, t + 20.0), 8.0)
+    camera = _fixed_camera(5)
+    query = clips("cam-later", lambda i, t: camera(i, t + 20.0), 8.0)
     fp = fingerprint(query, QUERY)
     c, usable = find_candidates(fp, library.hash_table(fp.algorithm), MatchSettings().radius, 0)
     near = np.unique(c.sample[c.ref == library.references(search="Camera")[0].id])
@@ -142,6 +149,7 @@ def test_same_camera_other_time_is_not_a_match(library: Library, clips: Callable
     assert result.matches == ()  # ... temporal consistency says no
 
 
+@pytest.mark.slow
 def test_unrelated_clip_does_not_match(library: Library, clips: Callable[..., Path]) -> None:
     result = match_file(clips("unrelated", _painter(7), 6.0), library)
     assert result.matches == ()
@@ -149,6 +157,7 @@ def test_unrelated_clip_does_not_match(library: Library, clips: Callable[..., Pa
     assert result.summary_lines() == ["No known footage matched this clip (library of 3 references)."]
 
 
+@pytest.mark.slow
 def test_empty_library(clips: Callable[..., Path]) -> None:
     with Library(":memory:") as empty:
         result = match_file(clips("ref-a", _painter(A_SEED), 10.0), empty)
@@ -156,6 +165,7 @@ def test_empty_library(clips: Callable[..., Path]) -> None:
     assert result.query.usable_samples > 0 and result.query.sha256
 
 
+@pytest.mark.slow
 def test_json_shape_and_round_trip(library: Library, clips: Callable[..., Path]) -> None:
     result = match_file(clips("mirror", _painter(B_SEED, mirror=True), 8.0), library, top=5)
     d = json.loads(json.dumps(result.to_dict()))
@@ -177,6 +187,7 @@ def test_json_shape_and_round_trip(library: Library, clips: Callable[..., Path])
     assert full.library_references == 3 and full.settings == result.settings
 
 
+@pytest.mark.slow
 def test_summary_names_provenance(library: Library, clips: Callable[..., Path]) -> None:
     result = match_file(clips("excerpt", _painter(A_SEED, start=3.5), 3.0), library)
     line = result.summary_lines()[0]
