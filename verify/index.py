@@ -142,6 +142,15 @@ def _masks(width: int, bits: int) -> np.ndarray:
     return np.array(out, dtype=np.int64)
 
 
+def _order_by(key: np.ndarray, size: int) -> np.ndarray:
+    """Stable argsort of small non-negative keys: sort ``key << bits | position`` (one uint64 sort,
+    about twice as fast as ``np.argsort``), then keep the position bits."""
+    bits = max(1, int(size - 1).bit_length())
+    packed = (key.astype(np.uint64) << np.uint64(bits)) | np.arange(size, dtype=np.uint64)
+    packed.sort()
+    return (packed & np.uint64((1 << bits) - 1)).astype(np.int32 if size < 2**31 else np.int64)
+
+
 class MultiIndexHashing:
     """Exact Hamming range search by multi-index hashing (see the module docstring)."""
 
@@ -162,7 +171,7 @@ class MultiIndexHashing:
         self._offsets: list[np.ndarray] = []
         for w, sh in zip(self.widths, self.shifts):
             key = self._substring(self.hashes, sh, w)
-            self._perm.append(np.argsort(key).astype(np.int32 if self.size < 2**31 else np.int64))
+            self._perm.append(_order_by(key, self.size))
             offsets = np.zeros((1 << w) + 1, dtype=np.int64)
             np.cumsum(np.bincount(key, minlength=1 << w), out=offsets[1:])
             self._offsets.append(offsets)
