@@ -242,3 +242,16 @@ def test_every_malformed_corpus_file_is_reported_and_skipped(
         assert len(lib) == sum(r["status"] == "added" for r in lines)
         assert lib.add(folder / "a.mp4").status == "added"
         assert lib.integrity_check() == "ok"
+
+
+def test_find_media_walks_folders_by_extension_and_content(folder: Path, tmp_path: Path) -> None:
+    from verify.library import find_media
+
+    d = tmp_path / "mixed"
+    (d / ".git").mkdir(parents=True)
+    shutil.copy(folder / "a.mp4", d / "download.bin")  # a video with a meaningless name
+    shutil.copy(folder / "a.mp4", d / ".git" / "x.mp4")  # hidden folders are skipped
+    (d / "notes.dat").write_text("plain text")
+    (d / "z.MOV").write_bytes(b"\x00" * 10)  # by extension, whatever is inside (it will fail later, reported)
+    found = [p.name for p in find_media([d, folder / "README.txt", d / "download.bin"])]
+    assert found == ["download.bin", "z.MOV", "README.txt"]  # explicit files always, duplicates once
