@@ -172,7 +172,7 @@ class MultiIndexHashing:
         for w, sh in zip(self.widths, self.shifts):
             key = self._substring(self.hashes, sh, w)
             self._perm.append(_order_by(key, self.size))
-            offsets = np.zeros((1 << w) + 1, dtype=np.int64)
+            offsets = np.zeros((1 << w) + 1, dtype=np.int32 if self.size < 2**31 else np.int64)
             np.cumsum(np.bincount(key, minlength=1 << w), out=offsets[1:])
             self._offsets.append(offsets)
         self._brute = BruteForceIndex(self.hashes)
@@ -214,7 +214,7 @@ class MultiIndexHashing:
                 continue
             masks = self._mask(w, s)
             keys = self._substring(q, sh, w)[:, None] ^ masks[None, :]
-            first = offsets[keys].ravel()
+            first = offsets[keys].ravel().astype(np.int64)
             length = (offsets[keys + 1].ravel() - first).astype(np.int64)
             total = int(length.sum())
             if total > self.size * q.size // 4:  # skewed buckets: scanning is cheaper for this chunk
