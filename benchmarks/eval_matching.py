@@ -97,6 +97,7 @@ def main(argv: list[str] | None = None) -> int:
                     run_system, name, refs + dis, cases, cache / "work" / set_name / name
                 ).result()
             run["wall_s"] = time.perf_counter() - t
+            results = json.loads(jpath.read_text()) if jpath.exists() else {}  # merge with parallel runs
             results.setdefault(set_name, {})[name] = run
             loc = sum(c["localised"] for c in run["cases"])
             exp = sum(c["expected"] for c in run["cases"])
@@ -104,6 +105,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"   {name:10s} localised {loc}/{exp}, false {false}, {run['wall_s']:.0f} s")
             jpath.write_text(json.dumps(results, indent=1))
     if not args.build_only:
+        results = json.loads(jpath.read_text()) if jpath.exists() else {}
         header = f"Machine: {report.machine()}. Holdout seed {args.seed}. Last run {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}."
         md = report.markdown(results, header)
         (RESULTS / "eval_matching.md").write_text(md)

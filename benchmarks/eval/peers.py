@@ -13,6 +13,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import tempfile
 from pathlib import Path
@@ -177,11 +178,15 @@ class VideoHashPeer(System):
     max_bits = 10  # videohash.is_similar: <= ceil(15 % of 64)
 
     def _hash(self, path: str) -> Any:
+        from PIL import Image
+
+        if not hasattr(Image, "ANTIALIAS"):  # videohash 3.0.1 predates Pillow 10
+            Image.ANTIALIAS = Image.LANCZOS  # type: ignore[attr-defined]
         from videohash import VideoHash
 
         tmp = tempfile.mkdtemp(prefix="vh-", dir=self.workdir)
         try:
-            return VideoHash(path=path, storage_path=tmp)
+            return VideoHash(path=path, storage_path=tmp + os.sep)  # videohash wants the trailing slash
         finally:
             shutil.rmtree(tmp, ignore_errors=True)
 
