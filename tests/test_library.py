@@ -195,3 +195,23 @@ def test_add_real_clip_then_re_add_skips_decoding(tmp_path: Path, clip: Path) ->
         _, ti, _ = table.range_search(fp.hashes[fp.quality][:, 0], 4)
         assert set(table.ref_ids[ti].tolist()) == {first.reference.id}
         assert lib.integrity_check() == "ok"
+
+
+def test_damaged_pages_are_reported_not_ignored(tmp_path: Path) -> None:
+    db = tmp_path / "dmg.db"
+    with Library(db) as lib:
+        for i in range(20):
+            p, _ = fake_file(tmp_path, f"{i}.mp4", f"c{i}".encode())
+            lib.add_fingerprint(make_fp(i, n=200), p)
+    conn = sqlite3.connect(db)  # fold the WAL into the main file, then damage it
+    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    conn.close()
+    data = bytearray(db.read_bytes())
+    data[8192:12288] = b"\xde\xad\xbe\xef" * 1024
+    db.write_bytes(bytes(data))
+    try:
+        with Library(db) as lib:
+            verdict = lib.integrity_check()
+            assert verdict != "ok"
+    except LibraryCorruptError as exc:
+        assert "dmg.db" in str(exc) and "backup" in str(exc)
