@@ -245,7 +245,13 @@ def open_case(path: str | Path, *, strict: bool = True) -> Case:
         names = {i.filename for i in zf.infolist() if not i.is_dir() and _safe_member(i.filename)}
         if REPORT not in names:
             raise CaseIntegrityError("has no report.json", path=p)
-        pictures = {n: _read(zf, n, p) for n in sorted(names) if n.startswith("images/")}
+        wanted = sorted(n for n in names if n.startswith("images/"))
+        total = sum(zf.getinfo(n).file_size for n in wanted)
+        if total > MAX_MEMBER:
+            raise CaseIntegrityError(
+                f"its pictures add up to {total:,} bytes, more than a case holds", path=p
+            )
+        pictures = {n: _read(zf, n, p) for n in wanted}
         report = Report.from_json(_read(zf, REPORT, p).decode("utf-8"), images=pictures)
         original = next((n for n in sorted(names) if n.startswith("original/")), None)
     report.log("case opened", f"{p.name}: {check.describe()}")
