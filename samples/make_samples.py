@@ -73,6 +73,7 @@ def smoke_plume_claim(tmp: Path) -> Path:
     cap = caption_png(
         tmp / "cap1.png", w, 150, ["BREAKING: black smoke over", "army camp next to the airport"]
     )
+    handle = caption_png(tmp / "handle.png", w, 60, ["@newsflash_now  ·  1.2M views"])
     airliner = ffmpeg.input(str(KNOWN / "airliner-over-airfield.mp4"), ss=0.5, t=8).video
     drone = ffmpeg.input(str(KNOWN / "drone-coastal-cliffs.mp4"), ss=1.5, t=8).video
     a = vertical(airliner.filter("fps", 30), w, h)
@@ -80,7 +81,9 @@ def smoke_plume_claim(tmp: Path) -> Path:
     b = drone.filter("hflip").filter("crop", "iw*0.88", "ih*0.88").filter("fps", 30)
     b = vertical(b, w, h)
     joined = ffmpeg.concat(a, b, v=1, a=0)
+    # the caption sits in the top bar and the poster's handle in the bottom one, as on short-video apps
     framed = ffmpeg.overlay(joined, ffmpeg.input(str(cap)), x=0, y=60)
+    framed = ffmpeg.overlay(framed, ffmpeg.input(str(handle)), x=0, y=790)
     out = OUT / "smoke-plume-claim.mp4"
     run(ffmpeg.output(framed, str(out), r=30, map_metadata=-1, **ENCODE))
     return out
@@ -97,19 +100,19 @@ def flower_cropped(tmp: Path) -> Path:
     return out
 
 
-def stream_vertical_blur(tmp: Path) -> Path:
+def pancake_vertical_blur(tmp: Path) -> Path:
     """Placed in a 9:16 frame over a blurred, enlarged copy of itself (the TikTok look)."""
     w, h = 360, 640
-    src = ffmpeg.input(str(KNOWN / "stream-of-water.mp4")).video.split()
+    src = ffmpeg.input(str(KNOWN / "pancake-kitchen.mkv")).video.split()
     back = src[0].filter("scale", -2, h).filter("crop", w, h).filter("boxblur", 20)
     front = src[1].filter("scale", w, -2)
     framed = ffmpeg.overlay(back, front, x=0, y="(H-h)/2").filter("setsar", 1)
-    out = OUT / "stream-vertical-blurred.mp4"
+    out = OUT / "pancake-vertical-blurred.mp4"
     run(ffmpeg.output(framed, str(out), map_metadata=-1, **ENCODE))
     return out
 
 
-BUILDERS = (smoke_plume_claim, flower_cropped, stream_vertical_blur)
+BUILDERS = (smoke_plume_claim, flower_cropped, pancake_vertical_blur)
 
 
 def main() -> None:

@@ -24,6 +24,8 @@ import numpy as np
 from PIL import Image, ImageOps
 
 from verify.frames import Sampling, sample_times
+from verify.library import Library
+from verify.matching import match_file
 
 from . import jobs
 from .files import Loaded
@@ -149,11 +151,15 @@ def still_picture(path: Path) -> list[KeyframeView]:
 def _video_keyframes(path: Path, task: jobs.Task) -> list[KeyframeView]:
     from verify import shots
 
-    frames = [kf for kf in shots.keyframes(path, size=GRID_SIDE, progress=task.progress) if kf.image is not None]
+    frames = [
+        kf for kf in shots.keyframes(path, size=GRID_SIDE, progress=task.progress) if kf.image is not None
+    ]
     out = []
     for kf in _pick(frames, MAX_KEYFRAMES):
         img = np.asarray(kf.image)
-        out.append(KeyframeView(float(kf.time), int(kf.index), int(kf.shot), jpeg(img), img.shape[1], img.shape[0]))
+        out.append(
+            KeyframeView(float(kf.time), int(kf.index), int(kf.shot), jpeg(img), img.shape[1], img.shape[0])
+        )
     return out
 
 
@@ -184,15 +190,9 @@ def full_frame(path: Path, time: float, still: bool) -> np.ndarray:
 
 
 def library_state(path: Path) -> str:
-    """Changes whenever the library file changes (SQLite main file + write-ahead log)."""
-    parts = []
-    for p in (path, path.with_name(path.name + "-wal")):
-        try:
-            st = p.stat()
-            parts.append(f"{st.st_size}.{st.st_mtime_ns}")
-        except FileNotFoundError:
-            parts.append("-")
-    return f"{path}|{'|'.join(parts)}"
+    """Identifies the library's content: its id and generation (which every add or remove bumps)."""
+    with Library(path, create=False) as lib:
+        return f"{path}|{lib.library_id}|{lib.generation}"
 
 
 def match_key(sha256: str, library_path: Path) -> str:
@@ -241,9 +241,6 @@ def _pairs_for(query: Path, match: Any) -> tuple[PairView, ...]:
 
 def start_match(loaded: Loaded, library_path: Path) -> jobs.Task:
     def work(task: jobs.Task) -> MatchView:
-        from verify.library import Library
-        from verify.matching import match_file
-
         task.set_stage("Fingerprinting and matching against the library")
         lib = Library(library_path)
         try:

@@ -12,8 +12,11 @@ from typing import Any
 import streamlit as st
 
 from .components import activity, library_picker, loader
+from .config import APP_ROOT
 from .errors import guard
 from .files import Loaded
+
+ASSETS = APP_ROOT / "ui" / "assets"
 
 PAGES = (
     ("ui/pages/overview.py", "Overview", ":material/dashboard:"),
@@ -31,6 +34,10 @@ CSS = """
 .block-container { padding-top: 2.2rem; max-width: 1400px; }
 [data-testid="stCaptionContainer"] code { font-size: 0.78rem; }
 h1, h2, h3 { letter-spacing: -0.01em; }
+table.vf-facts { width: 100%; border-collapse: collapse; font-size: 0.92rem; }
+table.vf-facts th { text-align: left; font-weight: 600; color: #4b5563; width: 38%; padding: 0.3rem 0.6rem 0.3rem 0;
+  vertical-align: top; border-bottom: 1px solid #e5e7eb; }
+table.vf-facts td { padding: 0.3rem 0; border-bottom: 1px solid #e5e7eb; word-break: break-word; }
 </style>
 """
 
@@ -53,18 +60,19 @@ def run() -> None:
     nav = st.navigation(
         [st.Page(path, title=title, icon=icon, default=i == 0) for i, (path, title, icon) in enumerate(PAGES)]
     )
+    st.logo(str(ASSETS / "logo.svg"), size="large", icon_image=str(ASSETS / "icon.svg"))
     with st.sidebar:
-        st.markdown("### :material/verified: verify")
         st.caption("Offline media verification. Nothing leaves this machine unless you send it.")
-        st.divider()
         loader.ensure_first_clip()
         loaded = loader.show()
         st.divider()
         library = library_picker.show()
         activity.show()
     info = None
+    slot = st.empty()
     with guard("Reading the file"):
-        info = activity.prepare(loaded, library)
+        info = activity.prepare(loaded, library, slot)
+    slot.empty()
     error = activity.probe_error(loaded.sha256) if loaded is not None else None
     st.session_state["shell.context"] = Context(loaded, library, info, error)
     nav.run()

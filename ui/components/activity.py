@@ -22,7 +22,7 @@ def probe_error(sha256: str, key: str = "activity") -> str | None:
     return st.session_state.get(f"{key}.probe_errors", {}).get(sha256)
 
 
-def prepare(loaded: Loaded | None, library: ActiveLibrary, key: str = "activity") -> Any:
+def prepare(loaded: Loaded | None, library: ActiveLibrary, slot: Any = None, key: str = "activity") -> Any:
     """MediaInfo of the current file (None when it could not be read); background stages queued."""
     if loaded is None:
         return None
@@ -31,7 +31,8 @@ def prepare(loaded: Loaded | None, library: ActiveLibrary, key: str = "activity"
         return None
     info = analysis.cached_probe(loaded.sha256)
     if info is None:
-        with st.status(f"Analysing {loaded.name}…", expanded=True) as status:
+        box = slot if slot is not None else st
+        with box.status(f"Analysing {loaded.name}…", expanded=True) as status:
             st.write("✓ Hashing (sha256)")
             st.write("Reading metadata (container, streams, EXIF, C2PA)…")
             try:

@@ -34,11 +34,13 @@ def current(key: str = "loader") -> Loaded | None:
     return st.session_state.get(f"{key}.current")
 
 
-def _set(key: str, loaded: Loaded) -> None:
+def _set(key: str, loaded: Loaded, *, automatic: bool = False) -> None:
     st.session_state[f"{key}.current"] = loaded
     st.session_state[f"{key}.error"] = None
     p = paths()
     first = not (p.cases / f"{loaded.sha256}.json").exists()
+    if automatic and not first:
+        return  # the first-run sample reopened by a new session is not an analyst's action
     detail = f"{loaded.name} ({loaded.size:,} bytes), {ORIGIN_TEXT[loaded.origin]}; at {loaded.path}"
     cases.log(
         p.cases,
@@ -50,7 +52,7 @@ def _set(key: str, loaded: Loaded) -> None:
     )
 
 
-def open_path(key: str, path: str | Path, origin: str = "path") -> Loaded | None:
+def open_path(key: str, path: str | Path, origin: str = "path", *, automatic: bool = False) -> Loaded | None:
     """Open a file where it lies (hashing it with a progress bar); errors are kept for display."""
     raw = str(path).strip().strip('"').strip("'")
     try:
@@ -71,7 +73,7 @@ def open_path(key: str, path: str | Path, origin: str = "path") -> Loaded | None
     except (MediaNotFoundError, NotMediaError, ValueError, OSError) as exc:
         st.session_state[f"{key}.error"] = message(exc, "Opening the file")
         return None
-    _set(key, loaded)
+    _set(key, loaded, automatic=automatic)
     return loaded
 
 
@@ -113,43 +115,45 @@ def ensure_first_clip(key: str = "loader") -> None:
         return
     st.session_state[f"{key}.started"] = True
     if current(key) is None and FIRST_CLIP.is_file():
-        open_path(key, FIRST_CLIP, origin="sample")
+        open_path(key, FIRST_CLIP, origin="sample", automatic=True)
 
 
 def show(key: str = "loader") -> Loaded | None:
     gen = st.session_state.setdefault(f"{key}.gen", 0)
-    uploaded = st.file_uploader(
-        "Upload a clip or still",
-        key=f"{key}.upload.{gen}",
-        help="Up to 2 GB. Larger files: open them by path below (nothing is copied).",
-    )
-    if uploaded is not None:
-        _take_upload(key, uploaded)
-        st.session_state[f"{key}.gen"] = gen + 1
-        st.rerun()
-
-    with st.form(f"{key}.pathform", border=False):
+    upload_tab, path_tab, sample_tab = st.tabs(["Upload", "Path", "Samples"])
+    with upload_tab:
+        uploaded = st.file_uploader(
+            "Upload a clip or still",
+            key=f"{key}.upload.{gen}",
+            help="Up to 2 GB. Larger files: open them by path (nothing is copied).",
+            label_visibility="collapsed",
+        )
+        if uploaded is not None:
+            _take_upload(key, uploaded)
+            st.session_state[f"{key}.gen"] = gen + 1
+            st.rerun()
+    with path_tab, st.form(f"{key}.pathform", border=False):
         typed = st.text_input(
-            "…or open a file on this machine",
+            "A file on this machine",
             key=f"{key}.path",
             placeholder="/path/to/clip.mp4",
             help="The file is read where it is; it is not copied or changed.",
         )
         if st.form_submit_button("Open file", icon=":material/folder_open:"):
             open_path(key, typed)
-
-    clips = sample_clips()
-    choice = st.selectbox(
-        "…or a bundled sample",
-        options=clips,
-        index=None,
-        format_func=_sample_label,
-        key=f"{key}.sample",
-        placeholder="Choose a demo clip",
-    )
-    if choice is not None and st.session_state.get(f"{key}.sample_done") != str(choice):
-        st.session_state[f"{key}.sample_done"] = str(choice)
-        open_path(key, choice, origin="sample")
+    with sample_tab:
+        clips = sample_clips()
+        choice = st.selectbox(
+            "A bundled sample (demo data)",
+            options=clips,
+            index=None,
+            format_func=_sample_label,
+            key=f"{key}.sample",
+            placeholder="Choose a demo clip",
+        )
+        if choice is not None and st.session_state.get(f"{key}.sample_done") != str(choice):
+            st.session_state[f"{key}.sample_done"] = str(choice)
+            open_path(key, choice, origin="sample")
 
     error = st.session_state.get(f"{key}.error")
     if error:

@@ -23,11 +23,10 @@ QUESTIONS = {
     "location": "Where was it filmed?",
     "motivation": "Why was it posted, and by whom?",
 }
-STATUS_ICON = {"verified": "✅", "false": "❌", "misleading": "⚠️", "unverified": "❔"}
 
 
 def _fmt_status(s: str) -> str:
-    return f"{STATUS_ICON.get(s, '')} {s}"
+    return s.capitalize()
 
 
 def show(key: str, loaded: Loaded) -> Notes:

@@ -6,6 +6,7 @@ safe for display (control characters visible, long values cut) and never rendere
 
 from __future__ import annotations
 
+import html
 from typing import Any
 
 import streamlit as st
@@ -24,58 +25,56 @@ def osm_link(lat: float, lon: float) -> str:
     return f"https://www.openstreetmap.org/?mlat={lat:.6f}&mlon={lon:.6f}#map=15/{lat:.6f}/{lon:.6f}"
 
 
-def _row(label: str, value: object) -> str:
-    return f"| {label} | {md_escape(shown(value, 200)) if value not in (None, '') else '–'} |"
-
-
-def facts_table(info: Any) -> str:
+def facts(info: Any) -> list[tuple[str, str]]:
+    """(label, value) rows of the file facts, values safe to show (not yet HTML-escaped)."""
     f, c, v = info.file, info.container, info.video
     w, h = info.upright_size()
     audio = next((s for s in info.streams if s.type == "audio"), None)
-    rows = ["| | |", "|---|---|"]
-    rows.append(_row("Name", f.name))
-    rows.append(_row("Size", fmt_size(f.size)))
-    kind = f"{f.kind} · {f.format}" + (f" · {f.mime}" if f.mime else "")
-    rows.append(_row("Type (by content)", kind))
+    rows = [("Name", f.name), ("Size", f"{fmt_size(f.size)} ({f.size:,} bytes)")]
+    rows.append(("Type (by content)", f"{f.kind} · {f.format}" + (f" · {f.mime}" if f.mime else "")))
     if f.extension_mismatch:
-        rows.append(_row("Extension", f"{f.extension} does not match the content"))
+        rows.append(("Extension", f"{f.extension} does not match the content"))
     if c is not None and c.duration:
-        rows.append(_row("Duration", f"{timecode(c.duration, millis=True)} ({c.duration:.3f} s)"))
+        rows.append(("Duration", f"{timecode(c.duration, millis=True)} ({c.duration:.3f} s)"))
     if w and h:
-        rows.append(
-            _row("Resolution", f"{w} × {h}" + (f" (rotated {info.rotation}°)" if info.rotation else ""))
-        )
+        rows.append(("Resolution", f"{w} × {h}" + (f" (rotated {info.rotation}°)" if info.rotation else "")))
     if v is not None:
         if v.avg_frame_rate:
             fps = f"{v.avg_frame_rate:.3f} fps"
             if v.real_frame_rate and abs(v.real_frame_rate - v.avg_frame_rate) > 0.01:
                 fps += f" (real {v.real_frame_rate:.3f})"
-            rows.append(_row("Frame rate", fps))
-        codec = " · ".join(x for x in (v.codec, v.profile, v.pix_fmt) if x)
-        rows.append(_row("Video codec", codec))
+            rows.append(("Frame rate", fps))
+        rows.append(("Video codec", " · ".join(x for x in (v.codec, v.profile, v.pix_fmt) if x)))
     if audio is not None:
         bits = [audio.codec or "?"]
         if audio.sample_rate:
             bits.append(f"{audio.sample_rate} Hz")
         if audio.channels:
             bits.append(f"{audio.channels} ch")
-        rows.append(_row("Audio", " · ".join(bits)))
+        rows.append(("Audio", " · ".join(bits)))
     if c is not None:
-        rows.append(_row("Container", c.format_long or c.format))
+        rows.append(("Container", c.format_long or c.format))
         if c.major_brand:
-            rows.append(_row("Brand", f"{c.major_brand} ({', '.join(c.compatible_brands)})"))
+            rows.append(("Brand", f"{c.major_brand} ({', '.join(c.compatible_brands)})"))
     if info.encoder:
-        rows.append(_row("Encoder", info.encoder))
-    return "\n".join(rows)
+        rows.append(("Encoder", info.encoder))
+    return [(label, shown(value, 200)) for label, value in rows]
+
+
+def html_table(rows: list[tuple[str, str]]) -> str:
+    body = "".join(
+        f"<tr><th>{html.escape(label)}</th><td>{html.escape(value)}</td></tr>" for label, value in rows
+    )
+    return f'<table class="vf-facts">{body}</table>'
 
 
 def show_facts(info: Any) -> None:
     st.subheader("File", anchor=False)
-    st.markdown(facts_table(info))
+    st.html(html_table(facts(info)))
     st.markdown("**sha256**")
-    st.code(info.file.sha256, language=None)
+    st.code(info.file.sha256, language=None, wrap_lines=True)
     st.markdown("**md5**")
-    st.code(info.file.md5, language=None)
+    st.code(info.file.md5, language=None, wrap_lines=True)
 
 
 def show_signals(info: Any) -> None:

@@ -12,6 +12,9 @@ from ..errors import message
 from ..files import Loaded
 from ..preview import browser_can_play, make_preview, mime_for
 
+#: Portrait clips are shown this wide (pixels) so the page does not turn into one tall video.
+PORTRAIT_WIDTH = 340
+
 
 def show(key: str, loaded: Loaded, info: Any) -> None:
     if analysis.is_still(info):
@@ -23,8 +26,10 @@ def show(key: str, loaded: Loaded, info: Any) -> None:
     if video is None:
         st.info("No picture to show: this file has no video stream.", icon=":material/music_note:")
         return
+    w, h = info.upright_size()
+    width: int | str = PORTRAIT_WIDTH if (w and h and h > w) else "stretch"
     if browser_can_play(loaded.path, video.codec, video.pix_fmt):
-        st.video(str(loaded.path), format=mime_for(loaded.path))
+        st.video(str(loaded.path), format=mime_for(loaded.path), width=width)
         return
     try:
         with st.spinner(f"Making a browser preview ({video.codec} cannot play in the browser)…"):
@@ -32,7 +37,7 @@ def show(key: str, loaded: Loaded, info: Any) -> None:
     except Exception as exc:  # noqa: BLE001 - a preview failure must not hide the analysis
         st.warning(message(exc, "The browser preview"), icon=":material/videocam_off:")
         return
-    st.video(str(preview), format="video/mp4")
+    st.video(str(preview), format="video/mp4", width=width)
     st.caption(
         f"Playing a small H.264 preview: the browser cannot play {video.codec} in this container. "
         "The analysis uses the original, which is never changed."
