@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from verify.index import BruteForceIndex, MultiIndexHashing, build_index
+from verify.index import BruteForceIndex, FaissFlatIndex, MultiIndexHashing, build_index
 
 
 def flip(h: np.uint64, bits: np.ndarray) -> np.uint64:
@@ -71,7 +71,7 @@ def test_knn_equals_brute_force(k: int) -> None:
     assert first.tolist()[: min(k, 11)] == ([5, *range(100, 110)])[: min(k, 11)]
 
 
-@pytest.mark.parametrize("make", [BruteForceIndex, MultiIndexHashing])
+@pytest.mark.parametrize("make", [BruteForceIndex, MultiIndexHashing, FaissFlatIndex])
 def test_empty_table_and_empty_queries(make) -> None:  # type: ignore[no-untyped-def]
     empty = make(np.empty(0, dtype=np.uint64))
     assert all(a.size == 0 for a in empty.range_search(np.array([1, 2], dtype=np.uint64), 8))
@@ -99,3 +99,16 @@ def test_skewed_table_falls_back_and_stays_exact() -> None:
     queries = np.array([0xABCD, 0x1234, 0xABCC], dtype=np.uint64)
     mih = MultiIndexHashing(table, substrings=4)
     assert as_set(mih.range_search(queries, 3)) == as_set(BruteForceIndex(table).range_search(queries, 3))
+
+
+@pytest.mark.parametrize("radius", [0, 4, 12])
+def test_faiss_flat_equals_brute_force(radius: int) -> None:
+    rng = np.random.default_rng(100 + radius)
+    table, queries = planted(rng, 2000, 30, radius + 2)
+    table[1000:1010] = table[3]
+    queries[0] = table[3]
+    faiss_index, oracle = FaissFlatIndex(table), BruteForceIndex(table)
+    for a, b in zip(faiss_index.range_search(queries, radius), oracle.range_search(queries, radius)):
+        assert np.array_equal(a, b)
+    for a, b in zip(faiss_index.knn(queries, 5), oracle.knn(queries, 5)):
+        assert np.array_equal(a, b)

@@ -30,7 +30,7 @@ import numpy as np
 log = logging.getLogger("verify")
 
 Result = tuple[np.ndarray, np.ndarray, np.ndarray]
-IndexKind = Literal["auto", "brute", "mih"]
+IndexKind = Literal["auto", "brute", "mih", "faiss"]
 
 #: Below this many table hashes "auto" uses brute force (measured crossover, see benchmarks).
 AUTO_MIN_MIH = 100_000
@@ -264,11 +264,64 @@ class MultiIndexHashing:
         return _sorted(*(np.concatenate(p) for p in zip(*parts)))
 
 
-def build_index(hashes: np.ndarray, kind: IndexKind = "auto") -> BruteForceIndex | MultiIndexHashing:
+class FaissFlatIndex:
+    """faiss ``IndexBinaryFlat`` (exhaustive, multi-threaded with OpenMP) behind the same API.
+
+    Kept for comparison and for many-core machines; on one core it is slower than the blocked
+    numpy scan (see ``benchmarks/results/bench_search.md``).
+    """
+
+    kind = "faiss"
+
+    def __init__(self, hashes: np.ndarray) -> None:
+        import faiss
+
+        self.hashes = _as_hashes(hashes, "table hashes")
+        self.size = int(self.hashes.shape[0])
+        self._index = faiss.IndexBinaryFlat(64)
+        if self.size:
+            self._index.add(self.hashes.view(np.uint8).reshape(-1, 8))
+
+    @staticmethod
+    def _codes(q: np.ndarray) -> np.ndarray:
+        return np.ascontiguousarray(q).view(np.uint8).reshape(-1, 8)
+
+    def range_search(self, queries: np.ndarray, radius: int) -> Result:
+        q = _as_hashes(queries, "queries")
+        r = _check_radius(radius)
+        if not q.size or not self.size:
+            return _empty()
+        # faiss keeps distances strictly below the threshold
+        lims, dist, idx = self._index.range_search(self._codes(q), r + 1)
+        qi = np.repeat(np.arange(q.size), np.diff(lims.astype(np.int64)))
+        return _sorted(qi, idx.astype(np.int64), dist)
+
+    def knn(self, queries: np.ndarray, k: int) -> Result:
+        q = _as_hashes(queries, "queries")
+        k = min(int(k), self.size)
+        if k <= 0 or not q.size:
+            return _empty()
+        # faiss breaks ties its own way; resolve them by table index like the oracle
+        _, kth = self._index.search(self._codes(q), k)
+        worst = np.bitwise_count(self.hashes[kth[:, -1]] ^ q)
+        qi, ti, d = self.range_search(q, int(worst.max()))
+        keep = d <= worst[qi]
+        qi, ti, d = qi[keep], ti[keep], d[keep]
+        counts = np.bincount(qi, minlength=q.size)
+        rank = np.arange(qi.size) - np.repeat(np.cumsum(counts) - counts, counts)
+        top = rank < k
+        return qi[top], ti[top], d[top]
+
+
+def build_index(
+    hashes: np.ndarray, kind: IndexKind = "auto"
+) -> BruteForceIndex | MultiIndexHashing | FaissFlatIndex:
     """The index for ``hashes``: ``"auto"`` picks brute force for small tables, MIH for large."""
     arr = _as_hashes(hashes, "table hashes")
     if kind == "brute" or (kind == "auto" and arr.size < AUTO_MIN_MIH):
         return BruteForceIndex(arr)
     if kind in ("mih", "auto"):
         return MultiIndexHashing(arr)
-    raise ValueError(f"unknown index kind {kind!r}; use 'auto', 'brute' or 'mih'")
+    if kind == "faiss":
+        return FaissFlatIndex(arr)
+    raise ValueError(f"unknown index kind {kind!r}; use 'auto', 'brute', 'mih' or 'faiss'")
