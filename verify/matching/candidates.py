@@ -105,8 +105,13 @@ def find_candidates(
     return thin(cand, slack), times
 
 
-def thin(c: Candidates, slack: int) -> Candidates:
-    """Sort by (ref, sample, ref_time) and keep pairs within ``slack`` of the sample's best distance."""
+def thin(c: Candidates, slack: int, quantum: float = 0.1) -> Candidates:
+    """Keep pairs within ``slack`` of the sample's best distance, one per ``quantum`` of reference time.
+
+    The result is sorted by (ref, sample, ref_time). Of several pairs of one sample in the same
+    ``quantum`` seconds of the same reference (consecutive frames of a dense reference, variants),
+    only the closest in distance is kept, so a static shot costs the same whatever the frame rate.
+    """
     if len(c) == 0:
         return c
     order = np.lexsort((c.ref_time, c.sample, c.ref))
@@ -116,8 +121,14 @@ def thin(c: Candidates, slack: int) -> Candidates:
     starts = np.flatnonzero(new_group)
     best = np.minimum.reduceat(c.distance, starts)
     group = np.cumsum(new_group) - 1
-    keep = c.distance <= best[group] + slack
-    return c.take(np.flatnonzero(keep))
+    c = c.take(np.flatnonzero(c.distance <= best[group] + slack))
+    # one pair per (ref, sample, time quantum): the smallest distance
+    slot = np.floor(c.ref_time / quantum).astype(np.int64)
+    order = np.lexsort((c.distance, slot, c.sample, c.ref))
+    c, slot = c.take(order), slot[order]
+    first = np.ones(len(c), bool)
+    first[1:] = (c.ref[1:] != c.ref[:-1]) | (c.sample[1:] != c.sample[:-1]) | (slot[1:] != slot[:-1])
+    return c.take(np.flatnonzero(first))
 
 
 def _empty() -> Candidates:
