@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 from tests import media
+from tests.test_evidence import _halves, _phash
 from verify.cli import main
 from verify.frames import Sampling, iter_frames
 from verify.library import Library, Provenance
@@ -100,6 +101,9 @@ def test_evidence_command(setup: tuple[Path, Path, Path], capsys: pytest.Capture
     assert main(["evidence", str(query), "--library", str(lib), "--match", "1", "-o", str(out),
                  "--height", "240"]) == 0  # fmt: skip
     frames = list(iter_frames(out, Sampling(mode="fps", fps=2)))
-    assert frames and frames[0].image.shape[0] == 240 and frames[0].image.shape[1] >= 600
+    assert frames and frames[0].image.shape == (240, 640, 3)
+    # the real matcher's match, rendered: both halves show the same picture at each moment
+    distances = [_phash(left) - _phash(right) for left, right in (_halves(f.image) for f in frames)]
+    assert len(distances) >= 5 and max(distances) <= 12, distances
     assert main(["evidence", str(query), "--library", str(lib), "--match", "3", "-o", str(out)]) == 2
     assert "has 1 match(es), not 3" in capsys.readouterr().err
