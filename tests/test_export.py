@@ -156,3 +156,20 @@ def test_export_is_logged_in_custody(hostile_report: Report, tmp_path: Path) -> 
     last = hostile_report.custody.entries[-1]
     assert last.step == "exported" and "c.html" in last.detail and last.at.endswith("Z")
     assert "c.html" in out.read_text()
+
+
+def test_markdown_rendered_by_commonmark_has_no_live_markup(hostile_report: Report, tmp_path: Path) -> None:
+    """Render the Markdown the way a CMS would (raw HTML allowed, links on) and parse the result."""
+    markdown_it = pytest.importorskip("markdown_it")
+    text = export(hostile_report, "md", tmp_path).read_text(encoding="utf-8")
+    html = markdown_it.MarkdownIt("commonmark", {"html": True, "linkify": False}).enable("table").render(text)
+    doc = parse(html)
+    assert "script" not in [t for t, _ in doc.tags]
+    for tag, attrs in doc.tags:
+        assert not any(k.startswith("on") for k in attrs), (tag, attrs)
+        assert not (attrs.get("href") or "").lower().startswith("javascript"), attrs
+        if tag == "img":  # only the pictures the export wrote beside the file
+            assert (tmp_path / (attrs.get("src") or "")).is_file(), attrs
+    shown = "".join(doc.text)
+    assert TITLE in shown and "<img src=x onerror=alert(1)>" in shown  # the text reads as it was
+    assert "[x](javascript:alert(1))" in shown
