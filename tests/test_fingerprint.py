@@ -103,7 +103,7 @@ def test_reference_hashes_every_frame(original: Path, ref: Fingerprint) -> None:
     assert len(ref) == 75 and ref.hashes.shape == (75, 2) and ref.hashes.dtype == np.uint64
     assert np.allclose(ref.times, np.arange(75) / FPS, atol=1e-3)
     assert ref.quality.all() and ref.quality_scores is not None and ref.quality_scores.min() > 10
-    assert ref.shots == pytest.approx((1.5,), abs=0.05)
+    assert ref.shots == pytest.approx((0.0, 1.5), abs=0.05)
     assert ref.bars == (0, 0, 0, 0)
     assert ref.duration == pytest.approx(SECONDS, abs=0.05)
     assert ref.sha256 == hashlib.sha256(original.read_bytes()).hexdigest()
@@ -233,3 +233,16 @@ def test_real_clips_bars_and_rotation(corpus: Path) -> None:
     # a display-matrix rotation is applied before hashing: the picture is hashed upright
     sizes = [fingerprint(corpus / "files" / f"decord-video-{r}.mov", REFERENCE).source_size for r in (0, 90)]
     assert sizes == [(568, 320), (320, 568)]
+
+
+def test_shots_by_segments_equal_shots_in_one_go() -> None:
+    from verify.fingerprint import _shots
+
+    rng = np.random.default_rng(5)
+    scenes = rng.random((12, 80)).astype(np.float32)
+    n = 1500
+    times = np.arange(n) / 25
+    features = scenes[np.arange(n) // 130] + rng.normal(0, 0.01, (n, 80)).astype(np.float32)
+    whole = _shots(times, features.astype(np.float16), segment=n)
+    assert len(whole) == 12 and whole[0] == 0.0
+    assert _shots(times, features.astype(np.float16), segment=200) == whole

@@ -9,13 +9,15 @@ CONTRACT (shared by library, matching, report and UI; add fields only with defau
   ``"band169"`` its central 16:9 band when it is taller than 16:9, ``"+mirror"`` the
   horizontal mirror of that region (``"mirror"`` alone means ``"full+mirror"``);
 * ``Fingerprint.quality`` bool (N,), False where a frame is too dark/flat to trust;
+* ``Fingerprint.shots`` shot start times in seconds (the first is the first sample's time),
+  from :func:`verify.shots.detect_shots` on the bar-free 32x32 pictures;
 * ``Fingerprint.algorithm`` e.g. ``"phash-64/v1"``: fingerprints of different algorithms are never compared.
 
 How it is made: one decode through :func:`verify.frames.iter_frames`, every frame (or
 ``settings.fps`` samples per second) scaled inside FFmpeg to a small gray work picture
 (``settings.work_size`` square), processed in chunks of at most 256 frames / 8 seconds:
 black bars detected on the chunk and removed, each variant's region resized to 32x32
-and pHashed as one batch, quality and a shot-change feature computed. Memory stays flat
+and pHashed as one batch, quality and a shot feature (``verify.shots.shot_feature``) computed. Memory stays flat
 whatever the clip length.
 
 JSON: :meth:`Fingerprint.to_dict` / :meth:`Fingerprint.from_dict` store the arrays as
@@ -40,6 +42,7 @@ from .errors import ConfigError, MetadataError, TruncatedMediaError
 from .frames import DecodeStats, Sampling, check_file, iter_frames
 from .hashing import PHASH, QUALITY_THRESHOLD, Bars, detect_bars, frame_quality
 from .hashing.variants import hash_variants, parse_variant
+from .shots import detect_shots, shot_feature
 
 log = logging.getLogger("verify")
 
@@ -49,8 +52,9 @@ WORK_SIZE = 128
 #: A chunk ends after this many frames or this many seconds, whichever comes first.
 CHUNK_FRAMES = 256
 CHUNK_SECONDS = 8.0
-#: Mean absolute change (gray levels, at 32x32) above which consecutive samples are a cut.
-SHOT_CUT_LEVEL = 24.0
+#: Shots are detected over segments of this many samples (plus a margin): bounded memory.
+SHOT_SEGMENT = 4096
+SHOT_MARGIN_SECONDS = 8.0
 
 
 @dataclass(frozen=True)
@@ -185,9 +189,8 @@ class _Builder:
         self.times: list[np.ndarray] = []
         self.hashes: list[np.ndarray] = []
         self.scores: list[np.ndarray] = []
-        self.changes: list[np.ndarray] = []
+        self.features: list[np.ndarray] = []
         self.bars: Counter[Bars] = Counter()
-        self.previous: np.ndarray | None = None
 
     def add(self, time: float, image: np.ndarray) -> None:
         if self.buf_times and (
@@ -212,28 +215,30 @@ class _Builder:
         hashes, full32 = hash_variants(chunk, bars, aspect, self.settings.variants)
         self.hashes.append(hashes)
         self.scores.append(frame_quality(full32).astype(np.float32))
-        seq = full32.astype(np.int16)
-        first = seq[:1] if self.previous is None else self.previous[None]
-        diffs = np.abs(np.diff(np.concatenate([first, seq]), axis=0)).mean(axis=(1, 2))
-        self.changes.append(diffs.astype(np.float32))
-        self.previous = seq[-1]
+        # float16 halves what a long clip keeps for shot detection (80 values a frame)
+        self.features.append(np.stack([shot_feature(f) for f in full32]).astype(np.float16))
         self.times.append(np.asarray(self.buf_times, np.float64))
         size = self.settings.work_size
         self.bars[bars.scaled(src_w / size, src_h / size)] += n
         self.buf_times = []
 
 
-def _shots(times: np.ndarray, changes: np.ndarray) -> tuple[float, ...]:
-    """Cut times: a change well above the cut level and above its neighbours' typical change.
-
-    A simple luminance-difference detector (``verify.shots`` does finer work for keyframes).
-    """
-    cuts = []
-    for i in np.flatnonzero(changes >= SHOT_CUT_LEVEL):
-        around = np.concatenate([changes[max(0, i - 7) : i], changes[i + 1 : i + 8]])
-        if around.size == 0 or changes[i] >= 3.0 * float(np.median(around)):
-            cuts.append(float(times[i]))
-    return tuple(cuts)
+def _shots(times: np.ndarray, features: np.ndarray, segment: int = SHOT_SEGMENT) -> tuple[float, ...]:
+    """Shot start times (the first is the first sample's) by ``verify.shots.detect_shots``,
+    run over overlapping segments so that memory does not grow with the clip."""
+    n = len(times)
+    if n == 0:
+        return ()
+    step = float(np.median(np.diff(times))) if n > 1 else 1.0
+    margin = max(8, int(SHOT_MARGIN_SECONDS / max(step, 1e-3)))
+    starts = [float(times[0])]
+    for lo in range(0, n, segment):
+        hi = min(n, lo + segment)
+        a, b = max(0, lo - margin), min(n, hi + margin)
+        found = detect_shots(times[a:b], features[a:b].astype(np.float32))
+        end = times[hi] if hi < n else np.inf
+        starts += [t for t in found[1:] if times[lo] <= t < end and t > starts[-1]]
+    return tuple(starts)
 
 
 def _media_summary(path: Path, max_bytes: int | None) -> dict[str, Any]:
@@ -299,7 +304,7 @@ def fingerprint(
         times=times,
         hashes=np.concatenate(builder.hashes),
         quality=scores >= settings.quality_threshold,
-        shots=_shots(times, np.concatenate(builder.changes)),
+        shots=_shots(times, np.concatenate(builder.features)),
         bars=tuple(int(b) for b in bars) if bars is not None else None,  # type: ignore[arg-type]
         duration=max(stats.duration, last) if stats.duration else last,
         sha256=sha256,
