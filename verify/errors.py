@@ -156,6 +156,17 @@ class CaseIntegrityError(ReportError):
     default_hint = "The case file was changed after it was saved; do not rely on it."
 
 
+class NotesError(ReportError, ValueError):
+    """A notes file or value that cannot be used."""
+
+    default_hint = "Fix the notes file (see docs/reports.md for the format) and try again."
+
+
+class EvidenceError(ReportError):
+    stage = "evidence"
+    default_hint = "Check that both clips are readable (verify probe FILE) and the match is from this query."
+
+
 class SchemaVersionError(ReportError, ValueError):
     default_hint = "Upgrade verify to read this file."
 

@@ -23,7 +23,7 @@ from typing import Any
 
 import ffmpeg
 
-from .errors import ReportError, VerifyError
+from .errors import EvidenceError, VerifyError
 from .frames import open_container, video_stream
 from .text import safe_text
 
@@ -31,11 +31,6 @@ log = logging.getLogger("verify")
 
 #: Longest evidence clip rendered, seconds (a debunk shows the copied moment, not the film).
 MAX_SECONDS = 120.0
-
-
-class EvidenceError(ReportError):
-    stage = "evidence"
-    default_hint = "Check that both clips are readable (verify probe FILE) and the match is from this query."
 
 
 def ffmpeg_binary() -> str:

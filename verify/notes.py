@@ -32,19 +32,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from .errors import ReportError
+from .errors import NotesError
 from .serial import from_jsonable, to_jsonable
 
 SCHEMA_VERSION = 1
 CHECKS: tuple[str, ...] = ("provenance", "source", "date", "location", "motivation")
 STATUSES: tuple[str, ...] = ("verified", "false", "misleading", "unverified")
 CONFIDENCES: tuple[str, ...] = ("low", "medium", "high")
-
-
-class NotesError(ReportError, ValueError):
-    """A notes file or value that cannot be used."""
-
-    default_hint = "Fix the notes file (see docs/reports.md for the format) and try again."
 
 
 def utc_now() -> str:
