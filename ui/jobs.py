@@ -14,7 +14,6 @@ import time
 import traceback
 from collections import OrderedDict
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -69,18 +68,29 @@ def describe(exc: BaseException, label: str) -> str:
 
 
 class Runner:
-    """A small keyed task queue over a thread pool (one worker: the machine is shared)."""
+    """A small keyed task queue with one worker thread (the machine is shared).
 
-    def __init__(self, workers: int = 1) -> None:
-        self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="verify-ui")
+    The queue is last-in-first-out, and asking again for a queued task moves it to the front:
+    the file the analyst is looking at now is served before files opened earlier.
+    """
+
+    def __init__(self) -> None:
         self._tasks: OrderedDict[str, Task] = OrderedDict()
+        self._queue: list[tuple[Task, Callable[[Task], Any]]] = []
         self._lock = threading.Lock()
+        self._wake = threading.Condition(self._lock)
+        self._thread = threading.Thread(target=self._loop, name="verify-ui-worker", daemon=True)
+        self._thread.start()
 
     def submit(self, key: str, label: str, fn: Callable[[Task], Any]) -> Task:
         with self._lock:
             task = self._tasks.get(key)
             if task is not None and task.status != "failed":
                 self._tasks.move_to_end(key)
+                for i, (queued, _fn) in enumerate(self._queue):
+                    if queued is task:  # asked for again: serve it next
+                        self._queue.append(self._queue.pop(i))
+                        break
                 return task
             task = Task(key, label)
             self._tasks[key] = task
@@ -89,8 +99,17 @@ class Runner:
                 if self._tasks[oldest].active:
                     break
                 self._tasks.pop(oldest)
-        self._pool.submit(self._run, task, fn)
+            self._queue.append((task, fn))
+            self._wake.notify()
         return task
+
+    def _loop(self) -> None:
+        while True:
+            with self._lock:
+                while not self._queue:
+                    self._wake.wait()
+                task, fn = self._queue.pop()
+            self._run(task, fn)
 
     def _run(self, task: Task, fn: Callable[[Task], Any]) -> None:
         task.status, task.started = "running", time.monotonic()

@@ -25,12 +25,18 @@ def osm_link(lat: float, lon: float) -> str:
     return f"https://www.openstreetmap.org/?mlat={lat:.6f}&mlon={lon:.6f}#map=15/{lat:.6f}/{lon:.6f}"
 
 
-def facts(info: Any) -> list[tuple[str, str]]:
-    """(label, value) rows of the file facts, values safe to show (not yet HTML-escaped)."""
+def facts(info: Any, name: str | None = None) -> list[tuple[str, str]]:
+    """(label, value) rows of the file facts, values safe to show (not yet HTML-escaped).
+
+    ``name`` is the name the file came with (an upload is stored under its sha256).
+    """
     f, c, v = info.file, info.container, info.video
     w, h = info.upright_size()
     audio = next((s for s in info.streams if s.type == "audio"), None)
-    rows = [("Name", f.name), ("Size", f"{fmt_size(f.size)} ({f.size:,} bytes)")]
+    rows = [("Name", name or f.name)]
+    if name and name != f.name:
+        rows.append(("Stored as", f.name))
+    rows.append(("Size", f"{fmt_size(f.size)} ({f.size:,} bytes)"))
     rows.append(("Type (by content)", f"{f.kind} · {f.format}" + (f" · {f.mime}" if f.mime else "")))
     if f.extension_mismatch:
         rows.append(("Extension", f"{f.extension} does not match the content"))
@@ -68,9 +74,9 @@ def html_table(rows: list[tuple[str, str]]) -> str:
     return f'<table class="vf-facts">{body}</table>'
 
 
-def show_facts(info: Any) -> None:
+def show_facts(info: Any, name: str | None = None) -> None:
     st.subheader("File", anchor=False)
-    st.html(html_table(facts(info)))
+    st.html(html_table(facts(info, name)))
     st.markdown("**sha256**")
     st.code(info.file.sha256, language=None, wrap_lines=True)
     st.markdown("**md5**")

@@ -21,7 +21,7 @@ elif ctx.info is not None:
             matches_teaser.show("teaser", ctx.loaded, ctx.library)
             overview.show_signals(ctx.info)
         with right:
-            overview.show_facts(ctx.info)
+            overview.show_facts(ctx.info, ctx.loaded.name)
         a, b = st.columns(2, gap="large")
         with a:
             overview.show_device(ctx.info)
