@@ -47,7 +47,9 @@ _FP_COLUMNS = {"algorithm", "settings", "times", "hashes", "quality", "media", "
 
 _REF_COLUMNS = (
     "id, sha256, path, title, source_url, first_seen, found_at, description, tags, notes, "
-    "duration, width, height, media, added_at"
+    "duration, width, height, media, added_at, "
+    "(SELECT algorithm FROM fingerprints f WHERE f.ref_id = refs.id ORDER BY f.id LIMIT 1), "
+    "(SELECT length(hashes) / 8 FROM fingerprints f WHERE f.ref_id = refs.id ORDER BY f.id LIMIT 1)"
 )
 
 
@@ -268,14 +270,10 @@ class Library:
     # -- reading ---------------------------------------------------------------------------
 
     def _reference(self, row: tuple[Any, ...]) -> Reference:
-        (rid, sha, path, title, url, first, found, desc, tags, notes, dur, w, h, media, added) = row
-        fps = self._query(
-            "SELECT algorithm, n, length(hashes) / 8 FROM fingerprints WHERE ref_id = ?", (rid,)
-        )
+        (rid, sha, path, title, url, first, found, desc, tags, notes, dur, w, h, media, added, alg, n) = row
         prov = Provenance(title, url, first, found, desc, tuple(json.loads(tags)), notes)
-        algorithm, n_hashes = (fps[0][0], int(fps[0][2])) if fps else ("", 0)
         return Reference(int(rid), sha, path, prov, float(dur), int(w), int(h), json.loads(media), added,
-                         algorithm, n_hashes)  # fmt: skip
+                         alg or "", int(n or 0))  # fmt: skip
 
     def find_sha256(self, sha256: str) -> Reference | None:
         rows = self._query(f"SELECT {_REF_COLUMNS} FROM refs WHERE sha256 = ?", (sha256.lower(),))
