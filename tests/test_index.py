@@ -39,8 +39,11 @@ def test_mih_range_search_equals_brute_force(radius: int, substrings: int) -> No
         dtype=np.uint64,
     )
     oracle = BruteForceIndex(table).range_search(queries, radius)
-    fast = MultiIndexHashing(table, substrings=substrings).range_search(queries, radius)
+    fast = MultiIndexHashing(table, substrings=substrings, scan_fallback=False).range_search(queries, radius)
     assert as_set(fast) == as_set(oracle)
+    assert as_set(MultiIndexHashing(table, substrings=substrings).range_search(queries, radius)) == as_set(
+        oracle
+    )
     for a, b in zip(fast, oracle):  # same order too
         assert np.array_equal(a, b)
     # every planted query within the radius found its source
@@ -63,7 +66,7 @@ def test_knn_equals_brute_force(k: int) -> None:
     table[100:110] = table[5]  # ties at the same distance
     queries[0] = table[5]
     oracle = BruteForceIndex(table).knn(queries, k)
-    fast = MultiIndexHashing(table).knn(queries, k)
+    fast = MultiIndexHashing(table, scan_fallback=False).knn(queries, k)
     for a, b in zip(fast, oracle):
         assert np.array_equal(a, b)
     assert np.bincount(oracle[0], minlength=queries.size).tolist() == [k] * queries.size
@@ -97,8 +100,10 @@ def test_skewed_table_falls_back_and_stays_exact() -> None:
     rng = np.random.default_rng(7)
     table = np.full(5000, 0xABCD, dtype=np.uint64) ^ rng.integers(0, 16, size=5000).astype(np.uint64)
     queries = np.array([0xABCD, 0x1234, 0xABCC], dtype=np.uint64)
-    mih = MultiIndexHashing(table, substrings=4)
-    assert as_set(mih.range_search(queries, 3)) == as_set(BruteForceIndex(table).range_search(queries, 3))
+    oracle = as_set(BruteForceIndex(table).range_search(queries, 3))
+    for fallback in (True, False):
+        mih = MultiIndexHashing(table, substrings=4, scan_fallback=fallback)
+        assert as_set(mih.range_search(queries, 3)) == oracle
 
 
 @pytest.mark.parametrize("radius", [0, 4, 12])

@@ -156,8 +156,13 @@ class MultiIndexHashing:
 
     kind = "mih"
 
-    def __init__(self, hashes: np.ndarray, substrings: int | None = None) -> None:
+    def __init__(
+        self, hashes: np.ndarray, substrings: int | None = None, *, scan_fallback: bool = True
+    ) -> None:
+        """``scan_fallback``: scan instead when probing would cost more (small tables, large radii,
+        crowded buckets). Off only to test the probing path itself."""
         self.hashes = _as_hashes(hashes, "table hashes")
+        self.scan_fallback = scan_fallback
         self.size = int(self.hashes.shape[0])
         if substrings is None:  # bucket bits ~ log2(size): about one entry per bucket
             substrings = int(np.clip(round(64 / max(np.log2(max(self.size, 2)), 16)), 3, 4))
@@ -201,7 +206,7 @@ class MultiIndexHashing:
             return _empty()
         thresholds = self._thresholds(r)
         probes = sum(len(self._mask(w, s)) for w, s in zip(self.widths, thresholds) if s >= 0)
-        if probes * 4 > self.size:  # radius too large for buckets to pay: scan instead
+        if self.scan_fallback and probes * 4 > self.size:  # radius too large for buckets to pay: scan
             return self._brute.range_search(q, r)
         step = max(1, _CHUNK_WORK // max(1, probes * 8))
         parts = [self._range_chunk(q[i : i + step], i, r, thresholds) for i in range(0, q.size, step)]
@@ -217,7 +222,7 @@ class MultiIndexHashing:
             first = offsets[keys].ravel().astype(np.int64)
             length = (offsets[keys + 1].ravel() - first).astype(np.int64)
             total = int(length.sum())
-            if total > self.size * q.size // 4:  # skewed buckets: scanning is cheaper for this chunk
+            if self.scan_fallback and total > self.size * q.size // 4:  # crowded buckets: scan this chunk
                 qi, ti, d = self._brute.range_search(q, r)
                 return qi + start, ti, d
             if not total:
