@@ -75,7 +75,7 @@ def test_hash_folder_reports_each_file_skips_bad_ones_and_resumes(folder: Path, 
 
 @pytest.mark.slow
 def test_parallel_workers_hash_a_folder(folder: Path, tmp_path: Path) -> None:
-    db = tmp_path / "par.db"
+    db = tmp_path / "par lib?#%.db"  # a name that needs quoting in the workers' read-only URI
     code, out, _ = run("hash", str(folder), "--library", str(db), "--json", "--workers", "2")
     statuses = sorted(r["status"] for r in json_lines(out))
     assert code == EXIT_PARTIAL and statuses == ["added"] * 3 + ["failed"] * 2

@@ -21,6 +21,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wai
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import quote
 
 from ..errors import VerifyError
 from ..fingerprint import Fingerprint, FingerprintSettings
@@ -155,7 +156,8 @@ def _worker_job(path: str, settings: FingerprintSettings | None, library_path: s
         global _worker_db
         try:
             if _worker_db is None:
-                _worker_db = sqlite3.connect(f"file:{library_path}?mode=ro", uri=True, timeout=60)
+                uri = f"file:{quote(os.path.abspath(library_path))}?mode=ro"  # spaces, '?', '#' in names
+                _worker_db = sqlite3.connect(uri, uri=True, timeout=60)
             return _worker_db.execute("SELECT 1 FROM refs WHERE sha256 = ?", (sha,)).fetchone() is not None
         except sqlite3.Error:
             return False  # the parent re-checks inside its write transaction
