@@ -246,3 +246,15 @@ def test_shots_by_segments_equal_shots_in_one_go() -> None:
     whole = _shots(times, features.astype(np.float16), segment=n)
     assert len(whole) == 12 and whole[0] == 0.0
     assert _shots(times, features.astype(np.float16), segment=200) == whole
+
+
+def test_batched_shot_features_equal_verify_shots() -> None:
+    from verify.fingerprint import shot_features
+    from verify.shots import shot_feature
+
+    rng = np.random.default_rng(2)
+    frames = rng.integers(0, 256, (20, 32, 32), dtype=np.uint8)
+    frames[:10] = np.sort(frames[:10], axis=2)
+    ours = shot_features(frames)
+    theirs = np.stack([shot_feature(f) for f in frames])
+    assert ours.shape == theirs.shape and np.abs(ours - theirs).max() <= 0.5 * 80 / 64 / 255 + 1e-6
