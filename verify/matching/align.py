@@ -39,6 +39,7 @@ def hough_peak(qt: np.ndarray, rt: np.ndarray, sample: np.ndarray, speeds: np.nd
     same_sample = np.zeros(m, bool)
     same_sample[1:] = sample[1:] == sample[:-1]
     best = (0, 1.0, 0.0)
+    best_key: tuple[int, float] = (0, -math.inf)
     rows = max(1, _CHUNK // max(m, 1))
     for start in range(0, len(speeds), rows):
         a = speeds[start : start + rows]
@@ -51,10 +52,14 @@ def hough_peak(qt: np.ndarray, rt: np.ndarray, sample: np.ndarray, speeds: np.nd
         key = (np.arange(len(a))[:, None] * nb + bins)[first]
         counts = np.bincount(key, minlength=len(a) * nb).reshape(len(a), nb)
         pair = counts[:, :-1] + counts[:, 1:]  # a line between two bins collects both
-        flat = int(np.argmax(pair))
-        ai, bi = divmod(flat, nb - 1)
-        if pair[ai, bi] > best[0]:
-            best = (int(pair[ai, bi]), float(a[ai]), (bi + lo + 1) * tol)
+        row_bin = np.argmax(pair, axis=1)
+        row_max = pair[np.arange(len(a)), row_bin]
+        for ai in np.flatnonzero(row_max == row_max.max()):
+            # ties (a static shot fits many speeds equally) go to the speed nearest 1.0
+            key = (int(row_max[ai]), -abs(math.log(a[ai])))
+            if key > best_key:
+                best_key = key
+                best = (key[0], float(a[ai]), (int(row_bin[ai]) + lo + 1) * tol)
     return Line(best[1], best[2], best[0])
 
 

@@ -102,7 +102,7 @@ def segments_for_reference(
             seg = RawSegment(ref, line.speed, line.offset, run, t0, t1, len(run), usable, distinct)
             if (
                 seg.aligned >= s.min_samples
-                and t1 - t0 >= s.min_duration
+                and min(1.0, line.speed) * (t1 - t0) >= s.min_duration  # on both sides
                 and seg.fraction >= s.min_aligned_fraction
                 and seg.support >= s.min_support
             ):

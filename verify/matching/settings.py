@@ -25,7 +25,8 @@ class MatchSettings:
     * ``tolerance``: how far (reference seconds) a pair may sit off the fitted line and count as aligned.
     * ``max_gap``: query seconds without an aligned sample that still keep one segment together.
     * ``min_samples``, ``min_duration``, ``min_aligned_fraction``: what a segment needs to be reported
-      (aligned samples, query seconds spanned, aligned / usable samples inside the segment).
+      (aligned samples, seconds spanned in the query and in the reference, aligned / usable samples
+      inside the segment).
     * ``distinct_window``, ``min_support``: each aligned sample is weighted by the share of its voting
       pairs within ``distinct_window`` seconds of the line (1 for a frame that matches one moment of
       the reference, small for a look-alike that matches many moments equally well); the weighted
@@ -45,7 +46,7 @@ class MatchSettings:
     min_aligned_fraction: float = 0.5
     distinct_window: float = 0.5
     min_support: float = 0.4
-    max_lines: int = 8
+    max_lines: int = 4
     evidence: int = 12
     schema_version: int = SCHEMA_VERSION
 
