@@ -151,3 +151,13 @@ def test_encode_image_round_trips(fmt: str) -> None:
         encode_image(img.astype(np.float32), fmt)
     with pytest.raises(ValueError):
         encode_image(img, "gif")
+
+
+def test_frames_a_seek_cannot_reach_come_from_a_sequential_pass(shot_clip: Path) -> None:
+    from verify.shots import _fetch
+
+    keys = {0.52, 1.48, 2.96}
+    got = _fetch(shot_clip, Sampling(mode="times", times=(), max_side=40), keys, None)
+    assert set(got) == keys
+    every = {round(f.time, 6): f.image for f in iter_frames(shot_clip, Sampling(max_side=40))}
+    assert all(np.array_equal(got[k], every[k]) for k in keys)

@@ -530,7 +530,12 @@ def _seek(
     while True:
         position = max(stats.start_time, target - back)
         try:
-            container.seek(int(position / stream.time_base), stream=stream, backward=True, any_frame=False)
+            if position > stats.start_time:
+                container.seek(
+                    int(position / stream.time_base), stream=stream, backward=True, any_frame=False
+                )
+            else:  # rewind to the top of the file (MPEG-TS can skip a lone keyframe when seeking to it)
+                container.seek(0)
         except av.error.FFmpegError as exc:
             raise DecodeError(f"cannot seek to {wanted:.3f} s ({exc})", path=path) from exc
         stream.codec_context.flush_buffers()

@@ -23,12 +23,14 @@ import itertools
 import logging
 import math
 from collections.abc import Callable, Sequence
+from contextlib import closing
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 import cv2
 import numpy as np
 
+from .errors import DecodeError, TruncatedMediaError
 from .frames import DecodeStats, Sampling, iter_frames
 
 log = logging.getLogger("verify")
@@ -233,7 +235,7 @@ def keyframes(
     wanted = Sampling(
         mode="times", times=tuple(float(t[i]) - start for i in {p for p, _ in picks}), max_side=size
     )
-    images = {round(fr.time, 6): fr.image for fr in iter_frames(path, wanted, max_bytes=max_bytes)}
+    images = _fetch(path, wanted, {round(float(t[p]), 6) for p, _ in picks}, max_bytes)
     out = []
     for pos, shot in picks:
         img = images.get(round(float(t[pos]), 6))
@@ -258,6 +260,31 @@ def keyframes(
     if progress is not None:
         progress(1.0, 1.0)
     return out
+
+
+def _fetch(
+    path: str | Path, wanted: Sampling, keys: set[float], max_bytes: int | None
+) -> dict[float, np.ndarray]:
+    """Pictures of the picked frames by seeking; frames a seek cannot reach (damaged or odd
+    files) come from one sequential pass instead."""
+    images: dict[float, np.ndarray] = {}
+    try:
+        for fr in iter_frames(path, wanted, max_bytes=max_bytes):
+            images[round(fr.time, 6)] = fr.image
+    except (DecodeError, TruncatedMediaError) as exc:
+        log.info("%s: seeking to the keyframes failed (%s); decoding sequentially", path, exc)
+    missing = keys - images.keys()
+    if missing:
+        every = Sampling(max_side=wanted.max_side)
+        with closing(iter_frames(path, every, max_bytes=max_bytes)) as frames:
+            for fr in frames:
+                key = round(fr.time, 6)
+                if key in missing:
+                    images[key] = fr.image
+                    missing.discard(key)
+                    if not missing:
+                        break
+    return images
 
 
 def encode_image(img: np.ndarray, fmt: str = "png", quality: int = 90) -> bytes:
