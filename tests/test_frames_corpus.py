@@ -100,6 +100,8 @@ def test_transport_stream_keeps_its_nonzero_start(corpus: Path) -> None:
     frames = list(iter_frames(path, Sampling(max_side=64), stats=stats))
     assert frames and stats.start_time == pytest.approx(0.36, abs=1e-3)
     assert frames[0].time == pytest.approx(0.36, abs=1e-3)
+    (at_start,) = sample_times(path, [0.0], Sampling(max_side=64))  # a seek to the start finds it too
+    assert at_start.time == pytest.approx(0.36, abs=1e-3)
     probe = shutil.which("ffprobe")
     if probe:  # ffprobe reports the same presentation time for that frame
         out = subprocess.run(
