@@ -88,6 +88,8 @@ def test_upload_a_phone_clip_shows_device_and_gps(server: str) -> None:
             # first run: the sample library is built and the sample clip opens
             page.get_by_text("smoke-plume-claim.mp4").first.wait_for(timeout=120_000)
             page.get_by_text("Provenance signals").first.wait_for(timeout=120_000)
+            # background matching finishes and the page refreshes itself: the sample clip was seen before
+            page.get_by_text("Seen before").first.wait_for(timeout=180_000)
             page.locator('input[type="file"]').first.set_input_files(str(PHONE))
             page.get_by_text("iPhone 6s").first.wait_for(timeout=120_000)
             page.get_by_text("52.209700, -0.895500").first.wait_for(timeout=60_000)

@@ -67,12 +67,14 @@ def run() -> None:
         loaded = loader.show()
         st.divider()
         library = library_picker.show()
-        activity.show()
+        background = st.container()
     info = None
     slot = st.empty()
     with guard("Reading the file"):
         info = activity.prepare(loaded, library, slot)
     slot.empty()
+    with background:
+        activity.show()  # after prepare(): it polls the work prepare() has just queued
     error = activity.probe_error(loaded.sha256) if loaded is not None else None
     st.session_state["shell.context"] = Context(loaded, library, info, error)
     nav.run()
