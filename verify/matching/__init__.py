@@ -20,12 +20,12 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import Protocol
 
 import numpy as np
 
-from ..fingerprint import Fingerprint
-from ..library import Reference
+from ..fingerprint import Fingerprint, FingerprintSettings
+from ..library import HashTable, Reference
 from .align import speed_grid
 from .candidates import Candidates, find_candidates
 from .result import EvidencePair, MatchResult, QueryInfo, SegmentMatch, clock
@@ -34,6 +34,7 @@ from .settings import MatchSettings
 
 __all__ = [
     "EvidencePair",
+    "LibraryLike",
     "MatchResult",
     "MatchSettings",
     "QueryInfo",
@@ -46,20 +47,30 @@ __all__ = [
 log = logging.getLogger("verify")
 
 
+class LibraryLike(Protocol):
+    """What matching needs of a library (``verify.library.Library`` is one)."""
+
+    def hash_table(self, algorithm: str) -> HashTable: ...
+
+    def get(self, id_or_sha: int) -> Reference: ...
+
+    def __len__(self) -> int: ...
+
+
 def match_file(
     path: str | Path,
-    library: Any,
+    library: LibraryLike,
     *,
     settings: MatchSettings | None = None,
-    query_settings: Any = None,
+    query_settings: FingerprintSettings | None = None,
     top: int = 10,
     progress: Callable[[float, float], None] | None = None,
 ) -> MatchResult:
     """Fingerprint ``path`` with ``query_settings`` (default ``verify.fingerprint.QUERY``) and match it."""
     from .. import fingerprint as fpmod
 
-    qs = query_settings if query_settings is not None else fpmod.QUERY  # type: ignore[attr-defined]
-    fp = fpmod.fingerprint(path, qs, progress)  # type: ignore[attr-defined]
+    qs = query_settings if query_settings is not None else fpmod.QUERY
+    fp = fpmod.fingerprint(path, qs, progress)
     result = match_fingerprint(fp, library, settings, top=top)
     if not result.query.path:
         result = replace(result, query=replace(result.query, path=str(path)))
@@ -67,12 +78,12 @@ def match_file(
 
 
 def match_fingerprint(
-    fp: Fingerprint, library: Any, settings: MatchSettings | None = None, *, top: int = 10
+    fp: Fingerprint, library: LibraryLike, settings: MatchSettings | None = None, *, top: int = 10
 ) -> MatchResult:
     """Every segment of ``fp`` that follows a reference in ``library``, best score first (at most ``top``)."""
     s = settings or MatchSettings()
     table = library.hash_table(fp.algorithm)
-    n_refs = _library_size(library)
+    n_refs = len(library)
     c, usable_times = find_candidates(fp, table, s.radius, s.slack)
     raw = _segments(c, usable_times, s)
     dt = _sample_interval(fp)
@@ -100,13 +111,6 @@ def match_fingerprint(
         library_hashes=len(table.hashes),
         settings=s,
     )
-
-
-def _library_size(library: Any) -> int:
-    try:
-        return len(library)
-    except TypeError:
-        return len(library.references())
 
 
 def _sample_interval(fp: Fingerprint) -> float:

@@ -113,8 +113,22 @@ class SegmentMatch:
             EvidencePair(float(e["query_time"]), float(e["reference_time"]), int(e["distance"]), e["variant"])
             for e in d.get("evidence", ())
         )
-        floats = {k: float(d[k]) for k in _SEGMENT_FLOATS}
-        return cls(reference=ref, mirrored=bool(d["mirrored"]), crop=d.get("crop"), evidence=ev, **floats)
+        return cls(
+            reference=ref,
+            score=float(d["score"]),
+            query_start=float(d["query_start"]),
+            query_end=float(d["query_end"]),
+            reference_start=float(d["reference_start"]),
+            reference_end=float(d["reference_end"]),
+            speed=float(d["speed"]),
+            offset=float(d.get("offset", 0.0)),
+            mirrored=bool(d["mirrored"]),
+            crop=d.get("crop"),
+            coverage_query=float(d["coverage_query"]),
+            coverage_reference=float(d["coverage_reference"]),
+            median_distance=float(d.get("median_distance", 0.0)),
+            evidence=ev,
+        )
 
     def summary(self) -> str:
         ref, prov = self.reference, self.reference.provenance
@@ -141,20 +155,6 @@ class SegmentMatch:
                 " and ".join(edits) if len(edits) < 3 else ", ".join(edits[:-1]) + " and " + edits[-1]
             )
         return text + f" (score {self.score:.2f}, {self.aligned_fraction:.0%} of its frames aligned)."
-
-
-_SEGMENT_FLOATS = (
-    "score",
-    "query_start",
-    "query_end",
-    "reference_start",
-    "reference_end",
-    "speed",
-    "offset",
-    "coverage_query",
-    "coverage_reference",
-    "median_distance",
-)
 
 
 @dataclass(frozen=True)
