@@ -137,6 +137,19 @@ def test_compilation_gives_two_segments_in_order(library: Library, clips: Callab
 
 
 @pytest.mark.slow
+def test_same_reference_twice(library: Library, clips: Callable[..., Path]) -> None:
+    late, early = _painter(A_SEED, start=6.0), _painter(A_SEED, start=-4.0)
+    query = clips("twice", lambda i, t: late(i, t) if t < 4.0 else early(i, t), 8.0)
+    matches = sorted(_only(match_file(query, library), "Clip A"), key=lambda m: m.query_start)
+    assert len(matches) == 2
+    assert matches[0].reference_start == pytest.approx(6.0, abs=0.5)
+    assert matches[1].reference_start == pytest.approx(0.0, abs=0.5)
+    assert matches[0].offset == pytest.approx(6.0, abs=0.3) and matches[1].offset == pytest.approx(
+        -4.0, abs=0.3
+    )
+
+
+@pytest.mark.slow
 def test_same_camera_other_time_is_not_a_match(library: Library, clips: Callable[..., Path]) -> None:
     """Frames alike frame by frame (a fixed camera) but not in time: rejected by the alignment."""
     camera = _fixed_camera(5)
