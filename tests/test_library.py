@@ -215,3 +215,25 @@ def test_damaged_pages_are_reported_not_ignored(tmp_path: Path) -> None:
             assert verdict != "ok"
     except LibraryCorruptError as exc:
         assert "dmg.db" in str(exc) and "backup" in str(exc)
+
+
+def test_table_cache_bounds_count_and_rows() -> None:
+    from verify.library.table import HashTable, TableCache
+
+    def table(rows: int, generation: int = 0) -> HashTable:
+        z = np.zeros(rows)
+        return HashTable(
+            "a", z.astype(np.uint64), z.astype(np.int64), z, z.astype(np.int16), ("full",), generation
+        )
+
+    cache = TableCache(size=2, max_rows=100)
+    cache.put(("x",), table(10))
+    cache.put(("y",), table(10))
+    assert cache.get(("x",), 0) is not None  # x is now the most recent
+    cache.put(("z",), table(10))
+    assert cache.get(("y",), 0) is None and cache.get(("x",), 0) is not None  # LRU went
+    assert cache.get(("x",), 1) is None  # another generation is a miss
+    cache.put(("big",), table(500))  # over the row budget alone: kept (the newest), the others go
+    assert (
+        cache.get(("big",), 0) is not None and cache.get(("x",), 0) is None and cache.get(("z",), 0) is None
+    )

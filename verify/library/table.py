@@ -109,8 +109,9 @@ def concatenate(
 class TableCache:
     """A small LRU of hash tables shared by every Library object of the process."""
 
-    def __init__(self, size: int = 4) -> None:
+    def __init__(self, size: int = 4, max_rows: int = 30_000_000) -> None:
         self.size = size
+        self.max_rows = max_rows  # ~45 bytes per row with its index: bound the memory, not just the count
         self._tables: OrderedDict[tuple[object, ...], HashTable] = OrderedDict()
         self._lock = threading.Lock()
         self.hits = 0
@@ -130,8 +131,10 @@ class TableCache:
         with self._lock:
             self._tables[key] = table
             self._tables.move_to_end(key)
-            while len(self._tables) > self.size:
-                self._tables.popitem(last=False)
+            while len(self._tables) > 1 and (
+                len(self._tables) > self.size or sum(len(t) for t in self._tables.values()) > self.max_rows
+            ):
+                self._tables.popitem(last=False)  # least recently used; the newest always stays
 
     def clear(self) -> None:
         with self._lock:
