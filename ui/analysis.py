@@ -172,7 +172,9 @@ def start_keyframes(loaded: Loaded, still: bool) -> jobs.Task:
         task.set_stage("Finding shots and keyframes")
         return still_picture(loaded.path) if still else _video_keyframes(loaded.path, task)
 
-    return jobs.runner().submit(keyframes_key(loaded.sha256), f"Keyframes of {loaded.name}", work)
+    return jobs.runner().submit(
+        keyframes_key(loaded.sha256), f"Keyframes of {loaded.name}", work, loaded.sha256
+    )
 
 
 def full_frame(path: Path, time: float, still: bool) -> np.ndarray:
@@ -256,4 +258,6 @@ def start_match(loaded: Loaded, library_path: Path) -> jobs.Task:
             task.progress(i + 1, len(result.matches))
         return MatchView(result, tuple(pairs), str(library_path), int(result.library_references))
 
-    return jobs.runner().submit(match_key(loaded.sha256, library_path), f"Matching {loaded.name}", work)
+    return jobs.runner().submit(
+        match_key(loaded.sha256, library_path), f"Matching {loaded.name}", work, loaded.sha256
+    )

@@ -70,24 +70,25 @@ def describe(exc: BaseException, label: str) -> str:
 class Runner:
     """A small keyed task queue with one worker thread (the machine is shared).
 
-    The queue is last-in-first-out, and asking again for a queued task moves it to the front:
-    the file the analyst is looking at now is served before files opened earlier.
+    The queue is last-in-first-out across files, and asking again for a queued task moves it to the
+    front: the file the analyst is looking at now is served before files opened earlier. Tasks of
+    the same ``group`` (one file) run in the order they were asked for.
     """
 
     def __init__(self) -> None:
         self._tasks: OrderedDict[str, Task] = OrderedDict()
-        self._queue: list[tuple[Task, Callable[[Task], Any]]] = []
+        self._queue: list[tuple[Task, Callable[[Task], Any], str]] = []
         self._lock = threading.Lock()
         self._wake = threading.Condition(self._lock)
         self._thread = threading.Thread(target=self._loop, name="verify-ui-worker", daemon=True)
         self._thread.start()
 
-    def submit(self, key: str, label: str, fn: Callable[[Task], Any]) -> Task:
+    def submit(self, key: str, label: str, fn: Callable[[Task], Any], group: str = "") -> Task:
         with self._lock:
             task = self._tasks.get(key)
             if task is not None and task.status != "failed":
                 self._tasks.move_to_end(key)
-                for i, (queued, _fn) in enumerate(self._queue):
+                for i, (queued, _fn, _group) in enumerate(self._queue):
                     if queued is task:  # asked for again: serve it next
                         self._queue.append(self._queue.pop(i))
                         break
@@ -99,7 +100,7 @@ class Runner:
                 if self._tasks[oldest].active:
                     break
                 self._tasks.pop(oldest)
-            self._queue.append((task, fn))
+            self._queue.append((task, fn, group or key))
             self._wake.notify()
         return task
 
@@ -108,7 +109,9 @@ class Runner:
             with self._lock:
                 while not self._queue:
                     self._wake.wait()
-                task, fn = self._queue.pop()
+                group = self._queue[-1][2]  # the file asked for last
+                i = next(i for i, item in enumerate(self._queue) if item[2] == group)
+                task, fn, _ = self._queue.pop(i)  # its oldest task first
             self._run(task, fn)
 
     def _run(self, task: Task, fn: Callable[[Task], Any]) -> None:

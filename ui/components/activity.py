@@ -43,10 +43,10 @@ def prepare(loaded: Loaded | None, library: ActiveLibrary, slot: Any = None, key
                 return None
             st.write("Queued: shots and keyframes, then matching against the library")
             status.update(label=f"Metadata of {loaded.name} read", state="complete", expanded=False)
-    still = analysis.is_still(info)
-    analysis.start_keyframes(loaded, still)
+    # matching first: "has this been seen before?" is the question the analyst came with
     if library.path.exists():
         analysis.start_match(loaded, library.path)
+    analysis.start_keyframes(loaded, analysis.is_still(info))
     return info
 
 
