@@ -161,3 +161,17 @@ def test_frames_a_seek_cannot_reach_come_from_a_sequential_pass(shot_clip: Path)
     assert set(got) == keys
     every = {round(f.time, 6): f.image for f in iter_frames(shot_clip, Sampling(max_side=40))}
     assert all(np.array_equal(got[k], every[k]) for k in keys)
+
+
+@pytest.mark.corpus
+@pytest.mark.slow
+def test_real_footage_cuts_and_no_cuts(corpus: Path) -> None:
+    """Flash-mob footage has hard cuts (checked by eye); a handheld and a drone clip have none."""
+    t, f = features_of(corpus / "files" / "hachoir-flashmob.mkv")
+    shots = detect_shots(t, f)
+    for cut in (4.28, 6.92, 11.64, 12.76):
+        assert min(abs(s - cut) for s in shots) <= 0.05
+    assert len(shots) <= 7
+    for name in ("te-chair-orig-22-sd-bar.mp4", "gopro-karma.mp4"):
+        t, f = features_of(corpus / "files" / name)
+        assert detect_shots(t, f) == [pytest.approx(t[0])]

@@ -112,6 +112,7 @@ def detect_shots(
     *,
     k: float = 6.0,
     min_cut: float = 0.08,
+    calm_ratio: float = 15.0,
     window: float = 2.0,
     min_shot: float = 0.5,
     gradual_span: float = 1.0,
@@ -121,7 +122,8 @@ def detect_shots(
     """Shot start times (the first is ``times[0]``) from per-frame features in time order.
 
     ``k``/``window``: a cut is a consecutive distance above ``median + k * 1.4826 * MAD``
-    of the distances within ±``window`` seconds, and above ``min_cut``. Gradual
+    of the distances within ±``window`` seconds, and either above ``min_cut`` or (in calm
+    footage) ``calm_ratio`` times that median and at least 0.03. Gradual
     transitions compare frames ``gradual_span`` seconds apart and need ``min_gradual``,
     twice the local median, and ``stability`` times the change over the same span
     just before and just after (camera moves change steadily; fades do not). Works on any sampling rate; cuts are exact to one sample.
@@ -137,9 +139,10 @@ def detect_shots(
     step = float(np.median(np.diff(t))) or 1.0 / 25
     d = frame_distances(f)  # d[i]: between frame i and i+1
     med, mad = _rolling(d, max(3, round(window / step)))
-    limit = np.maximum(min_cut, med + k * np.maximum(1.4826 * mad, 0.004))
+    adaptive = d > med + k * np.maximum(1.4826 * mad, 0.004)
+    strong = (d >= min_cut) | ((d >= 0.03) & (d >= calm_ratio * med))  # or a jump in calm footage
     peak = (d >= np.r_[d[1:], 0]) & (d >= np.r_[0, d[:-1]])
-    cuts = [(float(d[i]), i + 1) for i in np.flatnonzero((d > limit) & peak)]
+    cuts = [(float(d[i]), i + 1) for i in np.flatnonzero(adaptive & strong & peak)]
     boundaries = _keep_strongest(cuts, t, min_shot)
 
     lag = max(2, round(gradual_span / step))
