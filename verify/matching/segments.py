@@ -65,12 +65,12 @@ def near_share(c: Candidates, line: Line, window: float) -> np.ndarray:
     return np.bincount(c.sample, weights=near, minlength=n) / np.maximum(total, 1)
 
 
-def runs(pairs: np.ndarray, c: Candidates, usable_times: np.ndarray, s: MatchSettings) -> list[np.ndarray]:
+def runs(pairs: np.ndarray, c: Candidates, max_gap: float) -> list[np.ndarray]:
     """Split the aligned pairs (sorted by sample) where the query-time gap exceeds ``max_gap``."""
     if len(pairs) == 0:
         return []
     t = c.query_time[pairs]
-    cuts = np.flatnonzero(np.diff(t) > s.max_gap) + 1
+    cuts = np.flatnonzero(np.diff(t) > max_gap) + 1
     return [p for p in np.split(pairs, cuts) if len(p)]
 
 
@@ -93,7 +93,7 @@ def segments_for_reference(
         pairs = best_on_line(c, alive, line, s.tolerance)
         share = near_share(c, line, s.distinct_window)
         accepted = False
-        for run in runs(pairs, c, usable_times, s):
+        for run in runs(pairs, c, s.max_gap):
             t0, t1 = float(c.query_time[run[0]]), float(c.query_time[run[-1]])
             usable = int(
                 np.searchsorted(usable_times, t1, "right") - np.searchsorted(usable_times, t0, "left")
