@@ -8,7 +8,10 @@ CONTRACT (shared by library, matching, report and UI; add fields only with defau
   ``"full"`` = bars removed whole frame, ``"cropNN"`` its central NN% (``"crop85"``),
   ``"band169"`` its central 16:9 band when it is taller than 16:9, ``"+mirror"`` the
   horizontal mirror of that region (``"mirror"`` alone means ``"full+mirror"``);
-* ``Fingerprint.quality`` bool (N,), False where a frame is too dark/flat to trust;
+* ``Fingerprint.quality`` bool (N,), False where a frame is too dark/flat to trust
+  (``quality_scores`` float32 (N,) holds the scores, see ``verify.hashing.frame_quality``);
+* ``Fingerprint.bars`` the most frequent black bars (top, bottom, left, right) in pixels of
+  the upright source picture (bars are detected and removed per chunk of frames);
 * ``Fingerprint.shots`` shot start times in seconds (the first is the first sample's time),
   from :func:`verify.shots.detect_shots` on the bar-free 32x32 pictures;
 * ``Fingerprint.algorithm`` e.g. ``"phash-64/v1"``: fingerprints of different algorithms are never compared.
