@@ -11,6 +11,8 @@ import cv2
 import imagehash
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from PIL import Image
 
 from tests import media
@@ -86,6 +88,15 @@ def test_hash_value_round_trips_and_matches_imagehash_text() -> None:
     assert len(h) == 64 and int(h) == h.value
     assert json.loads(json.dumps({"h": str(h)}))["h"] == str(h)
     assert Hash(PHASH, 5) == Hash(PHASH, 5) and len({Hash(PHASH, 5), Hash(PHASH, 5)}) == 1
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.integers(0, 2**64 - 1), st.integers(0, 2**64 - 1))
+def test_hash_hex_round_trip_and_distance_agree_with_imagehash(a: int, b: int) -> None:
+    ha, hb = Hash(PHASH, a), Hash(PHASH, b)
+    assert Hash.from_hex(str(ha)) == ha
+    ia, ib = imagehash.hex_to_hash(str(ha)), imagehash.hex_to_hash(str(hb))
+    assert str(ia) == str(ha) and ha - hb == ia - ib == hamming(np.uint64(a), np.uint64(b))
 
 
 def test_hash_value_refuses_other_algorithms_and_bad_input() -> None:
