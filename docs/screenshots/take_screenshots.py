@@ -95,7 +95,7 @@ def main() -> None:
             settle()
             save(page.screenshot(), "keyframes")
             page.get_by_role("button", name="Enlarge").last.click()
-            page.get_by_text("Reverse image search").wait_for(timeout=60_000)
+            page.get_by_role("dialog").get_by_text("Download frame (PNG)").wait_for(timeout=60_000)
             settle(3)
             save(page.screenshot(), "keyframe-viewer")
             page.keyboard.press("Escape")

@@ -68,41 +68,47 @@ def _body(key: str, loaded: Loaded, kf: KeyframeView, still: bool) -> None:
             st.session_state[cache_key] = analysis.full_frame(loaded.path, kf.time, still)
         full: np.ndarray = st.session_state[cache_key]
         h, w = full.shape[:2]
-        c = st.columns([1, 1, 1])
-        factor = c[0].slider("Zoom", 1.0, 8.0, 1.0, 0.5, key=f"{key}.zoom", format="%.1f×")
-        cx = c[1].slider(
-            "Horizontal centre", 0, 100, 50, key=f"{key}.cx", format="%d%%", disabled=factor <= 1
-        )
-        cy = c[2].slider("Vertical centre", 0, 100, 50, key=f"{key}.cy", format="%d%%", disabled=factor <= 1)
-        st.image(zoomed(full, factor, cx / 100, cy / 100), width="stretch")
-        st.caption(f"{timecode(kf.time, millis=True)} · shot {kf.shot + 1} · {w} × {h} px (full resolution)")
-        data = png(Image.fromarray(full))
-        digest = hashlib.sha256(data).hexdigest()
-        stem = loaded.name.rsplit(".", 1)[0]
-        st.download_button(
-            "Download frame (PNG)",
-            data=data,
-            file_name=f"{stem}_{kf.time:09.3f}s.png",
-            mime="image/png",
-            icon=":material/download:",
-            key=f"{key}.download",
-            on_click="ignore",
-        )
-        st.markdown("**Reverse image search**")
-        st.caption(
-            "Nothing is sent from here. Download the frame, then open an engine and upload it there. "
-            "Opening an engine is recorded in this file's custody log."
-        )
-        cols = st.columns(len(ENGINES))
-        for col, (engine, url) in zip(cols, ENGINES.items()):
-            col.link_button(
-                engine,
-                url,
-                key=f"{key}.engine.{engine}",
-                on_click=record_handoff,
-                args=(loaded, kf, engine, digest),
-                icon=":material/open_in_new:",
+        picture, side = st.columns([3, 2], gap="medium")
+        with side:
+            factor = st.slider("Zoom", 1.0, 8.0, 1.0, 0.5, key=f"{key}.zoom", format="%.1f×")
+            cx = st.slider(
+                "Horizontal centre", 0, 100, 50, key=f"{key}.cx", format="%d%%", disabled=factor <= 1
+            )
+            cy = st.slider(
+                "Vertical centre", 0, 100, 50, key=f"{key}.cy", format="%d%%", disabled=factor <= 1
+            )
+            data = png(Image.fromarray(full))
+            digest = hashlib.sha256(data).hexdigest()
+            stem = loaded.name.rsplit(".", 1)[0]
+            st.download_button(
+                "Download frame (PNG)",
+                data=data,
+                file_name=f"{stem}_{kf.time:09.3f}s.png",
+                mime="image/png",
+                icon=":material/download:",
+                key=f"{key}.download",
+                on_click="ignore",
                 width="stretch",
+            )
+            st.markdown("**Reverse image search**")
+            st.caption(
+                "Nothing is sent from here. Download the frame, then open an engine and upload it there. "
+                "Opening an engine is recorded in this file's custody log."
+            )
+            for engine, url in ENGINES.items():
+                st.link_button(
+                    engine,
+                    url,
+                    key=f"{key}.engine.{engine}",
+                    on_click=record_handoff,
+                    args=(loaded, kf, engine, digest),
+                    icon=":material/open_in_new:",
+                    width="stretch",
+                )
+        with picture:
+            st.image(zoomed(full, factor, cx / 100, cy / 100), width=400 if h > w else "stretch")
+            st.caption(
+                f"{timecode(kf.time, millis=True)} · shot {kf.shot + 1} · {w} × {h} px (full resolution)"
             )
         last = st.session_state.get("frame_viewer.last_handoff")
         if last:

@@ -68,24 +68,29 @@ def show(key: str, number: int, m: Any, pairs: tuple[PairView, ...], query_durat
             help=f"{pct(m.coverage_query)} of this clip, {pct(m.coverage_reference)} of the reference. "
             f"Median distance {m.median_distance:.1f} of 64 bits.",
         )
-        st.altair_chart(timeline.pair(m, query_duration, color), width="stretch")
+        st.altair_chart(
+            timeline.pair(m, query_duration, color), width="stretch", height=timeline.lanes_height(2, 30)
+        )
         if pairs:
             st.markdown("**Frame pairs at aligned times**")
             if m.mirrored:
                 st.caption("The clip is a mirror image of the reference: compare them flipped left-to-right.")
-            cols = st.columns(len(pairs))
-            for col, p in zip(cols, pairs):
-                with col:
-                    a, b = st.columns(2, gap="small")
-                    if p.query_jpeg:
-                        a.image(p.query_jpeg, width="stretch")
-                    a.caption(f"clip {timecode(p.query_time, millis=True)}")
-                    if p.reference_jpeg:
-                        b.image(p.reference_jpeg, width="stretch")
-                    else:
-                        b.caption("(reference file not available)")
-                    b.caption(f"ref {timecode(p.reference_time, millis=True)}")
-                    st.caption(f"distance **{p.distance}**/64 bits · {shown(p.variant, 40)}")
+            for row in range(0, len(pairs), 2):
+                cols = st.columns(2, gap="medium")
+                for col, p in zip(cols, pairs[row : row + 2]):
+                    with col, st.container(border=True):
+                        a, b = st.columns(2, gap="small", vertical_alignment="center")
+                        if p.query_jpeg:
+                            a.image(p.query_jpeg, width="stretch")
+                        a.caption(f"this clip at {timecode(p.query_time, millis=True)}")
+                        if p.reference_jpeg:
+                            b.image(p.reference_jpeg, width="stretch")
+                        else:
+                            b.caption("(reference file not available)")
+                        b.caption(f"reference at {timecode(p.reference_time, millis=True)}")
+                        st.caption(
+                            f"distance **{p.distance}** of 64 bits · compared as {shown(p.variant, 40)}"
+                        )
         with st.expander("Reference file"):
             st.text(f"#{ref.id} · {shown(ref.path, 400)}\nsha256 {ref.sha256}\nadded {ref.added_at}")
             if prov.description:

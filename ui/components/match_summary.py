@@ -39,6 +39,10 @@ def show(key: str, loaded: Loaded, library: ActiveLibrary, view: MatchView) -> N
             f"Checked against {n_refs} references in {library.label}. "
             "Footage first seen before the event it is said to show is recycled."
         )
-    st.altair_chart(timeline.clip_overview(float(result.query.duration), result.matches), width="stretch")
+    st.altair_chart(
+        timeline.clip_overview(float(result.query.duration), result.matches),
+        width="stretch",
+        height=timeline.lanes_height(1 + len(result.matches), 34),
+    )
     for i, (m, pairs) in enumerate(zip(result.matches, view.pairs), start=1):
         match_card.show(f"{key}.{i}", i, m, pairs, float(result.query.duration))

@@ -14,8 +14,14 @@ PALETTE = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e
 GREY = "#d9dde3"
 
 
-def _title(ref: Any, limit: int = 48) -> str:
-    return shown(ref.display_title, limit)
+def _title(ref: Any, limit: int = 44) -> str:
+    text = shown(ref.display_title, 400)
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def lanes_height(n: int, step: int) -> int:
+    """Pixel height for ``n`` lanes plus the axis (Streamlit sizes the chart from it)."""
+    return n * step + 50
 
 
 def clip_overview(duration: float, matches: Sequence[Any]) -> alt.Chart:
@@ -35,17 +41,23 @@ def clip_overview(duration: float, matches: Sequence[Any]) -> alt.Chart:
     colors = [GREY] + [PALETTE[i % len(PALETTE)] for i in range(len(matches))]
     return (
         alt.Chart(df)
-        .mark_bar(cornerRadius=3, height=18)
+        .mark_bar(cornerRadius=3)
         .encode(
             x=alt.X(
                 "start:Q", title="time in this clip (s)", scale=alt.Scale(domain=[0, max(duration, 0.01)])
             ),
             x2="end:Q",
-            y=alt.Y("lane:N", sort=lanes, title=None, axis=alt.Axis(labelLimit=320)),
+            y=alt.Y(
+                "lane:N",
+                sort=lanes,
+                title=None,
+                axis=alt.Axis(labelLimit=300),
+                scale=alt.Scale(paddingInner=0.35),
+            ),
             color=alt.Color("kind:N", scale=alt.Scale(domain=kinds, range=colors), legend=None),
             tooltip=[alt.Tooltip("lane:N", title="lane"), alt.Tooltip("label:N", title="segment")],
         )
-        .properties(height=34 * len(lanes) + 40)
+        .properties(height=alt.Step(34))
     )
 
 
@@ -62,15 +74,17 @@ def pair(m: Any, query_duration: float, color: str) -> alt.Chart:
     df["text"] = [f"{timecode(r.start)}–{timecode(r.end)}" for r in df.itertuples()]
     return (
         alt.Chart(df)
-        .mark_bar(cornerRadius=3, height=16)
+        .mark_bar(cornerRadius=3)
         .encode(
             x=alt.X("start:Q", title="seconds (each lane on its own clock)"),
             x2="end:Q",
-            y=alt.Y("lane:N", sort=["This clip", "Reference"], title=None),
+            y=alt.Y(
+                "lane:N", sort=["This clip", "Reference"], title=None, scale=alt.Scale(paddingInner=0.35)
+            ),
             color=alt.Color(
                 "part:N", scale=alt.Scale(domain=["whole", "matched"], range=[GREY, color]), legend=None
             ),
             tooltip=[alt.Tooltip("lane:N"), alt.Tooltip("text:N", title="span")],
         )
-        .properties(height=90)
+        .properties(height=alt.Step(30))
     )
