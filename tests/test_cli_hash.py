@@ -17,6 +17,7 @@ from click.testing import CliRunner
 from tests import media
 from verify.cli import EXIT_PARTIAL, cli, main
 from verify.errors import ConfigError
+from verify.fingerprint import FingerprintSettings
 from verify.library import Library, ingest
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -255,3 +256,36 @@ def test_find_media_walks_folders_by_extension_and_content(folder: Path, tmp_pat
     (d / "z.MOV").write_bytes(b"\x00" * 10)  # by extension, whatever is inside (it will fail later, reported)
     found = [p.name for p in find_media([d, folder / "README.txt", d / "download.bin"])]
     assert found == ["download.bin", "z.MOV", "README.txt"]  # explicit files always, duplicates once
+
+
+class CrashingSettings(FingerprintSettings):
+    """Settings whose check kills the (worker) process while a marker file says so."""
+
+    def check(self) -> None:
+        marker = Path(os.environ["VERIFY_TEST_CRASH_MARKER"])
+        if marker.exists():
+            if marker.read_text() == "once":
+                marker.unlink()
+            os._exit(1)  # what a segfault in a decoder looks like to the parent
+        super().check()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("mode", ["once", "always"])
+def test_a_worker_that_dies_is_replaced_and_its_files_retried_once(
+    folder: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, mode: str
+) -> None:
+    marker = tmp_path / "crash"
+    marker.write_text(mode)
+    monkeypatch.setenv("VERIFY_TEST_CRASH_MARKER", str(marker))  # inherited by the spawned workers
+    files = [folder / "a.mp4", folder / "b.mp4"]
+    with Library(tmp_path / "crash.db") as lib:
+        results = list(ingest(files, lib, settings=CrashingSettings(), workers=2))
+        assert sorted(Path(r.path).name for r in results) == ["a.mp4", "b.mp4"]  # one result per file
+        if mode == "once":  # the crash took the pool down; the retry in a new pool succeeds
+            assert [r.status for r in results] == ["added", "added"] and len(lib) == 2
+            assert not marker.exists()  # a worker did die
+        else:  # crashes again: reported and skipped, the library untouched
+            assert {r.error for r in results} == {"WorkerCrashed"} and len(lib) == 0
+            assert all("worker process died" in r.message and r.path in r.message for r in results)
+        assert lib.integrity_check() == "ok"
