@@ -74,9 +74,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--corpus", default=None)
     ap.add_argument("--seed", type=int, default=build.DEFAULT_SEED)
     ap.add_argument("--build-only", action="store_true", help="generate the sets and stop")
+    ap.add_argument("--check-truth", action="store_true", help="re-derive simple copies' offsets by pixels")
+    ap.add_argument("--report-only", action="store_true", help="rewrite the markdown from the JSON and stop")
     args = ap.parse_args(argv)
     files, cache = corpus_files(args.corpus), Path(args.cache)
-    sets = ["dev", "holdout", "te"] if args.set == "all" else [args.set]
+    sets = [] if args.report_only else ["dev", "holdout", "te"] if args.set == "all" else [args.set]
     systems = [s.strip() for s in args.systems.split(",") if s.strip()]
     unknown = set(systems) - set(peers.SYSTEMS)
     if unknown:
@@ -88,6 +90,11 @@ def main(argv: list[str] | None = None) -> int:
         print(f"== {set_name}: building / reusing {cache / set_name}")
         refs, dis, cases = build.build_set(set_name, files, cache, args.seed)
         print(f"   {len(refs)} references + {len(dis)} distractors, {len(cases)} queries")
+        if args.check_truth:
+            problems = build.check_truth(cases, {r.name: r for r in refs})
+            print(
+                "   ground truth: " + ("; ".join(problems) if problems else "consistent with pixel alignment")
+            )
         if args.build_only:
             continue
         for name in systems:

@@ -22,7 +22,7 @@ def _negative(src: Path, a: float | None, b: float | None, out: Path, chain: str
         seek = [] if a is None or b is None else ["-ss", f"{a:.3f}", "-t", f"{b - a:.3f}"]
         enc = [*ENCODE]
         enc[enc.index("-crf") + 1] = str(crf)
-        run([*seek, "-i", str(src), "-vf", f"{chain},{EVEN}", *enc], out)
+        run(["-i", str(src), *seek, "-vf", f"{chain},{EVEN}", *enc], out)
     return out
 
 
@@ -74,6 +74,8 @@ def readme(set_name: str, refs: list[Ref], dis: list[Ref], cases: list[Case]) ->
         "in time; one part is a reference, the other part is a negative query (same place, same camera).",
         "",
     ]
+    if set_name == "dev":
+        lines += ["Tune on this set only. ../holdout is the hold-out set: do not open it or tune on it.", ""]
     if set_name == "holdout":
         lines += ["HOLD-OUT: do not tune on this set (its parameters are seeded-random; see the seed).", ""]
     lines.append("references:")
@@ -115,7 +117,7 @@ def _edited(
             else:
                 run(args, out)
         segs = _clip_to(out, segs)
-        p = {**params, **({"second": aux_spec["second"]} if "second" in aux_spec else {})}
+        p = {**params, **({"second_ref": aux_spec["second"]} if "second" in aux_spec else {})}
         cases.append(Case(name, kind, str(out), segs, p))
     for i, (f, a, b) in enumerate(sets.STATIC_NEG[set_name]):
         out = base / "queries" / f"static-negative--{Path(f).stem}--{i + 1}.mp4"
@@ -182,3 +184,34 @@ def te_cases(files: Path, refs: dict[str, Ref]) -> list[Case]:
                 Case(Path(v).stem, f"te-{group}", str(files / v), (seg,), {"align_error": round(best[0], 3)})
             )
     return cases
+
+
+#: kinds whose frames keep the reference's geometry, colours aside, at speed 1
+CHECKABLE = {"reencode-crf40", "downscale", "grey", "sepia", "contrast", "fps-low", "fps-high", "excerpt",
+             "rotation-flag"}  # fmt: skip
+
+
+def check_truth(cases: list[Case], refs: dict[str, Ref], tolerance: float = 0.1) -> list[str]:
+    """Re-derive the offset of simple copies by pixel alignment; list cases whose truth disagrees."""
+    problems = []
+    cache: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+    for c in cases:
+        if c.kind not in CHECKABLE or len(c.segments) != 1:
+            continue
+        s = c.segments[0]
+        if s.reference not in cache:
+            cache[s.reference] = _thumbs(refs[s.reference].path)
+        rt, ra = cache[s.reference]
+        qt, qa = _thumbs(c.path)
+        qi = np.searchsorted(rt, rt[0] + np.asarray(qt) + s.reference_start - s.query_start)
+        qi = np.clip(qi, 0, len(ra) - 1)
+        err = float(np.mean((qa - ra[qi]) ** 2))
+        best = min(
+            (float(np.mean((qa - ra[np.clip(qi + k, 0, len(ra) - 1)]) ** 2)), k) for k in range(-90, 91, 3)
+        )
+        shifted = abs(best[1]) * (rt[1] - rt[0]) > tolerance and best[0] < err * 0.5 and err > 0.1
+        if err > 0.5 or shifted:  # a static shot fits any offset: only a clearly better one counts
+            problems.append(
+                f"{c.name}: error {err:.2f} at the stated offset, best {best[0]:.2f} at {best[1]} frames"
+            )
+    return problems

@@ -182,8 +182,10 @@ def framerate(ref: Ref, p: dict[str, Any], aux: dict[str, Any]) -> tuple[list[st
 
 def excerpt(ref: Ref, p: dict[str, Any], aux: dict[str, Any]) -> tuple[list[str], tuple[Segment, ...]]:
     a, b = p["start"], p["end"]
-    args = ["-ss", f"{a:.3f}", "-t", f"{b - a:.3f}", *_vf(ref, "null")]
-    # -ss before -i: input seeking (accurate with re-encode); the copy starts at reference time a
+    vf = _vf(ref, "null")
+    # -ss after -i: output seeking decodes from the start (input seeking yields garbage frames on
+    # files whose only keyframe is the first, e.g. imageio-cockatoo.mp4)
+    args = [*vf[:2], "-ss", f"{a:.3f}", "-t", f"{b - a:.3f}", *vf[2:]]
     return args, (Segment(ref.name, 0.0, b - a, a, b),)
 
 

@@ -40,7 +40,10 @@ def markdown(results: dict[str, Any], header: str = "") -> str:
             "| edit | " + " | ".join(systems) + " |",
             "|---" * (len(systems) + 1) + "|",
         ]
-        for k in [*kinds, "TOTAL copies", "TOTAL negatives"]:
+        for k in [
+            *kinds,
+            *(t for t in ("TOTAL copies", "TOTAL negatives") if any(t in x for x in tallies.values())),
+        ]:
             row = [cell(tallies[s][k]) if k in tallies[s] else "" for s in systems]
             name = f"**{k}**" if k.startswith("TOTAL") else k
             lines.append(f"| {name} | " + " | ".join(row) + " |")

@@ -95,7 +95,7 @@ TE_VARIANTS = {
 
 def _cut(src: Path, a: float, b: float, out: Path, crf: int = 16) -> Path:
     if not out.exists():
-        run(["-ss", f"{a:.3f}", "-t", f"{b - a:.3f}", "-i", str(src), "-vf", EVEN, *ENCODE[:-3], "-crf",
+        run(["-i", str(src), "-ss", f"{a:.3f}", "-t", f"{b - a:.3f}", "-vf", EVEN, *ENCODE[:-3], "-crf",
              str(crf), "-pix_fmt", "yuv420p", "-an"], out)  # fmt: skip
     return out
 
