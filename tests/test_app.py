@@ -154,6 +154,10 @@ def test_viral_compilation_matches_both_known_clips(data: Path) -> None:
     assert "Seen before" in text, text
     assert "Drone flight over coastal cliffs" in text, text
     assert "mirrored" in text
+    idle()  # the frame pairs are cut after the answer is shown
+    at.run()
+    assert "Frame pairs at aligned times" in text_of(at)
+    assert len(at.get("image")) >= 2
 
 
 def test_no_match_state_says_how_big_the_library_is(data: Path) -> None:

@@ -64,10 +64,9 @@ class PairView:
 
 @dataclass(frozen=True)
 class MatchView:
-    """A ``verify.matching.MatchResult`` plus the frame pairs to show for each match."""
+    """A ``verify.matching.MatchResult`` and the library it was matched against."""
 
     result: Any
-    pairs: tuple[tuple[PairView, ...], ...]
     library_path: str
     library_references: int
 
@@ -242,22 +241,35 @@ def _pairs_for(query: Path, match: Any) -> tuple[PairView, ...]:
 
 
 def start_match(loaded: Loaded, library_path: Path) -> jobs.Task:
+    """Matching alone: the answer shows as soon as it is known; frame pairs follow (:func:`start_pairs`)."""
+
     def work(task: jobs.Task) -> MatchView:
         task.set_stage("Fingerprinting and matching against the library")
-        lib = Library(library_path)
-        try:
+        with Library(library_path) as lib:
             result = match_file(loaded.path, lib, top=TOP_MATCHES, progress=task.progress)
-        finally:
-            close = getattr(lib, "close", None)
-            if close is not None:
-                close()
-        task.set_stage("Cutting evidence frame pairs")
-        pairs = []
-        for i, m in enumerate(result.matches):
-            pairs.append(_pairs_for(loaded.path, m))
-            task.progress(i + 1, len(result.matches))
-        return MatchView(result, tuple(pairs), str(library_path), int(result.library_references))
+        return MatchView(result, str(library_path), int(result.library_references))
 
     return jobs.runner().submit(
         match_key(loaded.sha256, library_path), f"Matching {loaded.name}", work, loaded.sha256
+    )
+
+
+def pairs_key(match_task_key: str) -> str:
+    return f"pairs:{match_task_key}"
+
+
+def start_pairs(loaded: Loaded, match_task: jobs.Task) -> jobs.Task:
+    """The evidence frame pairs of every match (decoded from the clip and each reference file)."""
+    view: MatchView = match_task.result
+
+    def work(task: jobs.Task) -> tuple[tuple[PairView, ...], ...]:
+        task.set_stage("Cutting evidence frame pairs")
+        pairs = []
+        for i, m in enumerate(view.result.matches):
+            pairs.append(_pairs_for(loaded.path, m))
+            task.progress(i + 1, len(view.result.matches))
+        return tuple(pairs)
+
+    return jobs.runner().submit(
+        pairs_key(match_task.key), f"Frame pairs of {loaded.name}", work, loaded.sha256
     )

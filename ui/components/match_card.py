@@ -37,7 +37,8 @@ def _link(url: str) -> str:
     return md_escape(text)
 
 
-def show(key: str, number: int, m: Any, pairs: tuple[PairView, ...], query_duration: float) -> None:
+def show(key: str, number: int, m: Any, pairs: tuple[PairView, ...] | None, query_duration: float) -> None:
+    """``pairs`` None: the frame pairs are still being cut (they appear by themselves)."""
     ref, prov = m.reference, m.reference.provenance
     color = timeline.PALETTE[(number - 1) % len(timeline.PALETTE)]
     with st.container(border=True):
@@ -71,7 +72,9 @@ def show(key: str, number: int, m: Any, pairs: tuple[PairView, ...], query_durat
         st.altair_chart(
             timeline.pair(m, query_duration, color), width="stretch", height=timeline.lanes_height(2, 30)
         )
-        if pairs:
+        if pairs is None:
+            st.caption("Cutting the frame pairs at aligned times…")
+        elif pairs:
             st.markdown("**Frame pairs at aligned times**")
             if m.mirrored:
                 st.caption("The clip is a mirror image of the reference: compare them flipped left-to-right.")

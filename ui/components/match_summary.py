@@ -16,7 +16,8 @@ def _line(text: str) -> str:
     return md_escape(text).replace("\\*", "*")
 
 
-def show(key: str, loaded: Loaded, library: ActiveLibrary, view: MatchView) -> None:
+def show(key: str, loaded: Loaded, library: ActiveLibrary, view: MatchView, pairs: object = None) -> None:
+    """``pairs``: the frame-pairs task (``ui.jobs.Task``) or None while it is not queued yet."""
     result = view.result
     n_refs = view.library_references
     if not result.matches:
@@ -44,5 +45,9 @@ def show(key: str, loaded: Loaded, library: ActiveLibrary, view: MatchView) -> N
         width="stretch",
         height=timeline.lanes_height(1 + len(result.matches), 34),
     )
-    for i, (m, pairs) in enumerate(zip(result.matches, view.pairs), start=1):
-        match_card.show(f"{key}.{i}", i, m, pairs, float(result.query.duration))
+    ready = getattr(pairs, "status", "") == "done"
+    if getattr(pairs, "status", "") == "failed":
+        st.warning(f"Frame pairs could not be cut: {pairs.error}")  # type: ignore[attr-defined]
+    for i, m in enumerate(result.matches, start=1):
+        match_pairs = pairs.result[i - 1] if ready else None  # type: ignore[attr-defined]
+        match_card.show(f"{key}.{i}", i, m, match_pairs, float(result.query.duration))

@@ -32,4 +32,6 @@ elif ctx.info is not None:
         st.error(task.error, icon=":material/error:")
     else:
         with guard("The match view"):
-            match_summary.show("matches", ctx.loaded, ctx.library, task.result)
+            match_summary.show(
+                "matches", ctx.loaded, ctx.library, task.result, activity.pairs_task(ctx.loaded, ctx.library)
+            )
