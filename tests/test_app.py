@@ -248,3 +248,20 @@ def test_keyframes_grid_and_zip(data: Path) -> None:
     enlarge[0].click()
     at.run()
     assert not at.exception and any(s.label == "Zoom" for s in at.slider)
+
+
+def test_export_a_json_report_with_the_case_custody(data: Path) -> None:
+    at = open_path(start(), AIRLINER)
+    idle()
+    at = page(at.run(), "export")
+    at.radio(key="export.report.format").set_value("JSON")
+    next(b for b in at.button if b.label == "Build the report").click()
+    at.run(timeout=240)
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    sha, name, payload, fmt, case_id = at.session_state["export.report.ready"]
+    report = json.loads(payload)
+    assert fmt == "json" and name == f"{case_id}.json" and report["file"]["sha256"] == sha
+    steps = [e["step"] for e in report["custody"]]
+    assert steps[0] == "received" and "matched" in steps  # the workbench's log comes first
+    assert report["matches"] and "Airliner" in report["matches"][0]["reference"]["title"]
+    assert any(b.proto.label.startswith("Download") for b in at.get("download_button"))
