@@ -9,6 +9,7 @@ import signal
 import subprocess
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -258,11 +259,14 @@ def test_find_media_walks_folders_by_extension_and_content(folder: Path, tmp_pat
     assert found == ["download.bin", "z.MOV", "README.txt"]  # explicit files always, duplicates once
 
 
+@dataclass(frozen=True)
 class CrashingSettings(FingerprintSettings):
-    """Settings whose check kills the (worker) process while a marker file says so."""
+    """Settings whose check kills the (worker) process while the marker file says so."""
+
+    marker: str = ""
 
     def check(self) -> None:
-        marker = Path(os.environ["VERIFY_TEST_CRASH_MARKER"])
+        marker = Path(self.marker)
         if marker.exists():
             if marker.read_text() == "once":
                 marker.unlink()
@@ -273,14 +277,13 @@ class CrashingSettings(FingerprintSettings):
 @pytest.mark.slow
 @pytest.mark.parametrize("mode", ["once", "always"])
 def test_a_worker_that_dies_is_replaced_and_its_files_retried_once(
-    folder: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, mode: str
+    folder: Path, tmp_path: Path, mode: str
 ) -> None:
     marker = tmp_path / "crash"
     marker.write_text(mode)
-    monkeypatch.setenv("VERIFY_TEST_CRASH_MARKER", str(marker))  # inherited by the spawned workers
     files = [folder / "a.mp4", folder / "b.mp4"]
     with Library(tmp_path / "crash.db") as lib:
-        results = list(ingest(files, lib, settings=CrashingSettings(), workers=2))
+        results = list(ingest(files, lib, settings=CrashingSettings(marker=str(marker)), workers=2))
         assert sorted(Path(r.path).name for r in results) == ["a.mp4", "b.mp4"]  # one result per file
         if mode == "once":  # the crash took the pool down; the retry in a new pool succeeds
             assert [r.status for r in results] == ["added", "added"] and len(lib) == 2

@@ -210,12 +210,22 @@ def ingest(
             progress(float(done), total)
 
 
+def _context() -> multiprocessing.context.BaseContext:
+    """Never a plain fork of this process (it holds SQLite handles and maybe threads). The fork
+    server imports verify once and forks workers from that clean process: no import per worker."""
+    if "forkserver" in multiprocessing.get_all_start_methods():
+        ctx = multiprocessing.get_context("forkserver")
+        ctx.set_forkserver_preload(["verify.fingerprint", "verify.library.ingest"])
+        return ctx
+    return multiprocessing.get_context("spawn")
+
+
 def _parallel(
     files: list[str], settings: FingerprintSettings | None, library_path: str, workers: int
 ) -> Iterator[_Outcome]:
     # largest first, so that one long clip does not start last and keep a single worker busy at the end
     queue: deque[tuple[str, int]] = deque((f, 0) for f in sorted(files, key=_size, reverse=True))
-    ctx = multiprocessing.get_context("spawn")  # no fork of a process holding SQLite handles
+    ctx = _context()
     while queue:
         running: dict[Future[_Outcome], tuple[str, int]] = {}
         pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_worker_init)
