@@ -119,6 +119,7 @@ def test_unwritable_out_is_a_clean_error(
 
 
 @pytest.mark.corpus
+@pytest.mark.slow
 @pytest.mark.timeout(120)
 def test_every_bad_corpus_file_is_exit_0_or_2(
     corpus: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]

@@ -64,6 +64,7 @@ def ffmpeg_upright(path: Path, out: Path) -> np.ndarray:
     return np.asarray(Image.open(out).convert("RGB"))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("rotation", [0, 90, 180, 270])
 def test_decord_rotation_clips_come_out_as_ffmpeg_shows_them(
     corpus: Path, tmp_path: Path, rotation: int
@@ -125,22 +126,22 @@ def test_transport_stream_keeps_its_nonzero_start(corpus: Path) -> None:
         assert any(abs(t - frames[0].time) < 1e-3 for t in theirs)
 
 
-@pytest.mark.slow
 def test_sampling_modes_on_real_footage(corpus: Path) -> None:
-    path = corpus / "files" / "gopro-karma.mp4"
+    path = corpus / "files" / "mdn-friday.mp4"
     every = list(iter_frames(path, Sampling(max_side=32, pixel_format="gray")))
-    assert len(every) == 362
+    assert len(every) == 185
     times = np.array([f.time for f in every])
     one = list(iter_frames(path, Sampling(mode="fps", fps=1, max_side=32, pixel_format="gray")))
-    assert len(one) == 13 and np.all(np.diff([f.time for f in one]) == pytest.approx(1.0, abs=0.04))
+    assert len(one) == 7 and np.all(np.diff([f.time for f in one]) == pytest.approx(1.0, abs=0.04))
     keys = list(iter_frames(path, Sampling(mode="keyframes", max_side=32, pixel_format="gray")))
-    assert 1 < len(keys) < 60
+    assert 1 < len(keys) < 30
     assert all(np.min(np.abs(times - k.time)) < 1e-6 for k in keys)  # keyframes are real frame times
     picked = sample_times(path, [f.time - times[0] for f in one], Sampling(max_side=32, pixel_format="gray"))
     assert [p.time for p in picked] == [f.time for f in one]
     assert all(np.array_equal(p.image, f.image) for p, f in zip(picked, one))
 
 
+@pytest.mark.slow
 def test_heic_grid_is_decoded_whole_and_upright(corpus: Path) -> None:
     pytest.importorskip("pillow_heif")
     stats = DecodeStats()

@@ -9,6 +9,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 import verify
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -25,6 +27,7 @@ def library_modules() -> list[str]:
     return names
 
 
+@pytest.mark.slow
 def test_importing_the_library_loads_no_front_end() -> None:
     modules = library_modules()
     assert "verify.frames" in modules and "verify.shots" in modules

@@ -166,12 +166,12 @@ def test_frames_a_seek_cannot_reach_come_from_a_sequential_pass(shot_clip: Path)
 @pytest.mark.corpus
 @pytest.mark.slow
 def test_real_footage_cuts_and_no_cuts(corpus: Path) -> None:
-    """Flash-mob footage has hard cuts (checked by eye); a handheld and a drone clip have none."""
+    """Flash-mob footage has hard cuts (checked by eye); two handheld single-shot clips have none."""
     t, f = features_of(corpus / "files" / "hachoir-flashmob.mkv")
     shots = detect_shots(t, f)
     for cut in (4.28, 6.92, 11.64, 12.76):
         assert min(abs(s - cut) for s in shots) <= 0.05
     assert len(shots) <= 7
-    for name in ("te-chair-orig-22-sd-bar.mp4", "gopro-karma.mp4"):
+    for name in ("mdn-flower.mp4", "te-doorknob-hd-no-bar.mp4"):
         t, f = features_of(corpus / "files" / name)
         assert detect_shots(t, f) == [pytest.approx(t[0])]
