@@ -284,7 +284,8 @@ class Library:
 
     def references(self, search: str | None = None) -> list[Reference]:
         """Every reference (oldest first), or those whose text fields contain ``search``."""
-        sql, args = f"SELECT {_REF_COLUMNS} FROM refs", ()
+        sql = f"SELECT {_REF_COLUMNS} FROM refs"
+        args: tuple[str, ...] = ()
         if search:
             like = "%" + search.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
             fields = ("title", "source_url", "found_at", "description", "tags", "notes", "path", "sha256")
