@@ -109,6 +109,7 @@ def test_library_list_show_remove_and_hostile_names(tmp_path: Path) -> None:
     assert code == 0 and out.startswith("removed #1")
     assert main(["library", "show", "1", "--library", str(db)]) == 2  # one error line, exit 2
     assert main(["library", "list", "--library", str(tmp_path / "nope.db")]) == 2
+    assert main(["hash", str(evil), "--library", str(db), "--first-seen", "yesterday"]) == 2  # usage error
 
 
 @pytest.mark.slow

@@ -7,6 +7,7 @@ Thin: options become calls to ``verify.library`` (``ingest``, ``Library``) and
 from __future__ import annotations
 
 import json
+import re
 import sys
 from pathlib import Path
 from typing import Any
@@ -46,6 +47,13 @@ def _ref_dict(ref: Reference) -> dict[str, Any]:
     }  # fmt: skip
 
 
+def _check_date(ctx: click.Context, param: click.Parameter, value: str) -> str:
+    value = value.strip()
+    if value and not re.fullmatch(r"\d{4}(-(0[1-9]|1[0-2])(-(0[1-9]|[12]\d|3[01]))?)?", value):
+        raise click.BadParameter(f"{value!r} is not a date like 2023-09-11 (or 2023-09, or 2023)")
+    return value
+
+
 def _open(path: Path, create: bool = False) -> Library:
     return Library(path, create=create)
 
@@ -68,7 +76,8 @@ def _hash_line(r: AddResult) -> str:
 @_library_option
 @click.option("--title", default="", help="Title of the known footage.")
 @click.option("--source-url", default="", help="Where the footage was published.")
-@click.option("--first-seen", default="", help="Date the footage was first seen online (YYYY-MM-DD).")
+@click.option("--first-seen", default="", callback=_check_date,
+              help="Date the footage was first seen online (YYYY-MM-DD, or YYYY-MM, or YYYY).")  # fmt: skip
 @click.option("--found-at", default="", help="Where it was found (platform, archive, agency).")
 @click.option("--description", default="", help="What the footage shows.")
 @click.option("--tag", "tags", multiple=True, help="A tag (repeat for several).")
