@@ -110,6 +110,8 @@ def test_library_list_show_remove_and_hostile_names(tmp_path: Path) -> None:
     assert main(["library", "show", "1", "--library", str(db)]) == 2  # one error line, exit 2
     assert main(["library", "list", "--library", str(tmp_path / "nope.db")]) == 2
     assert main(["hash", str(evil), "--library", str(db), "--first-seen", "yesterday"]) == 2  # usage error
+    (tmp_path / "nothing").mkdir()
+    assert main(["hash", str(tmp_path / "nothing"), "--library", str(db)]) == 2  # no media at all
 
 
 @pytest.mark.slow

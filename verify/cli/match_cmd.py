@@ -140,7 +140,7 @@ def hash_cmd(
     if health != "ok":
         raise click.ClickException(f"{library_path}: integrity check failed after hashing: {health}")
     if sum(counts.values()) == 0:
-        raise PartialFailure("no media files found in the given paths")
+        raise click.UsageError("no media files found in the given paths")
     if counts["failed"]:
         raise PartialFailure(f"{counts['failed']} of {sum(counts.values())} files failed (see above)")
 
