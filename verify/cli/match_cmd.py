@@ -133,7 +133,7 @@ def hash_cmd(
             if bar is not None:
                 bar.__exit__(None, None, None)
         health = lib.integrity_check()
-    if not as_json:
+    if not as_json and sum(counts.values()):
         click.echo(
             f"{counts['added']} added, {counts['exists']} already known, {counts['failed']} failed", err=True
         )
