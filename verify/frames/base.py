@@ -1,0 +1,132 @@
+"""The frame model (``Frame``, ``Sampling``, ``DecodeStats``) and opening a media file.
+
+The frame format itself is written down in the package docstring (``verify.frames``).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal, NamedTuple
+
+import av
+import av.error
+import numpy as np
+
+from ..errors import EmptyFileError, FileTooLargeError, MediaNotFoundError, NotMediaError, NoVideoStreamError
+
+Mode = Literal["all", "fps", "keyframes", "times"]
+PixelFormat = Literal["rgb24", "gray"]
+
+#: Default cap on skipped corrupt frames before decoding gives up.
+MAX_CORRUPT_FRAMES = 50
+#: In ``times`` mode, decode forward instead of seeking when the next time is this close (seconds).
+SEEK_GAP = 2.0
+
+
+class Frame(NamedTuple):
+    """One decoded picture: ``(time, index, image)``; unpacks like a tuple."""
+
+    time: float
+    index: int
+    image: np.ndarray
+
+
+@dataclass(frozen=True)
+class Sampling:
+    """Which frames to take and at what size.
+
+    ``mode``: ``"all"`` every frame; ``"fps"`` the first frame at or after each
+    multiple of ``1/fps`` seconds from the first frame; ``"keyframes"`` only the
+    frames the encoder made independent (fast: the others are not decoded, but
+    their positions differ between re-encodes); ``"times"`` the frame on screen
+    at each of ``times`` (seconds from the stream start), one per time, in
+    ascending order of the times asked.
+
+    Size: ``width``/``height`` give the output size; if only one is set the other
+    follows the aspect ratio; ``max_side`` bounds the longer side instead (never
+    enlarges). Sizes refer to the upright picture. None of them means the stored size.
+    """
+
+    mode: Mode = "all"
+    fps: float = 1.0
+    times: tuple[float, ...] = ()
+    width: int | None = None
+    height: int | None = None
+    max_side: int | None = None
+    pixel_format: PixelFormat = "rgb24"
+
+    def __post_init__(self) -> None:
+        if self.mode not in ("all", "fps", "keyframes", "times"):
+            raise ValueError(f"unknown sampling mode {self.mode!r}")
+        if self.mode == "fps" and not (self.fps > 0 and math.isfinite(self.fps)):
+            raise ValueError("fps must be a positive number")
+        if self.pixel_format not in ("rgb24", "gray"):
+            raise ValueError(f"unknown pixel format {self.pixel_format!r}")
+        if any(not math.isfinite(t) for t in self.times):
+            raise ValueError("times must be finite numbers of seconds")
+        for name in ("width", "height", "max_side"):
+            value = getattr(self, name)
+            if value is not None and value < 1:
+                raise ValueError(f"{name} must be at least 1")
+
+
+@dataclass
+class DecodeStats:
+    """Counters a caller can pass in to learn what decoding went through.
+
+    ``rotation`` is the display-matrix rotation (degrees counter-clockwise, 0/90/180/270)
+    and ``orientation`` the EXIF-style transform (1–8) that was applied to make frames
+    upright; ``width``/``height`` are the stored (unrotated) size; ``start_time`` the
+    stream start in seconds; ``duration`` and ``rate`` what the container claims.
+    """
+
+    decoded: int = 0
+    yielded: int = 0
+    corrupt: int = 0
+    rotation: int = 0
+    width: int = 0
+    height: int = 0
+    last_error: str = ""
+    errors: list[str] = field(default_factory=list)
+    orientation: int = 1
+    start_time: float = 0.0
+    duration: float = 0.0
+    rate: float = 0.0
+    codec: str = ""
+
+
+def check_file(path: str | Path, max_bytes: int | None = None) -> Path:
+    """Raise the right error for a missing, empty or too-large file."""
+    p = Path(path)
+    if not p.exists():
+        raise MediaNotFoundError("no such file", path=p)
+    if not p.is_file():
+        raise NotMediaError("is a folder or device, not a file", path=p)
+    size = p.stat().st_size
+    if size == 0:
+        raise EmptyFileError("the file is empty (0 bytes)", path=p)
+    if max_bytes is not None and size > max_bytes:
+        raise FileTooLargeError(f"the file is {size:,} bytes, over the limit of {max_bytes:,}", path=p)
+    return p
+
+
+def open_container(path: Path) -> av.container.InputContainer:
+    """Open a media file with PyAV, mapping its errors to verify's."""
+    try:
+        return av.open(str(path), metadata_errors="replace")
+    except av.error.InvalidDataError as exc:
+        raise NotMediaError(f"not a media file FFmpeg can read ({exc.strerror or exc})", path=path) from exc
+    except av.error.FFmpegError as exc:
+        raise NotMediaError(f"cannot be opened as media ({exc})", path=path) from exc
+    except UnicodeDecodeError as exc:
+        raise NotMediaError(f"cannot be opened as media ({exc})", path=path) from exc
+
+
+def video_stream(container: av.container.InputContainer, path: Path) -> av.video.stream.VideoStream:
+    """The main video stream (not cover art), or NoVideoStreamError."""
+    streams = [s for s in container.streams.video if not (s.disposition & av.stream.Disposition.attached_pic)]
+    if not streams:
+        raise NoVideoStreamError("the file has no video stream", path=path)
+    return streams[0]
