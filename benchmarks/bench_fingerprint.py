@@ -317,6 +317,14 @@ def write_report(
             f"| {key} | {int(r['frames'])} | {r['wall']:.2f} | {ratio:.2f}x | {r['cpu']:.2f} | {cpu_ratio:.2f}x "
             f"| {r['rss_mb']:.0f} | {goals.get(key, '')} |"
         )
+    load = os.getloadavg()[0]
+    if load > (os.cpu_count() or 1):
+        lines += [
+            "",
+            f"Load average at the end: {load:.1f} on {os.cpu_count()} CPUs. With the cores this oversubscribed the",
+            "wall column measures the other jobs more than these cases; the CPU column (user+sys of the child,",
+            "FFmpeg's decoder threads included) is the comparable cost. Re-run on an idle machine for wall ratios.",
+        ]
     walls = {k: sorted(round(x["wall"], 2) for x in v) for k, v in runs.items() if len(v) > 1}
     lines += [
         "",
@@ -334,6 +342,8 @@ def write_report(
         f"- `imagehash.phash` on a 720p RGB frame (convert + LANCZOS + DCT): {costs['imagehash_720p']:.0f} µs",
     ]
     lines += extra
+    raw = {"machine": info, "runs": runs, "per_frame_us": costs}
+    (ROOT / "benchmarks" / "results" / "fingerprint.json").write_text(json.dumps(raw, indent=1) + "\n")
     out = ROOT / "benchmarks" / "results" / "fingerprint.md"
     out.write_text("\n".join(lines) + "\n")
     print("\n".join(lines))
