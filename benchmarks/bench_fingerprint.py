@@ -326,9 +326,11 @@ def write_report(
             "FFmpeg's decoder threads included) is the comparable cost. Re-run on an idle machine for wall ratios.",
         ]
     walls = {k: sorted(round(x["wall"], 2) for x in v) for k, v in runs.items() if len(v) > 1}
+    cpus = {k: sorted(round(x["cpu"], 2) for x in v) for k, v in runs.items() if len(v) > 1}
     lines += [
         "",
         f"All repeats (wall s): {walls}",
+        f"All repeats (CPU s): {cpus}",
         "",
         "## Per-frame hashing cost (CPU µs per frame, in process, best of 5)",
         "",
