@@ -106,7 +106,7 @@ def detect_bars(gray: np.ndarray) -> Bars:
     from being taken for a bar as soon as anything in it lights up, and uniformity keeps
     dim texture out; a frame that is black throughout has no bars (the
     result is all zeros), and a bar may cover at most 42% of a side. Pass a few seconds
-    of frames (the fingerprint passes its chunks of 256).
+    of frames (the fingerprint passes chunks of up to 256 frames / 8 s).
     """
     frames = check_gray_batch(gray)
     n, h, w = frames.shape
