@@ -8,13 +8,19 @@
 * ``vpdq``: vPDQ-style bag of PDQ hashes (``pdqhash``; the ``vpdq`` wheel does not build here):
   1 fps, quality >= 50, distance <= 31, match when >= 80 % of the query's unique hashes are in the
   reference (ThreatExchange defaults); no localisation;
-* ``videohash``: one 64-bit hash per video (``videohash`` 3.0.1), similar when <= 15 % of bits differ.
+* ``videohash``: one 64-bit hash per video (``videohash`` 3.0.1), similar when <= 15 % of bits differ;
+* ``signature``: FFmpeg's MPEG-7 video signature filter (``detectmode=full``, default thresholds), one
+  ffmpeg run per (query, library clip) pair; its "matching of video 0 at t0 and 1 at t1, N frames"
+  becomes a segment of N frames at the query's frame rate on both sides.
 """
 
 from __future__ import annotations
 
 import os
+import re
+import resource
 import shutil
+import subprocess
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -205,9 +211,53 @@ class VideoHashPeer(System):
         return out
 
 
+_SIG = re.compile(r"matching of video 0 at ([0-9.]+) and 1 at ([0-9.]+), (\d+) frames matching")
+
+
+def _limit_memory() -> None:  # a comparison that blows up fails instead of swapping the shared machine
+    resource.setrlimit(resource.RLIMIT_AS, (3 << 30, 3 << 30))
+
+
+class Signature(System):
+    """FFmpeg's MPEG-7 ``signature`` filter, query against each library clip (one ffmpeg run per pair)."""
+
+    name = "signature"
+
+    def prepare(self, refs: list[Ref], workdir: Path) -> None:
+        self.refs = refs
+
+    def _pair(self, path: str, ref: Ref, fps: float) -> list[Predicted]:
+        from .ffmpeg import ffmpeg_exe
+
+        graph = "[0:v][1:v]signature=nb_inputs=2:detectmode=full"
+        cmd = [ffmpeg_exe(), "-hide_banner", "-nostats", "-i", path, "-i", ref.path, "-filter_complex", graph,
+               "-f", "null", "-"]  # fmt: skip
+        try:
+            res = subprocess.run(cmd, capture_output=True, text=True, timeout=120, preexec_fn=_limit_memory)
+        except subprocess.TimeoutExpired:
+            return []
+        out = []
+        for m in _SIG.finditer(res.stderr):
+            q0, r0, n = float(m.group(1)), float(m.group(2)), int(m.group(3))
+            d = n / fps
+            out.append(Predicted(ref.name, float(n), q0, q0 + d, r0, r0 + d, note=f"{n} frames"))
+        return out
+
+    def query(self, path: str) -> list[Predicted]:
+        from concurrent.futures import ThreadPoolExecutor
+
+        from .ffmpeg import probe
+
+        fps = probe(path).fps or 30.0
+        with ThreadPoolExecutor(2) as ex:
+            parts = list(ex.map(lambda r: self._pair(path, r, fps), self.refs))
+        return [p for part in parts for p in part]
+
+
 SYSTEMS: dict[str, type[System]] = {
     "verify": Verify,
     "imagehash": ImagehashAlign,
     "vpdq": VPDQ,
     "videohash": VideoHashPeer,
+    "signature": Signature,
 }

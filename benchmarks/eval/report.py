@@ -33,7 +33,7 @@ def markdown(results: dict[str, Any], header: str = "") -> str:
     ]
     for set_name in [s for s in SET_ORDER if s in results]:
         runs = results[set_name]
-        systems = [s for s in ("verify", "imagehash", "vpdq", "videohash") if s in runs]
+        systems = [s for s in ("verify", "imagehash", "vpdq", "videohash", "signature") if s in runs]
         systems += [s for s in runs if s not in systems]
         tallies = {s: _tallies(runs[s]) for s in systems}
         kinds = [k for k in KIND_ORDER if any(k in t for t in tallies.values())]
