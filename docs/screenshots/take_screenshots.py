@@ -118,13 +118,10 @@ def main() -> None:
             page.get_by_label("Notes").first.fill(
                 "Match 1: 0:08–0:16 is 'Drone flight over coastal cliffs', first seen 2017-10-02 (sample library)."
             )
-            for _ in range(2):  # the overall verdict, then the provenance check: "false"
-                page.get_by_text("Unverified", exact=True).first.click()
+            for i in range(2):  # the overall verdict, then the provenance check: "false"
+                page.locator('[data-testid="stMain"] [data-testid="stSelectbox"]').nth(i).click()
                 page.get_by_role("option", name="False", exact=True).click()
                 time.sleep(0.5)
-            slider = page.get_by_role("slider").first  # provenance confidence: high
-            slider.click()
-            slider.press("End")
             page.get_by_role("button", name="Save notes").click()
             page.get_by_text("Notes saved").wait_for(timeout=60_000)
             settle()
