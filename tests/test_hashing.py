@@ -303,3 +303,28 @@ def test_slight_edits_stay_close_big_ones_do_not() -> None:
             assert h0 - Hash(PHASH, int(phash_batch(resize_batch(edit))[0])) <= 10, seed
         for edit in far:
             assert h0 - Hash(PHASH, int(phash_batch(resize_batch(edit))[0])) >= 14, seed
+
+
+# -- crop windows ----------------------------------------------------------------------------
+
+
+def test_off_centre_crops_meet_the_reference_centre_through_a_window() -> None:
+    from verify.hashing.variants import WINDOW_INNER, hash_variants, window_variants
+
+    big = clip_frames(n=12, w=480, h=270)
+    names = window_variants()
+    ref, _ = hash_variants(resize_batch(big, 128), Bars(), 16 / 9, [f"crop{round(WINDOW_INNER * 100)}"])
+    h, w = big.shape[1:]
+    for keep, x, y in [(0.82, 0.9, 0.1), (0.88, 0.0, 0.6), (0.8, 0.5, 1.0)]:
+        cw, ch = round(w * keep), round(h * keep)
+        ox, oy = round((w - cw) * x), round((h - ch) * y)
+        crop = big[:, oy : oy + ch, ox : ox + cw]
+        for flip in (False, True):
+            query = crop[:, :, ::-1] if flip else crop
+            hashes, _ = hash_variants(resize_batch(query, 128), Bars(), 16 / 9, names)
+            dist = np.stack([hamming(hashes[:, i], ref[:, 0]) for i in range(len(names))])
+            best = int(np.argmin(np.median(dist, axis=1)))
+            assert np.median(dist[best]) <= 8, (keep, x, y, flip, names[best])  # radius is 10
+            assert names[best].endswith("+mirror") == flip
+            whole, _ = hash_variants(resize_batch(query, 128), Bars(), 16 / 9, ["full"])
+            assert np.median(hamming(whole[:, 0], ref[:, 0])) > 12  # the whole crop would not match

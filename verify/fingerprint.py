@@ -44,7 +44,7 @@ import numpy as np
 from .errors import ConfigError, MetadataError, TruncatedMediaError
 from .frames import DecodeStats, Sampling, check_file, iter_frames
 from .hashing import PHASH, QUALITY_THRESHOLD, Bars, detect_bars, frame_quality
-from .hashing.variants import hash_variants, parse_variant
+from .hashing.variants import hash_variants, parse_variant, window_variants
 from .shots import FEATURE_SIZE, HIST_BINS, THUMB_SIDE, detect_shots
 
 log = logging.getLogger("verify")
@@ -88,10 +88,15 @@ class FingerprintSettings:
             raise ConfigError(f"work_size must be between 32 and 1024 pixels, not {self.work_size}")
 
 
-#: Library references: every frame, whole picture and its central 85%.
-REFERENCE = FingerprintSettings(fps=None, variants=("full", "crop85"))
-#: Queries: 2 samples a second, with the mirror and the 16:9 band of vertical frames.
-QUERY = FingerprintSettings(fps=2.0, variants=("full", "full+mirror", "crop85", "band169", "band169+mirror"))
+#: Library references: every frame, whole picture, its central 85% and central 60% (what
+#: every crop window of a query is compared with).
+REFERENCE = FingerprintSettings(fps=None, variants=("full", "crop85", "crop60"))
+#: Queries: 2 samples a second, with the mirror, the 16:9 band of vertical frames and the
+#: grid of crop windows (``winKK-XX-YY`` and mirrors, see ``verify.hashing.variants``).
+QUERY = FingerprintSettings(
+    fps=2.0,
+    variants=("full", "full+mirror", "crop85", "band169", "band169+mirror", *window_variants()),
+)
 
 
 def _encode(arr: np.ndarray) -> dict[str, Any]:

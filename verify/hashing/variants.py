@@ -12,7 +12,12 @@ Built-in bases:
 * ``cropNN``: the central NN% of it in each direction (``crop85``, ``crop70``...);
 * ``band169``: the central 16:9 band when the picture is taller than 16:9 (a landscape
   clip pasted into a vertical frame over a blurred copy of itself); ``full`` otherwise;
-* ``tlNN``/``trNN``/``blNN``/``brNN``: the NN% corner region (picture-in-picture).
+* ``tlNN``/``trNN``/``blNN``/``brNN``: the NN% corner region (picture-in-picture);
+* ``winKK-XX-YY`` (query side, pairs with the reference's ``crop60``): *if* this picture is a
+  window keeping KK% of a reference's width and height, placed at XX%/YY% of the slack
+  (0 = left/top edge, 100 = right/bottom edge, as ffmpeg's ``crop=iw*k:ih*k:(iw-iw*k)*x:...``),
+  the part of it that shows the reference's central 60%. A grid of such hypotheses
+  (:func:`window_variants`) finds crops of 10-20% wherever they sit.
 
 The registry is open: :func:`register_base` adds a name (or a regular expression
 that builds a box function from its match).
@@ -74,10 +79,49 @@ def _corner(match: re.Match[str]) -> BoxFn:
     return box
 
 
+#: The reference region that every crop window of a query is hashed against (``crop60``):
+#: a window keeping >= 80% of the reference, wherever it sits, contains its central 60%.
+WINDOW_INNER = 0.6
+
+
+def _window(match: re.Match[str]) -> BoxFn:
+    keep, x, y = (int(g) / 100.0 for g in match.groups())
+    if not (0.65 <= keep <= 1.0 and 0 <= x <= 1 and 0 <= y <= 1):
+        raise ConfigError(f"window variant {match.group(0)!r}: keep 65-100%, position 0-100%")
+    margin = (1.0 - WINDOW_INNER) / 2
+
+    def side(pos: float) -> tuple[float, float]:
+        origin = pos * (1.0 - keep)  # where the window starts, in reference fractions
+        lo, hi = (margin - origin) / keep, (1.0 - margin - origin) / keep
+        return max(0.0, lo), min(1.0, hi)
+
+    (x0, x1), (y0, y1) = side(x), side(y)
+
+    def box(aspect: float) -> Box:
+        return (x0, y0, x1, y1)
+
+    return box
+
+
+def window_variants(
+    keeps: Sequence[int] = (80, 85, 90), positions: Sequence[int] = (0, 25, 50, 75, 100), mirror: bool = True
+) -> tuple[str, ...]:
+    """The grid of ``winKK-XX-YY`` hypotheses (and their mirrors) a query is hashed with."""
+    out = []
+    for k in keeps:
+        for y in positions:
+            for x in positions:
+                out.append(f"win{k}-{x}-{y}")
+                if mirror:
+                    out.append(f"win{k}-{x}-{y}{MIRROR_SUFFIX}")
+    return tuple(out)
+
+
 _BASES: dict[str, BoxFn] = {"full": _full, "band169": _band169}
 _PATTERNS: list[tuple[re.Pattern[str], Callable[[re.Match[str]], BoxFn]]] = [
     (re.compile(r"crop(\d{2,3})"), _crop),
     (re.compile(r"(tl|tr|bl|br)(\d{2,3})"), _corner),
+    (re.compile(r"win(\d{2,3})-(\d{1,3})-(\d{1,3})"), _window),
 ]
 
 

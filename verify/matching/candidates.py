@@ -84,7 +84,8 @@ def find_candidates(
             tb, tm = variant_parts(tn)
             labels.append(qn if tn == "full" else f"{qn}/{tn}")
             # the net reframing: the same crop on both sides cancels out
-            side = None if qb == tb else (tb if tb != "full" else qb)
+            # (a query crop window names the crop and where it sits better than the reference's crop60)
+            side = None if qb == tb else (qb if qb.startswith("win") or tb == "full" else tb)
             if side not in base_names:
                 base_names.append(side)
             bases.append(base_names.index(side))
