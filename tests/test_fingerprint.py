@@ -225,8 +225,9 @@ def test_json_round_trip(ref: Fingerprint) -> None:
         assert back.quality_scores is not None and np.allclose(back.quality_scores, ref.quality_scores)
         assert back.shots == ref.shots and back.bars == ref.bars and back.media == ref.media
         assert back.sha256 == ref.sha256 and back.source_size == ref.source_size
-    empty = Fingerprint(PHASH, REFERENCE, np.zeros(0), np.zeros((0, 2), np.uint64), np.zeros(0, bool))
-    assert Fingerprint.from_dict(json.loads(json.dumps(empty.to_dict()))).hashes.shape == (0, 2)
+    nv = len(REFERENCE.variants)
+    empty = Fingerprint(PHASH, REFERENCE, np.zeros(0), np.zeros((0, nv), np.uint64), np.zeros(0, bool))
+    assert Fingerprint.from_dict(json.loads(json.dumps(empty.to_dict()))).hashes.shape == (0, nv)
 
 
 @pytest.mark.corpus
