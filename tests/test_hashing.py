@@ -328,3 +328,30 @@ def test_off_centre_crops_meet_the_reference_centre_through_a_window() -> None:
             assert names[best].endswith("+mirror") == flip
             whole, _ = hash_variants(resize_batch(query, 128), Bars(), 16 / 9, ["full"])
             assert np.median(hamming(whole[:, 0], ref[:, 0])) > 12  # the whole crop would not match
+
+
+def test_off_centre_vertical_frame_loses_both_bars() -> None:
+    frames = clip_frames(w=160, h=90)
+    # a 16:9 picture at 35% of the slack of a 9:16 frame: bars of 44% and 24% of the height
+    found = detect_bars(pad(frames, 64, 130, 0, 0, noise=1.0))
+    assert 64 <= found.top <= 66 and 130 <= found.bottom <= 132, found
+    # one lone dark band of 45% is still not a bar (a dark floor, a night sky)
+    assert detect_bars(pad(frames, 0, 100, 0, 0, noise=1.0)).bottom == 0
+
+
+def test_band_grid_finds_a_picture_pasted_off_centre_over_blur() -> None:
+    from verify.hashing.variants import band_variants, base_box, hash_variants
+
+    assert base_box("band43-50")(16 / 9) == (0.0, 0.0, 1.0, 1.0)  # not taller than 4:3: the whole picture
+    clip = clip_frames(n=12, w=320, h=180)
+    original = phash_batch(resize_batch(clip))
+    for y in (0.35, 0.65):
+        canvas = np.stack([cv2.GaussianBlur(cv2.resize(f, (180, 320)), (0, 0), 12) for f in clip])
+        top = round((320 - 101) * y)
+        canvas[:, top : top + 101] = np.stack([cv2.resize(f, (180, 101)) for f in clip])
+        names = band_variants()
+        hashes, _ = hash_variants(resize_batch(canvas, 128), Bars(), 180 / 320, names)
+        dist = np.median(np.stack([hamming(hashes[:, i], original) for i in range(len(names))]), axis=1)
+        assert names[int(np.argmin(dist))] == f"band169-{round(y * 100)}" and dist.min() <= 6, dist
+        centred, _ = hash_variants(resize_batch(canvas, 128), Bars(), 180 / 320, ["band169"])
+        assert np.median(hamming(centred[:, 0], original)) > 10  # the centred band misses it

@@ -44,7 +44,7 @@ import numpy as np
 from .errors import ConfigError, MetadataError, TruncatedMediaError
 from .frames import DecodeStats, Sampling, check_file, iter_frames
 from .hashing import PHASH, QUALITY_THRESHOLD, Bars, detect_bars, frame_quality
-from .hashing.variants import hash_variants, parse_variant, window_variants
+from .hashing.variants import band_variants, hash_variants, parse_variant, window_variants
 from .shots import FEATURE_SIZE, HIST_BINS, THUMB_SIDE, detect_shots
 
 log = logging.getLogger("verify")
@@ -91,11 +91,19 @@ class FingerprintSettings:
 #: Library references: every frame, whole picture, its central 85% and central 60% (what
 #: every crop window of a query is compared with).
 REFERENCE = FingerprintSettings(fps=None, variants=("full", "crop85", "crop60"))
-#: Queries: 2 samples a second, with the mirror, the 16:9 band of vertical frames and the
-#: grid of crop windows (``winKK-XX-YY`` and mirrors, see ``verify.hashing.variants``).
+#: Queries: 2 samples a second, with the mirror, 16:9 and 4:3 bands of vertical frames at
+#: several heights (``bandAA-YY``) and the grid of crop windows (``winKK-XX-YY`` and mirrors, see ``verify.hashing.variants``).
 QUERY = FingerprintSettings(
     fps=2.0,
-    variants=("full", "full+mirror", "crop85", "band169", "band169+mirror", *window_variants()),
+    variants=(
+        "full",
+        "full+mirror",
+        "crop85",
+        "band169",
+        "band169+mirror",
+        *(v for v in band_variants() if v != "band169-50"),  # band169 is band169-50
+        *window_variants(),
+    ),
 )
 
 

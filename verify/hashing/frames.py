@@ -28,6 +28,8 @@ BAR_MAX_STD = 2.0
 BAR_WINDOW_FRAMES = 64
 #: Each bar may cover at most this fraction of the frame's height (or width).
 BAR_MAX_FRACTION = 0.42
+#: ... or this fraction when the opposite side has a bar too (an off-centre vertical frame).
+BAR_MAX_FRACTION_PAIRED = 0.6
 
 
 class Bars(NamedTuple):
@@ -105,7 +107,8 @@ def detect_bars(gray: np.ndarray) -> Bars:
     level steady in time. The maximum over the window keeps a dark scene's sky or floor
     from being taken for a bar as soon as anything in it lights up, and uniformity keeps
     dim texture out; a frame that is black throughout has no bars (the
-    result is all zeros), and a bar may cover at most 42% of a side. Pass a few seconds
+    result is all zeros), and a bar may cover at most 42% of a side (60% when the opposite
+    side has a bar too). Pass a few seconds
     of frames (the fingerprint passes chunks of up to 256 frames / 8 s).
     """
     frames = check_gray_batch(gray)
@@ -122,14 +125,17 @@ def detect_bars(gray: np.ndarray) -> Bars:
         return Bars()  # nothing but black: a black frame, not a letterbox
     top, bottom = _run(rows), _run(rows[::-1])
     left, right = _run(cols), _run(cols[::-1])
-    max_h, max_w = int(BAR_MAX_FRACTION * h), int(BAR_MAX_FRACTION * w)
-    bars = Bars(
-        top if top <= max_h else 0,
-        bottom if bottom <= max_h else 0,
-        left if left <= max_w else 0,
-        right if right <= max_w else 0,
-    )
+    bars = Bars(*_limit(top, bottom, h), *_limit(left, right, w))
     return _shave(bars, h, w)
+
+
+def _limit(first: int, second: int, side: int) -> tuple[int, int]:
+    """Bars on the two ends of a side: each at most 42% of it, or at most 60% when the other end
+    has a bar too (a picture placed off-centre in a taller frame: bars of 44% and 24% are usual)."""
+    cap, wide = int(BAR_MAX_FRACTION * side), int(BAR_MAX_FRACTION_PAIRED * side)
+    both = 0 < first <= wide and 0 < second <= wide
+    limit = wide if both else cap
+    return (first if first <= limit else 0, second if second <= limit else 0)
 
 
 def _shave(bars: Bars, h: int, w: int) -> Bars:

@@ -17,7 +17,10 @@ Built-in bases:
   window keeping KK% of a reference's width and height, placed at XX%/YY% of the slack
   (0 = left/top edge, 100 = right/bottom edge, as ffmpeg's ``crop=iw*k:ih*k:(iw-iw*k)*x:...``),
   the part of it that shows the reference's central 60%. A grid of such hypotheses
-  (:func:`window_variants`) finds crops of 10-20% wherever they sit.
+  (:func:`window_variants`) finds crops of 10-20% wherever they sit;
+* ``bandAA-YY`` (``AA`` one of 169, 43, 32, 11): a full-width band of aspect 16:9, 4:3, 3:2
+  or 1:1 at YY% of the vertical slack (a clip pasted off-centre into a taller frame over a
+  blurred copy of itself); ``full`` when the picture is not taller than that aspect.
 
 The registry is open: :func:`register_base` adds a name (or a regular expression
 that builds a box function from its match).
@@ -103,6 +106,32 @@ def _window(match: re.Match[str]) -> BoxFn:
     return box
 
 
+_BAND_ASPECTS = {"169": 16 / 9, "43": 4 / 3, "32": 3 / 2, "11": 1.0}
+
+
+def _band_at(match: re.Match[str]) -> BoxFn:
+    code, pos = match.group(1), int(match.group(2)) / 100.0
+    if code not in _BAND_ASPECTS or not 0 <= pos <= 1:
+        raise ConfigError(f"band variant {match.group(0)!r}: aspect 169, 43, 32 or 11, position 0-100%")
+    band_aspect = _BAND_ASPECTS[code]
+
+    def box(aspect: float) -> Box:
+        if aspect >= band_aspect * _ASPECT_TOLERANCE:
+            return (0.0, 0.0, 1.0, 1.0)
+        frac = aspect / band_aspect  # band height as a fraction of the picture height
+        y0 = (1.0 - frac) * pos
+        return (0.0, y0, 1.0, y0 + frac)
+
+    return box
+
+
+def band_variants(
+    aspects: Sequence[str] = ("169", "43"), positions: Sequence[int] = (35, 40, 45, 50, 55, 60, 65)
+) -> tuple[str, ...]:
+    """The grid of ``bandAA-YY`` hypotheses a query is hashed with."""
+    return tuple(f"band{a}-{y}" for a in aspects for y in positions)
+
+
 def window_variants(
     keeps: Sequence[int] = (80, 85, 90), positions: Sequence[int] = (0, 25, 50, 75, 100), mirror: bool = True
 ) -> tuple[str, ...]:
@@ -122,6 +151,7 @@ _PATTERNS: list[tuple[re.Pattern[str], Callable[[re.Match[str]], BoxFn]]] = [
     (re.compile(r"crop(\d{2,3})"), _crop),
     (re.compile(r"(tl|tr|bl|br)(\d{2,3})"), _corner),
     (re.compile(r"win(\d{2,3})-(\d{1,3})-(\d{1,3})"), _window),
+    (re.compile(r"band(\d{2,3})-(\d{1,3})"), _band_at),
 ]
 
 
