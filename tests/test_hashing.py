@@ -355,3 +355,26 @@ def test_band_grid_finds_a_picture_pasted_off_centre_over_blur() -> None:
         assert names[int(np.argmin(dist))] == f"band169-{round(y * 100)}" and dist.min() <= 6, dist
         centred, _ = hash_variants(resize_batch(canvas, 128), Bars(), 180 / 320, ["band169"])
         assert np.median(hamming(centred[:, 0], original)) > 10  # the centred band misses it
+
+
+def test_inset_is_found_and_hashes_like_the_original() -> None:
+    from verify.hashing.inset import detect_inset
+    from verify.hashing.variants import hash_variants
+
+    clip = clip_frames(n=16, w=320, h=180)
+    original = phash_batch(resize_batch(clip))
+    background = clip_frames(n=16, w=480, h=270, seed=9)
+    inset = np.stack([cv2.resize(f, (200, 112), interpolation=cv2.INTER_AREA) for f in clip])
+    frames = background.copy()
+    frames[:, 130:250, 236:444] = 255  # a white frame line of 4 pixels around the inset
+    frames[:, 134:246, 240:440] = inset
+    box = detect_inset(resize_batch(frames, 128))
+    assert box is not None
+    assert box == pytest.approx((240 / 480, 134 / 270, 440 / 480, 246 / 270), abs=0.03)
+    hashes, _ = hash_variants(resize_batch(frames, 128), Bars(), 16 / 9, ["inset", "full"])
+    assert np.median(hamming(hashes[:, 0], original)) <= 6
+    assert np.median(hamming(hashes[:, 1], original)) > 14
+    # no rectangle: a moving textured scene, a static one, a black clip
+    assert detect_inset(resize_batch(background, 128)) is None
+    assert detect_inset(np.repeat(resize_batch(background[:1], 128), 8, axis=0)) is None
+    assert detect_inset(np.zeros((8, 128, 128), np.uint8)) is None

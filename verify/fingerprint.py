@@ -92,7 +92,8 @@ class FingerprintSettings:
 #: every crop window of a query is compared with).
 REFERENCE = FingerprintSettings(fps=None, variants=("full", "crop85", "crop60"))
 #: Queries: 2 samples a second, with the mirror, 16:9 and 4:3 bands of vertical frames at
-#: several heights (``bandAA-YY``) and the grid of crop windows (``winKK-XX-YY`` and mirrors, see ``verify.hashing.variants``).
+#: several heights (``bandAA-YY``), the grid of crop windows (``winKK-XX-YY`` and mirrors)
+#: and the inside of a picture-in-picture (``inset``); see ``verify.hashing.variants``.
 QUERY = FingerprintSettings(
     fps=2.0,
     variants=(
@@ -103,6 +104,8 @@ QUERY = FingerprintSettings(
         "band169+mirror",
         *(v for v in band_variants() if v != "band169-50"),  # band169 is band169-50
         *window_variants(),
+        "inset",
+        "inset+mirror",
     ),
 )
 

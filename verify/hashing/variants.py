@@ -20,7 +20,10 @@ Built-in bases:
   (:func:`window_variants`) finds crops of 10-20% wherever they sit;
 * ``bandAA-YY`` (``AA`` one of 169, 43, 32, 11): a full-width band of aspect 16:9, 4:3, 3:2
   or 1:1 at YY% of the vertical slack (a clip pasted off-centre into a taller frame over a
-  blurred copy of itself); ``full`` when the picture is not taller than that aspect.
+  blurred copy of itself); ``full`` when the picture is not taller than that aspect;
+* ``inset``: the inside of a persistent rectangle found in each chunk of frames (a
+  picture-in-picture, a screen filmed off a wall; see :mod:`verify.hashing.inset`), ``full``
+  when there is none.
 
 The registry is open: :func:`register_base` adds a name (or a regular expression
 that builds a box function from its match).
@@ -36,11 +39,14 @@ import numpy as np
 from ..errors import ConfigError
 from .dct import PHASH_SIZE, phash_batch, phash_batch_with_mirror
 from .frames import Bars, crop_bars, resize_batch
+from .inset import detect_inset
 
 Box = tuple[float, float, float, float]
 BoxFn = Callable[[float], Box]
 
 MIRROR_SUFFIX = "+mirror"
+#: A region narrower than this many pixels of the 64x64 copy is cut from the work frames instead.
+_MIN_HALF_SIDE = 40
 ASPECT_169 = 16 / 9
 # a picture within 3% of 16:9 counts as 16:9 (band169 = full)
 _ASPECT_TOLERANCE = 0.97
@@ -146,7 +152,10 @@ def window_variants(
     return tuple(out)
 
 
-_BASES: dict[str, BoxFn] = {"full": _full, "band169": _band169}
+#: Bases whose box is found in the frames of each chunk, not computed from the aspect ratio.
+DETECTED = {"inset": detect_inset}
+
+_BASES: dict[str, BoxFn] = {"full": _full, "band169": _band169, **{name: _full for name in DETECTED}}
 _PATTERNS: list[tuple[re.Pattern[str], Callable[[re.Match[str]], BoxFn]]] = [
     (re.compile(r"crop(\d{2,3})"), _crop),
     (re.compile(r"(tl|tr|bl|br)(\d{2,3})"), _corner),
@@ -220,8 +229,14 @@ def hash_variants(
     done: dict[str, tuple[np.ndarray, np.ndarray | None]] = {}
     for col, (base, mirrored) in enumerate(parsed):
         if base not in done:
-            box = base_box(base)(aspect)
-            small = full32 if box == (0.0, 0.0, 1.0, 1.0) else resize_batch(region(half, box))
+            found = DETECTED[base](picture) if base in DETECTED else None
+            box = found if found is not None else base_box(base)(aspect)
+            if box == (0.0, 0.0, 1.0, 1.0):
+                small = full32
+            else:
+                # a small region (an inset) loses detail at 64 pixels: cut it from the work frames
+                small_side = min(box[2] - box[0], box[3] - box[1]) * 2 * PHASH_SIZE < _MIN_HALF_SIDE
+                small = resize_batch(region(picture if small_side else half, box))
             want_mirror = any(b == base and m for b, m in parsed)
             done[base] = phash_batch_with_mirror(small) if want_mirror else (phash_batch(small), None)
         plain, mirror = done[base]
