@@ -264,3 +264,23 @@ def test_batched_shot_features_equal_verify_shots() -> None:
     ours = shot_features(frames)
     theirs = np.stack([shot_feature(f) for f in frames])
     assert ours.shape == theirs.shape and np.abs(ours - theirs).max() <= 0.5 * 80 / 64 / 255 + 1e-6
+
+
+@pytest.mark.slow
+def test_query_finds_bars_of_each_part_of_a_compilation(tmp_path: Path) -> None:
+    """4 s pillarboxed 4:3 footage then 4 s full-frame footage, in one 8-s chunk."""
+    square, wide = media.textured(120, 90, seed=21), media.textured(160, 90, seed=22)
+
+    def paint(i: int, t: float) -> np.ndarray:
+        if t < 4.0:
+            return cv2.copyMakeBorder(square(i, t), 0, 0, 20, 20, cv2.BORDER_CONSTANT, value=(0, 0, 0))
+        return wide(i, t)
+
+    comp = media.make_video(tmp_path / "comp.mp4", seconds=8.0, fps=10, width=160, height=90, painter=paint)
+    alone = media.make_video(tmp_path / "sq.mp4", seconds=4.0, fps=10, width=120, height=90, painter=square)
+    settings = FingerprintSettings(fps=2.0, variants=("full",))
+    q, r = fingerprint(comp, settings), fingerprint(alone, settings)
+    first = q.times < 3.9
+    assert np.median(hamming(q.column("full")[first], r.column("full")[: int(first.sum())])) <= 6
+    dense = fingerprint(comp, FingerprintSettings(fps=None, variants=("full",)))
+    assert dense.bars == (0, 0, 0, 0)  # references keep one detection per chunk

@@ -36,6 +36,7 @@ import logging
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field, fields, replace
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -55,6 +56,10 @@ WORK_SIZE = 128
 #: A chunk ends after this many frames or this many seconds, whichever comes first.
 CHUNK_FRAMES = 256
 CHUNK_SECONDS = 8.0
+#: Sampled fingerprints also detect bars over every this many seconds of a chunk, with at least
+#: this many frames (a compilation mixes pillarboxed and full-frame footage).
+BAR_SPLIT_SECONDS = 2.0
+BAR_MIN_FRAMES = 4
 #: Shots are detected over segments of this many samples (plus a margin): bounded memory.
 SHOT_SEGMENT = 4096
 SHOT_MARGIN_SECONDS = 8.0
@@ -228,18 +233,45 @@ class _Builder:
         if n == 0:
             return
         chunk = self.buf[:n]
-        bars = detect_bars(chunk) if self.settings.remove_bars else Bars()
         src_w, src_h = self.source_size()
         aspect = src_w / src_h if src_w and src_h else 1.0
-        hashes, full32 = hash_variants(chunk, bars, aspect, self.settings.variants)
-        self.hashes.append(hashes)
-        self.scores.append(frame_quality(full32).astype(np.float32))
-        # float16 halves what a long clip keeps for shot detection (80 values a frame)
-        self.features.append(shot_features(full32).astype(np.float16))
-        self.times.append(np.asarray(self.buf_times, np.float64))
         size = self.settings.work_size
-        self.bars[bars.scaled(src_w / size, src_h / size)] += n
+        for a, b, bars in self.bar_groups(chunk, np.asarray(self.buf_times)):
+            hashes, full32 = hash_variants(chunk[a:b], bars, aspect, self.settings.variants)
+            self.hashes.append(hashes)
+            self.scores.append(frame_quality(full32).astype(np.float32))
+            # float16 halves what a long clip keeps for shot detection (80 values a frame)
+            self.features.append(shot_features(full32).astype(np.float16))
+            self.bars[bars.scaled(src_w / size, src_h / size)] += b - a
+        self.times.append(np.asarray(self.buf_times, np.float64))
         self.buf_times = []
+
+    def bar_groups(self, chunk: np.ndarray, times: np.ndarray) -> list[tuple[int, int, Bars]]:
+        """Runs of frames ``[a, b)`` of the chunk and their bars.
+
+        Dense (reference) fingerprints detect bars once per chunk. Sampled (query) ones also look
+        at every ``BAR_SPLIT_SECONDS`` of it: a compilation can put pillarboxed footage next to
+        full-frame footage, and bars found on the whole chunk would then fit neither part.
+        """
+        n = len(chunk)
+        if not self.settings.remove_bars:
+            return [(0, n, Bars())]
+        whole = detect_bars(chunk)
+        if self.settings.fps is None or times[-1] - times[0] < BAR_SPLIT_SECONDS:
+            return [(0, n, whole)]
+        cuts = [0]
+        for i in range(1, n):
+            if times[i] - times[cuts[-1]] >= BAR_SPLIT_SECONDS and n - i >= BAR_MIN_FRAMES:
+                cuts.append(i)
+        cuts.append(n)
+        groups: list[tuple[int, int, Bars]] = []
+        for a, b in pairwise(cuts):
+            bars = detect_bars(chunk[a:b]) if b - a >= BAR_MIN_FRAMES else whole
+            if groups and groups[-1][2] == bars:
+                groups[-1] = (groups[-1][0], b, bars)
+            else:
+                groups.append((a, b, bars))
+        return groups
 
 
 def shot_features(gray32: np.ndarray) -> np.ndarray:
