@@ -38,7 +38,7 @@ import numpy as np
 
 from ..errors import ConfigError
 from .dct import PHASH_SIZE, phash_batch, phash_batch_with_mirror
-from .frames import Bars, crop_bars, resize_batch
+from .frames import Bars, crop_bars, detect_bars, resize_batch
 from .inset import detect_inset
 
 Box = tuple[float, float, float, float]
@@ -229,9 +229,14 @@ def hash_variants(
     done: dict[str, tuple[np.ndarray, np.ndarray | None]] = {}
     for col, (base, mirrored) in enumerate(parsed):
         if base not in done:
-            found = DETECTED[base](picture) if base in DETECTED else None
-            box = found if found is not None else base_box(base)(aspect)
-            if box == (0.0, 0.0, 1.0, 1.0):
+            # detected on the frames with their bars: a dark background next to an inset passes for bars
+            found = DETECTED[base](frames) if base in DETECTED else None
+            box = base_box(base)(aspect)
+            if found is not None:
+                inside = region(frames, found)
+                inner_bars = detect_bars(inside)  # the inset footage may be letterboxed itself
+                small = resize_batch(crop_bars(inside, inner_bars) if inner_bars.any else inside)
+            elif box == (0.0, 0.0, 1.0, 1.0):
                 small = full32
             else:
                 # a small region (an inset) loses detail at 64 pixels: cut it from the work frames
