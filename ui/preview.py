@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import logging
 import os
-import shutil
 import tempfile
 import threading
 from pathlib import Path
@@ -18,6 +17,7 @@ from pathlib import Path
 import ffmpeg
 
 from verify.errors import VerifyError
+from verify.ffmpeg_tool import ffmpeg_binary
 
 log = logging.getLogger("verify")
 
@@ -38,15 +38,6 @@ class PreviewError(VerifyError, ValueError):
 
     stage = "preview"
     default_hint = "The file can still be analysed; open it in a desktop player to watch it."
-
-
-def ffmpeg_exe() -> str:
-    found = shutil.which("ffmpeg")
-    if found:
-        return found
-    import imageio_ffmpeg
-
-    return imageio_ffmpeg.get_ffmpeg_exe()
 
 
 def browser_can_play(path: Path, codec: str | None, pix_fmt: str | None = None) -> bool:
@@ -102,7 +93,7 @@ def make_preview(src: Path, sha256: str, out_dir: Path) -> Path:
             map_metadata=-1,
         ).overwrite_output()
         try:
-            stream.run(cmd=ffmpeg_exe(), quiet=True)
+            stream.run(cmd=ffmpeg_binary(), quiet=True)
         except ffmpeg.Error as exc:
             os.unlink(tmp)
             tail = (exc.stderr or b"").decode("utf-8", "replace").strip().splitlines()[-1:] or ["no output"]

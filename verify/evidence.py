@@ -13,7 +13,6 @@ Labels use the Vera font shipped inside reportlab, so no system font is needed.
 from __future__ import annotations
 
 import logging
-import shutil
 import subprocess
 import tempfile
 import textwrap
@@ -24,6 +23,7 @@ from typing import Any
 import ffmpeg
 
 from .errors import EvidenceError, VerifyError
+from .ffmpeg_tool import ffmpeg_binary
 from .frames import open_container, video_stream
 from .text import safe_text
 
@@ -31,16 +31,6 @@ log = logging.getLogger("verify")
 
 #: Longest evidence clip rendered, seconds (a debunk shows the copied moment, not the film).
 MAX_SECONDS = 120.0
-
-
-def ffmpeg_binary() -> str:
-    """``ffmpeg`` on PATH, else the static binary shipped in the imageio-ffmpeg wheel."""
-    found = shutil.which("ffmpeg")
-    if found:
-        return found
-    import imageio_ffmpeg
-
-    return imageio_ffmpeg.get_ffmpeg_exe()
 
 
 def font_file() -> str:

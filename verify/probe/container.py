@@ -18,9 +18,10 @@ from typing import Any
 import av
 import av.error
 
-from ..errors import EmptyFileError, FileTooLargeError, MediaNotFoundError, NotMediaError, TruncatedMediaError
+from ..errors import NotMediaError, TruncatedMediaError
 from ..exif import read_exif
 from ..filetype import HEAD_BYTES, Sniffed
+from ..frames import check_file
 from .model import ContainerInfo, ImageInfo, StreamInfo, TimingScan
 
 CHUNK = 1 << 20
@@ -32,17 +33,8 @@ SCAN_PACKETS = 240
 
 
 def check_path(path: str | Path, max_bytes: int | None) -> Path:
-    p = Path(path)
-    if not p.exists():
-        raise MediaNotFoundError("no such file", path=p)
-    if not p.is_file():
-        raise NotMediaError("is a folder or device, not a file", path=p)
-    size = p.stat().st_size
-    if size == 0:
-        raise EmptyFileError("the file is empty (0 bytes)", path=p)
-    if max_bytes is not None and size > max_bytes:
-        raise FileTooLargeError(f"the file is {size:,} bytes, over the limit of {max_bytes:,}", path=p)
-    return p
+    """Missing, empty, folder or too large: the same checks (and messages) as decoding."""
+    return check_file(path, max_bytes)
 
 
 def hash_file(path: Path) -> tuple[str, str, bytes, int]:
