@@ -230,3 +230,20 @@ def test_settings_are_checked() -> None:
     with pytest.raises(ConfigError, match="radius"):
         MatchSettings(radius=70)
     assert serial.loads(MatchSettings, serial.dumps(MatchSettings(radius=8))) == MatchSettings(radius=8)
+
+
+def test_search_of_distinct_hashes_gives_the_pairs_of_a_direct_search() -> None:
+    from verify.library.table import HashTable
+    from verify.matching.candidates import search_unique
+
+    rng = np.random.default_rng(1)
+    base = rng.integers(0, 2**63, 50, dtype=np.uint64)
+    flips = [np.uint64(1 << int(b)) for b in rng.integers(0, 63, 4)]
+    tab = np.concatenate([base ^ f for f in flips])
+    n = len(tab)
+    table = HashTable("x", tab, np.zeros(n, np.int64), np.zeros(n), np.zeros(n, np.int16), ("full",))
+    queries = rng.choice(base, 300)  # every value repeats ~6 times
+    direct = table.range_search(queries, 3)
+    once = search_unique(table, queries, 3)
+    as_set = lambda r: sorted(zip(*(np.asarray(x).tolist() for x in r)))  # noqa: E731
+    assert len(once[0]) == 1200 and as_set(once) == as_set(direct)

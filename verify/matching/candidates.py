@@ -69,8 +69,7 @@ def find_candidates(
     n, v = hashes.shape
     if n == 0 or len(table.hashes) == 0:
         return _empty(), times
-    qi, ti, dist = table.range_search(np.ascontiguousarray(hashes.reshape(-1)), radius)
-    qi, ti = np.asarray(qi, np.int64), np.asarray(ti, np.int64)
+    qi, ti, dist = search_unique(table, hashes.reshape(-1), radius)
     sample, qvar = qi // v, qi % v
     t_names = tuple(table.variant_names) or ("full",)
     t_codes = np.asarray(table.variant_codes, np.int64)[ti]
@@ -104,6 +103,26 @@ def find_candidates(
     )
     log.debug("matching: %d query hashes -> %d candidate pairs", n * v, len(cand))
     return thin(cand, slack), times
+
+
+def search_unique(table: HashTable, queries: np.ndarray, radius: int) -> tuple[np.ndarray, ...]:
+    """``table.range_search`` of ``queries`` with each distinct hash searched once.
+
+    Many query columns repeat a hash (bands and the inset are the whole picture in a landscape
+    clip; a still shot repeats itself), so the search runs on the distinct values and every
+    result row is copied to each query position holding that value. Returns (query index,
+    table row, distance), the same pairs a direct search gives.
+    """
+    uniq, inverse = np.unique(np.ascontiguousarray(queries, np.uint64), return_inverse=True)
+    ui, ti, dist = table.range_search(uniq, radius)
+    ui, ti, dist = np.asarray(ui, np.int64), np.asarray(ti, np.int64), np.asarray(dist)
+    counts = np.bincount(inverse, minlength=len(uniq))
+    holders = np.argsort(inverse, kind="stable")  # query positions grouped by distinct value
+    first = np.concatenate(([0], np.cumsum(counts)[:-1]))
+    reps = counts[ui]
+    row = np.repeat(np.arange(len(ui)), reps)
+    within = np.arange(len(row)) - np.repeat(np.cumsum(reps) - reps, reps)
+    return holders[first[ui[row]] + within], ti[row], dist[row]
 
 
 def thin(c: Candidates, slack: int, quantum: float = 0.1) -> Candidates:
