@@ -309,7 +309,7 @@ def _media_summary(path: Path, max_bytes: int | None) -> dict[str, Any]:
     try:
         from .probe import probe
     except ImportError:  # pragma: no cover - probe is part of verify
-        probe = None
+        probe = None  # type: ignore[assignment]
     if probe is not None:
         try:
             return probe(path, max_bytes=max_bytes).summary()
