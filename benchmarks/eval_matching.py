@@ -55,7 +55,14 @@ def run_system(name: str, library: list[Ref], cases: list[Case], workdir: Path) 
         out.append(d)
     t2 = time.perf_counter()
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    return {"prepare_s": t1 - t0, "query_s": t2 - t1, "max_rss_mb": rss, "cases": out}
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024  # largest ffmpeg child
+    return {
+        "prepare_s": t1 - t0,
+        "query_s": t2 - t1,
+        "max_rss_mb": rss,
+        "max_child_rss_mb": kids,
+        "cases": out,
+    }
 
 
 def corpus_files(arg: str | None) -> Path:

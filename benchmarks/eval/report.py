@@ -28,7 +28,8 @@ def markdown(results: dict[str, Any], header: str = "") -> str:
         "`benchmarks/eval_matching.py`; method in docs/evaluation.md. Times are each system's own run (library",
         "build = fingerprinting the 15-16 library clips; queries = fingerprint + search of all queries), taken at",
         "different moments on a shared 2-core machine: compare them roughly. Peak RSS includes the interpreter",
-        "and imports (~100 MB).",
+        "and imports (~100 MB); videohash and signature work in ffmpeg child processes, counted in the child",
+        "row ('-': run made before that row existed).",
         "",
     ]
     for set_name in [s for s in SET_ORDER if s in results]:
@@ -58,6 +59,10 @@ def markdown(results: dict[str, Any], header: str = "") -> str:
         lines.append(
             "| peak RSS (MB) | " + " | ".join(f"{runs[s]['max_rss_mb']:.0f}" for s in systems) + " |"
         )
+        child = [
+            f"{runs[s]['max_child_rss_mb']:.0f}" if "max_child_rss_mb" in runs[s] else "-" for s in systems
+        ]
+        lines.append("| largest child process RSS (MB) | " + " | ".join(child) + " |")
         lines.append("")
         for s in systems:
             bad = [c for c in runs[s]["cases"] if c["localised"] < c["expected"] or c["false"]]
