@@ -8,6 +8,7 @@ vote (within ``slack`` bits of that sample's best distance to that reference).
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -75,7 +76,7 @@ def find_candidates(
     t_codes = np.asarray(table.variant_codes, np.int64)[ti]
     # pairing labels: one per (query variant, table variant)
     pair_code = qvar * len(t_names) + t_codes
-    labels, bases, mirrors = [], [], []
+    labels, bases, mirrors, guesses = [], [], [], []
     base_names: list[str | None] = [None]
     for qn in q_names:
         qb, qm = variant_parts(qn)
@@ -89,6 +90,7 @@ def find_candidates(
                 base_names.append(side)
             bases.append(base_names.index(side))
             mirrors.append(qm != tm)
+            guesses.append(is_hypothesis(qb))
     cand = Candidates(
         sample=sample,
         query_time=times[sample],
@@ -102,7 +104,7 @@ def find_candidates(
         bases=tuple(base_names),
     )
     log.debug("matching: %d query hashes -> %d candidate pairs", n * v, len(cand))
-    return thin(cand, slack), times
+    return thin(cand, slack, np.asarray(guesses, bool)[pair_code]), times
 
 
 def search_unique(table: HashTable, queries: np.ndarray, radius: int) -> tuple[np.ndarray, ...]:
@@ -125,7 +127,16 @@ def search_unique(table: HashTable, queries: np.ndarray, radius: int) -> tuple[n
     return holders[first[ui[row]] + within], ti[row], dist[row]
 
 
-def thin(c: Candidates, slack: int, quantum: float = 0.1) -> Candidates:
+_HYPOTHESIS = re.compile(r"win\d+-\d+-\d+|band\d+-\d+|inset")
+
+
+def is_hypothesis(base: str) -> bool:
+    """Whether a query base is a guess at where the reference sits (crop window, band at a height,
+    detected inset) rather than the picture itself, its centre or its centred 16:9 band."""
+    return bool(_HYPOTHESIS.fullmatch(base))
+
+
+def thin(c: Candidates, slack: int, guess: np.ndarray | None = None, quantum: float = 0.1) -> Candidates:
     """Keep pairs within ``slack`` of the sample's best distance, one per ``quantum`` of reference time.
 
     The result is sorted by (ref, sample, ref_time). Of several pairs of one sample in the same
@@ -141,7 +152,14 @@ def thin(c: Candidates, slack: int, quantum: float = 0.1) -> Candidates:
     starts = np.flatnonzero(new_group)
     best = np.minimum.reduceat(c.distance, starts)
     group = np.cumsum(new_group) - 1
-    c = c.take(np.flatnonzero(c.distance <= best[group] + slack))
+    keep = c.distance <= best[group] + slack
+    if guess is not None:
+        # a sample that matches with its plain variants votes with those only: the many guessed
+        # regions of a still shot match everywhere and would pull the alignment off the true line
+        guess = guess[order]
+        plain = np.bincount(group, weights=keep & ~guess, minlength=len(starts)) > 0
+        keep &= ~(guess & plain[group])
+    c = c.take(np.flatnonzero(keep))
     # one pair per (ref, sample, time quantum): the smallest distance
     slot = np.floor(c.ref_time / quantum).astype(np.int64)
     order = np.lexsort((c.distance, slot, c.sample, c.ref))
