@@ -114,6 +114,6 @@ def refine(
         # slow scenes pin time down poorly; prefer normal speed when it explains the pairs as well
         off1 = float(np.median(rt[idx] - qt[idx]))
         idx1 = best_per_sample(qt, rt, sample, dist, 1.0, off1, tol)
-        if len(idx1) >= len(idx) and dist[idx1].mean() <= dist[idx].mean() + 0.25:
+        if len(idx1) >= len(idx) and dist[idx1].mean() <= dist[idx].mean() + 0.5:
             return Line(1.0, off1, len(idx1))
     return Line(speed, offset, len(idx))
