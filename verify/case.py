@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+from .digest import sha256_file
 from .errors import CaseIntegrityError, ReportError
 from .notes import utc_now
 from .report.model import Report
@@ -91,14 +92,6 @@ def _safe_member(name: str) -> bool:
     )
 
 
-def _sha256_file(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as fh:
-        while block := fh.read(1 << 20):
-            h.update(block)
-    return h.hexdigest()
-
-
 def save_case(
     report: Report,
     path: str | Path,
@@ -132,7 +125,7 @@ def save_case(
                 path=orig_src,
                 hint="Pass the file's path, or save without --include-original.",
             )
-        if _sha256_file(orig_src) != report.file.sha256:
+        if sha256_file(orig_src) != report.file.sha256:
             raise CaseIntegrityError(
                 "differs from the file the report examined (sha256)",
                 path=orig_src,

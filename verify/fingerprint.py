@@ -31,7 +31,6 @@ JSON: :meth:`Fingerprint.to_dict` / :meth:`Fingerprint.from_dict` store the arra
 from __future__ import annotations
 
 import base64
-import hashlib
 import logging
 from collections import Counter
 from collections.abc import Callable
@@ -42,6 +41,7 @@ from typing import Any
 
 import numpy as np
 
+from .digest import sha256_file
 from .errors import ConfigError, MetadataError, TruncatedMediaError
 from .frames import DecodeStats, Sampling, check_file, iter_frames
 from .hashing import PHASH, QUALITY_THRESHOLD, Bars, detect_bars, frame_quality
@@ -315,15 +315,7 @@ def _media_summary(path: Path, max_bytes: int | None) -> dict[str, Any]:
             return probe(path, max_bytes=max_bytes).summary()
         except MetadataError as exc:
             log.warning("%s: metadata unreadable, fingerprinting anyway (%s)", path, exc)
-    return {"name": path.name, "size": path.stat().st_size, "sha256": _sha256(path)}
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        while block := fh.read(1 << 20):
-            digest.update(block)
-    return digest.hexdigest()
+    return {"name": path.name, "size": path.stat().st_size, "sha256": sha256_file(path)}
 
 
 def fingerprint(
@@ -342,7 +334,7 @@ def fingerprint(
     settings.check()
     p = check_file(path, max_bytes)
     media = _media_summary(p, max_bytes)
-    sha256 = media.get("sha256") or _sha256(p)
+    sha256 = media.get("sha256") or sha256_file(p)
     stats = DecodeStats()
     size = settings.work_size
     sampling = Sampling(

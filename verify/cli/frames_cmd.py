@@ -2,27 +2,19 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
 from pathlib import Path
 
 import click
 
+from ..digest import sha256_file
 from ..errors import VerifyError
 from ..frames import DecodeStats, Sampling, iter_frames
 from ..shots import encode_image, keyframes
 from ..text import safe_text
 
 INDEX_SCHEMA_VERSION = 1
-
-
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
 
 
 def _stem(path: Path) -> str:
@@ -126,7 +118,7 @@ def frames_command(file: Path, out: Path, mode: str, fps: float, fmt: str, size:
     index = {
         "schema_version": INDEX_SCHEMA_VERSION,
         "source": file.name,
-        "sha256": _sha256(file),
+        "sha256": sha256_file(file),
         "mode": mode,
         "fps": fps if mode == "fps" else None,
         "start_time": stats.start_time,

@@ -7,7 +7,6 @@ retry loop with back-off for "database is locked"), readers never wait (WAL).
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import os
@@ -23,6 +22,7 @@ from typing import Any
 import numpy as np
 
 from .. import serial
+from ..digest import sha256_file as file_sha256
 from ..errors import (
     LibraryBusyError,
     LibraryCorruptError,
@@ -51,14 +51,6 @@ _REF_COLUMNS = (
     "(SELECT algorithm FROM fingerprints f WHERE f.ref_id = refs.id ORDER BY f.id LIMIT 1), "
     "(SELECT length(hashes) / 8 FROM fingerprints f WHERE f.ref_id = refs.id ORDER BY f.id LIMIT 1)"
 )
-
-
-def file_sha256(path: str | Path, chunk: int = 1 << 20) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        while block := f.read(chunk):
-            h.update(block)
-    return h.hexdigest()
 
 
 def _is_locked(exc: sqlite3.OperationalError) -> bool:

@@ -7,7 +7,6 @@ logs every step in the chain-of-custody log.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import platform
 from collections.abc import Callable, Sequence
@@ -16,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from .. import __version__
+from ..digest import file_digests
 from ..errors import LibraryNotFoundError, VerifyError
 from ..frames import Frame, Sampling, check_file, sample_times
 from ..notes import Notes, utc_now
@@ -41,16 +41,6 @@ _PACKAGES = (
     "ffmpeg-python",
     "imageio-ffmpeg",
 )
-
-
-def file_digests(path: Path, chunk: int = 1 << 20) -> tuple[str, str]:
-    """(sha256, md5) of a file, streamed."""
-    sha, md5 = hashlib.sha256(), hashlib.md5(usedforsecurity=False)
-    with path.open("rb") as fh:
-        while block := fh.read(chunk):
-            sha.update(block)
-            md5.update(block)
-    return sha.hexdigest(), md5.hexdigest()
 
 
 def versions() -> dict[str, str]:
