@@ -306,15 +306,12 @@ def _shots(times: np.ndarray, features: np.ndarray, segment: int = SHOT_SEGMENT)
 
 
 def _media_summary(path: Path, max_bytes: int | None) -> dict[str, Any]:
+    from .probe import probe
+
     try:
-        from .probe import probe
-    except ImportError:  # pragma: no cover - probe is part of verify
-        probe = None  # type: ignore[assignment]
-    if probe is not None:
-        try:
-            return probe(path, max_bytes=max_bytes).summary()
-        except MetadataError as exc:
-            log.warning("%s: metadata unreadable, fingerprinting anyway (%s)", path, exc)
+        return probe(path, max_bytes=max_bytes).summary()
+    except MetadataError as exc:
+        log.warning("%s: metadata unreadable, fingerprinting anyway (%s)", path, exc)
     return {"name": path.name, "size": path.stat().st_size, "sha256": sha256_file(path)}
 
 

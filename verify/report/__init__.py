@@ -5,7 +5,8 @@
 ``verify.case`` saves and re-opens it as a ``.verify.zip``.
 """
 
-from .build import build_report, file_digests, versions
+from ..digest import file_digests
+from .build import build_report, versions
 from .custody import CustodyEntry, CustodyLog
 from .model import (
     SCHEMA_VERSION,

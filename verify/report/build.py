@@ -15,7 +15,6 @@ from pathlib import Path
 from typing import Any
 
 from .. import __version__
-from ..digest import file_digests
 from ..errors import LibraryNotFoundError, VerifyError
 from ..frames import Frame, Sampling, check_file, sample_times
 from ..notes import Notes, utc_now
@@ -171,15 +170,16 @@ def build_report(
     received = utc_now()
     size = p.stat().st_size
     custody.log("received", f"{p.name} ({size:,} bytes)")
-    sha256, md5 = file_digests(p)
+    probe, signals, probe_detail = probe_record(p)
+    summary = probe["summary"]
+    sha256, md5 = summary["sha256"], summary["md5"]
     custody.log("hashed", f"sha256 {sha256}, md5 {md5}", sha256=sha256)
     tick(0.1)
-    probe, signals, probe_detail = probe_record(p)
     custody.log("probed", probe_detail)
     tick(0.2)
     images: dict[str, bytes] = {}
     records: list[KeyframeRecord] = []
-    kind = (probe.get("summary") or {}).get("type") if isinstance(probe.get("summary"), dict) else None
+    kind = summary.get("type")
     if keyframes:
         frames, how = keyframe_frames(p, max_keyframes, kind)
         for i, kf in enumerate(frames):

@@ -15,7 +15,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from ..errors import NotMediaError, NoVideoStreamError
-from ..frames import Sampling, iter_frames, open_container
+from ..frames import Sampling, iter_frames
 from ..serial import to_jsonable
 from .images import THUMB_SIDE
 from .model import ReferenceInfo, Signal
@@ -28,34 +28,6 @@ class _Frame(NamedTuple):
     index: int
     shot: int
     image: np.ndarray
-
-
-def _basic_probe(path: Path) -> dict[str, Any]:
-    """Container and stream facts straight from PyAV (used when verify.probe is absent)."""
-    container = open_container(path)
-    try:
-        streams = []
-        for s in container.streams:
-            cc = s.codec_context
-            item: dict[str, Any] = {
-                "type": s.type,
-                "codec": getattr(cc, "name", None) if cc else None,
-                "tags": dict(s.metadata),
-            }
-            if s.type == "video" and cc is not None:
-                item.update(width=cc.width, height=cc.height)
-            streams.append(item)
-        return {
-            "container": {
-                "format": container.format.name,
-                "duration": (container.duration or 0) / 1_000_000,
-                "bit_rate": container.bit_rate,
-                "tags": dict(container.metadata),
-            },
-            "streams": streams,
-        }
-    finally:
-        container.close()
 
 
 def _signal(s: Any) -> Signal:
@@ -75,18 +47,14 @@ def _signal(s: Any) -> Signal:
 
 def probe_record(path: Path) -> tuple[dict[str, Any], tuple[Signal, ...], str]:
     """(probe record as JSON values, provenance signals, custody detail)."""
-    try:
-        from ..probe import probe
-    except ImportError:
-        return _basic_probe(path), (), "container read with PyAV (verify.probe not available)"
+    from ..probe import probe
+
     info = probe(path)
     record = to_jsonable(info)
     if not isinstance(record, dict):
         record = {"record": record}
-    summary = info.summary() if hasattr(info, "summary") else None
-    if summary is not None:
-        record = {"summary": to_jsonable(summary), **record}
-    signals = tuple(_signal(s) for s in getattr(info, "signals", ()) or ())
+    record = {"summary": to_jsonable(info.summary()), **record}
+    signals = tuple(_signal(s) for s in info.signals)
     return record, signals, f"verify.probe: {len(signals)} provenance signal(s)"
 
 
