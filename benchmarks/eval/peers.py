@@ -63,18 +63,26 @@ class Verify(System):
 
         res = match_file(path, self.lib, top=20)
         return [
-            Predicted(
-                m.reference.provenance.title,
-                m.score,
-                m.query_start,
-                m.query_end,
-                m.reference_start,
-                m.reference_end,
-                note=f"x{m.speed:.2f}{' mirror' if m.mirrored else ''}{' ' + str(m.crop) if m.crop else ''}"
+            _segment(
+                m,
+                f"x{m.speed:.2f}{' mirror' if m.mirrored else ''}{' ' + str(m.crop) if m.crop else ''}"
                 f" n={getattr(m, 'aligned_samples', '?')} f={getattr(m, 'aligned_fraction', 0):.2f}",
             )
             for m in res.matches
         ]
+
+
+def _segment(m: Any, note: str) -> Predicted:
+    """A verify SegmentMatch as the harness's prediction."""
+    return Predicted(
+        m.reference.provenance.title,
+        m.score,
+        m.query_start,
+        m.query_end,
+        m.reference_start,
+        m.reference_end,
+        note=note,
+    )
 
 
 def _imagehash_fp(path: str, fps: float | None) -> Any:
@@ -121,18 +129,7 @@ class ImagehashAlign(System):
         from verify.matching import match_fingerprint
 
         res = match_fingerprint(_imagehash_fp(path, self.query_fps), self.lib, top=20)
-        return [
-            Predicted(
-                m.reference.provenance.title,
-                m.score,
-                m.query_start,
-                m.query_end,
-                m.reference_start,
-                m.reference_end,
-                note=f"x{m.speed:.2f}",
-            )
-            for m in res.matches
-        ]
+        return [_segment(m, f"x{m.speed:.2f}") for m in res.matches]
 
 
 def _pdq(path: str) -> np.ndarray:
