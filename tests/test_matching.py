@@ -204,7 +204,8 @@ def test_json_shape_and_round_trip(library: Library, clips: Callable[..., Path])
 def test_summary_names_provenance(library: Library, clips: Callable[..., Path]) -> None:
     result = match_file(clips("excerpt", _painter(A_SEED, start=3.5), 3.0), library)
     line = result.summary_lines()[0]
-    assert line.startswith("Segment 0:00–0:03 of this clip matches *Clip A*")
+    assert line.startswith("0:00.0–0:03.0 of this clip is 0:03.5–0:06.5 of \u201cClip A\u201d")
+    assert "*" not in line
     assert "first seen 2024-03-01 at an archive" in line
 
 

@@ -15,7 +15,7 @@ from typing import Any
 import click
 
 from ..library import AddResult, Library, Provenance, Reference, ingest
-from ..text import safe_text
+from ..text import clock, safe_text
 from . import PartialFailure
 
 _library_option = click.option(
@@ -26,15 +26,6 @@ _library_option = click.option(
     help="The library file (SQLite), created on first use by `hash`.",
 )
 _json_option = click.option("--json", "as_json", is_flag=True, help="Machine-readable JSON on stdout.")
-
-
-def clock(seconds: float) -> str:
-    """``83.25`` -> ``1:23.3`` (m:ss.s)."""
-    sign = "-" if seconds < 0 else ""
-    m, s = divmod(abs(float(seconds)), 60.0)
-    if round(s, 1) >= 60.0:
-        m, s = m + 1, 0.0
-    return f"{sign}{int(m)}:{s:04.1f}"
 
 
 def _ref_dict(ref: Reference) -> dict[str, Any]:
@@ -150,15 +141,15 @@ def hash_cmd(
 
 def _match_lines(result: Any) -> list[str]:
     q = result.query
-    lines = [f"query: {safe_text(q.path)} ({clock(q.duration)}, {q.usable_samples} usable samples)"]
+    lines = [f"query: {safe_text(q.path)} ({clock(q.duration, 1)}, {q.usable_samples} usable samples)"]
     if not result.matches:
         lines.append(f"no known footage matched (library of {result.library_references} references)")
         return lines
     for i, m in enumerate(result.matches, 1):
         ref, prov = m.reference, m.reference.provenance
         lines.append(
-            f"{i}. {clock(m.query_start)}-{clock(m.query_end)} of the query = "
-            f"{clock(m.reference_start)}-{clock(m.reference_end)} of #{ref.id} "
+            f"{i}. {clock(m.query_start, 1)}-{clock(m.query_end, 1)} of the query = "
+            f"{clock(m.reference_start, 1)}-{clock(m.reference_end, 1)} of #{ref.id} "
             f'"{safe_text(ref.display_title, limit=120)}"'
         )
         details = [
@@ -230,7 +221,7 @@ def library_list(library_path: Path, search: str | None, as_json: bool) -> None:
         return
     for r in refs:
         first = safe_text(r.provenance.first_seen or "-", limit=20)
-        click.echo(f"#{r.id:<5} {clock(r.duration):>8}  {first:<10}  {safe_text(r.display_title, limit=60)}"
+        click.echo(f"#{r.id:<5} {clock(r.duration, 1):>8}  {first:<10}  {safe_text(r.display_title, limit=60)}"
                    f"  ({safe_text(r.path, limit=200)})")  # fmt: skip
     click.echo(f"{len(refs)} reference{'s' if len(refs) != 1 else ''}", err=True)
 

@@ -7,8 +7,9 @@ from typing import Any
 
 from .. import serial
 from ..fingerprint import FingerprintSettings
+from ..hashing.variants import describe_base
 from ..library import Provenance, Reference
-from ..text import safe_text
+from ..text import safe_text, span
 from .settings import SCHEMA_VERSION, MatchSettings
 
 _REF_KEYS = ("id", "path", "title", "source_url", "first_seen", "found_at", "sha256", "duration", "tags")
@@ -130,12 +131,27 @@ class SegmentMatch:
             evidence=ev,
         )
 
+    def edits(self) -> list[str]:
+        """What was done to the footage, in an analyst's words (``["mirrored", "cropped to 85 %"]``)."""
+        out = []
+        if self.mirrored:
+            out.append("mirrored")
+        crop = describe_base(self.crop)
+        if crop:
+            out.append(crop)
+        if abs(self.speed - 1.0) > 0.03:
+            out.append(f"played at {self.speed:.2f}x speed")
+        if self.bars:
+            out.append("with black bars")
+        return out
+
     def summary(self) -> str:
+        """One plain-text sentence (no markup; untrusted parts made safe with ``safe_text``)."""
         ref, prov = self.reference, self.reference.provenance
-        title = safe_text(prov.title or ref.path.rsplit("/", 1)[-1] or f"reference {ref.id}", limit=120)
+        title = safe_text(ref.display_title or f"reference {ref.id}", limit=120)
         text = (
-            f"Segment {clock(self.query_start)}–{clock(self.query_end)} of this clip matches *{title}* "
-            f"({clock(self.reference_start)}–{clock(self.reference_end)} of it)"
+            f"{span(self.query_start, self.query_end)} of this clip is "
+            f"{span(self.reference_start, self.reference_end)} of \u201c{title}\u201d"
         )
         where = safe_text(prov.found_at or prov.source_url, limit=200)
         if prov.first_seen:
@@ -143,18 +159,12 @@ class SegmentMatch:
             text += f" at {where}" if where else ""
         elif where:
             text += f", found at {where}"
-        edits = []
-        if self.mirrored:
-            edits.append("mirrored")
-        if self.crop:
-            edits.append("cropped" if self.crop.startswith("crop") else f"reframed ({self.crop})")
-        if abs(self.speed - 1.0) > 0.03:
-            edits.append(f"played at {self.speed:.2f}x speed")
+        edits = self.edits()
         if edits:
             text += ", " + (
                 " and ".join(edits) if len(edits) < 3 else ", ".join(edits[:-1]) + " and " + edits[-1]
             )
-        return text + f" (score {self.score:.2f}, {self.aligned_fraction:.0%} of its frames aligned)."
+        return text + f" (score {self.score:.2f}; {self.aligned_fraction:.0%} of its frames align)."
 
 
 @dataclass(frozen=True)
@@ -217,11 +227,3 @@ class MatchResult:
                 f"reference{'s' if self.library_references != 1 else ''})."
             ]
         return [m.summary() for m in self.matches]
-
-
-def clock(seconds: float) -> str:
-    """``75.4`` -> ``"1:15"``; hours when needed."""
-    s = max(0, round(seconds))
-    h, rest = divmod(s, 3600)
-    m, sec = divmod(rest, 60)
-    return f"{h}:{m:02d}:{sec:02d}" if h else f"{m}:{sec:02d}"
