@@ -107,9 +107,7 @@ def _body(key: str, loaded: Loaded, kf: KeyframeView, still: bool) -> None:
                 )
         with picture:
             st.image(zoomed(full, factor, cx / 100, cy / 100), width=400 if h > w else "stretch")
-            st.caption(
-                f"{timecode(kf.time, millis=True)} · shot {kf.shot + 1} · {w} × {h} px (full resolution)"
-            )
+            st.caption(f"{timecode(kf.time, millis=True)} · shot {kf.shot} · {w} × {h} px (full resolution)")
         last = st.session_state.get("frame_viewer.last_handoff")
         if last:
             st.caption(f"Recorded: frame handed to {last}.")
