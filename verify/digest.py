@@ -90,3 +90,8 @@ def sha256_stream(fh: BinaryIO, chunk: int = CHUNK, limit: int | None = None) ->
         if limit is not None and size > limit:
             break
     return h.hexdigest(), size
+
+
+def sha256_bytes(data: bytes) -> str:
+    """sha256 of bytes already in memory (a picture, an export)."""
+    return hashlib.sha256(data).hexdigest()

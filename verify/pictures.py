@@ -8,11 +8,12 @@ files, exported frames) goes through :func:`encode`. Input is the frame format o
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 
 import cv2
 import numpy as np
+
+from .digest import sha256_bytes
 
 #: Longest side of the pictures an analysis keeps (keyframes, evidence pairs), pixels.
 PICTURE_SIDE = 480
@@ -92,7 +93,7 @@ def _size_of(data: bytes) -> tuple[int, int, str]:
 def image_ref(name: str, data: bytes) -> ImageRef:
     """The reference record of picture bytes (size read from the bytes)."""
     width, height, media_type = _size_of(data)
-    return ImageRef(name, hashlib.sha256(data).hexdigest(), media_type, width, height, len(data))
+    return ImageRef(name, sha256_bytes(data), media_type, width, height, len(data))
 
 
 def add_image(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -171,7 +170,9 @@ def case_save(
 
     report = _build(file, library, notes, True, top)
     path = save_case(report, out, include_original=include_original, original=file)
-    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    from ..digest import sha256_file
+
+    digest = sha256_file(path)
     click.echo(
         f"{path}  (case {report.case_id}; {len(report.image_refs())} pictures; "
         f"original {'included' if include_original else 'referenced by sha256'})"
