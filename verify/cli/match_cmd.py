@@ -16,6 +16,7 @@ import click
 
 from .. import serial
 from ..library import AddResult, Library, Provenance, Reference, ingest
+from ..matching import MatchResult
 from ..text import clock, plural, safe_text
 from . import PartialFailure
 
@@ -92,7 +93,7 @@ def hash_cmd(
     committed on its own, so an interrupted run loses nothing and a re-run resumes.
     """
     prov = Provenance(title, source_url, first_seen, found_at, description, tuple(tags), notes)
-    counts = {"added": 0, "exists": 0, "failed": 0}
+    counts: dict[str, int] = {"added": 0, "exists": 0, "failed": 0}
     with _open(library_path, create=True) as lib:
         bar = None
         if sys.stderr.isatty() and not as_json:
@@ -120,22 +121,23 @@ def hash_cmd(
             if bar is not None:
                 bar.__exit__(None, None, None)
         health = lib.integrity_check()
-    if not as_json and sum(counts.values()):
+    total = counts["added"] + counts["exists"] + counts["failed"]
+    if not as_json and total:
         click.echo(
             f"{counts['added']} added, {counts['exists']} already known, {counts['failed']} failed", err=True
         )
     if health != "ok":
         raise click.ClickException(f"{library_path}: integrity check failed after hashing: {health}")
-    if sum(counts.values()) == 0:
+    if total == 0:
         raise click.UsageError("no media files found in the given paths")
     if counts["failed"]:
-        raise PartialFailure(f"{counts['failed']} of {sum(counts.values())} files failed (see above)")
+        raise PartialFailure(f"{counts['failed']} of {total} files failed (see above)")
 
 
 # -- match --------------------------------------------------------------------------------
 
 
-def _match_lines(result: Any) -> list[str]:
+def _match_lines(result: MatchResult) -> list[str]:
     q = result.query
     lines = [f"query: {safe_text(q.path)} ({clock(q.duration, 1)}, {q.usable_samples} usable samples)"]
     if not result.matches:
