@@ -17,6 +17,7 @@ from .. import serial
 from ..probe import MediaInfo, StreamInfo, probe
 from ..signals import pair_signals
 from ..text import safe_text
+from .views import xmp_lines
 
 _SIZE_RE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([kmgt]?)i?b?\s*$", re.IGNORECASE)
 
@@ -141,6 +142,7 @@ def render(info: MediaInfo, *, all_tags: bool = False) -> str:
     elif cp.message:
         line += f" ({_s(cp.message)})"
     out.append(line)
+    out += xmp_lines(info.xmp)
     out += _signals_block("Signals", info.signals)
     if c is not None or info.streams:
         out.append("Tags")

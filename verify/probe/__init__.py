@@ -27,6 +27,7 @@ from .. import signals as _signals
 from ..c2pa_info import read_c2pa
 from ..errors import NotMediaError
 from ..filetype import extension_mismatch, sniff
+from ..xmp import read_xmp
 from .container import CHUNK, SCAN_PACKETS, STILL_FORMATS, check_path, hash_file, read_container, read_still
 from .interpret import find_device, find_encoders, find_gps, find_times, main_encoder
 from .model import (
@@ -92,6 +93,8 @@ def probe(path: str | Path, *, max_bytes: int | None = None) -> MediaInfo:
         has_video = any(s.type == "video" and not s.attached_pic for s in streams)
         kind = "video" if has_video else "audio" if any(s.type == "audio" for s in streams) else "unknown"
     exif = image.exif if image else None
+    xmp = read_xmp(p, sniffed.format, _tag_places(container, streams))
+    notes += [*xmp.refused, *xmp.notes]
     fixes = find_gps(container, streams, exif, notes)
     encoders = find_encoders(container, streams, exif)
     file_info = FileInfo(
@@ -122,8 +125,18 @@ def probe(path: str | Path, *, max_bytes: int | None = None) -> MediaInfo:
         encoders=encoders,
         c2pa=read_c2pa(p, sniffed.mime or None),
         notes=tuple(dict.fromkeys(notes)),
+        xmp=xmp if xmp.present else None,
     )
     return _with_signals(info)
+
+
+def _tag_places(
+    container: ContainerInfo | None, streams: tuple[StreamInfo, ...]
+) -> dict[str, dict[str, str]]:
+    """FFmpeg's tags by place, where XMP may hide (Matroska tags)."""
+    places = {"format": container.tags} if container is not None else {}
+    places.update({f"stream {s.index}": s.tags for s in streams})
+    return places
 
 
 def _with_signals(info: MediaInfo) -> MediaInfo:
