@@ -201,6 +201,14 @@ class NotMediaAtLinkError(LinkError, ValueError):
     default_hint = "What the link served is not a video, audio or image file."
 
 
+# -- OCR ---------------------------------------------------------------------------------
+
+
+class OcrUnavailableError(VerifyError):
+    stage = "ocr"
+    default_hint = "Install verify's requirements (rapidocr and onnxruntime, with their bundled models)."
+
+
 # -- configuration -----------------------------------------------------------------------
 
 

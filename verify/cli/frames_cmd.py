@@ -8,11 +8,13 @@ from pathlib import Path
 
 import click
 
+from .. import serial
 from ..digest import sha256_file
 from ..errors import VerifyError
 from ..frames import DecodeStats, Sampling, iter_frames
 from ..shots import encode_image, keyframes
 from ..text import safe_text
+from .views import ocr_lines
 
 INDEX_SCHEMA_VERSION = 1
 
@@ -43,6 +45,13 @@ def _collect(path: Path, mode: str, fps: float, size: int, stats: DecodeStats) -
         t = f.time - stats.start_time
         items.append({"time": t, "pts_time": f.time, "index": f.index, "shot": None, "image": f.image})
     return items
+
+
+def _ocr(items: list[dict]):  # type: ignore[no-untyped-def]
+    """OCR of the frames already decoded (no second decode)."""
+    from ..ocr import read_text
+
+    return read_text([(i["time"], i["image"]) for i in items])
 
 
 def _write(out: Path, name: str, data: bytes) -> None:
@@ -90,7 +99,12 @@ def _write(out: Path, name: str, data: bytes) -> None:
     help="Longest side of the images in pixels.",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the index as JSON instead of a summary.")
-def frames_command(file: Path, out: Path, mode: str, fps: float, fmt: str, size: int, as_json: bool) -> None:
+@click.option(
+    "--ocr", is_flag=True, help='Also read the text on screen of these frames (adds "ocr" to index.json).'
+)
+def frames_command(
+    file: Path, out: Path, mode: str, fps: float, fmt: str, size: int, as_json: bool, ocr: bool
+) -> None:
     """Save representative frames of FILE as images named by their time.
 
     Names look like clip_t000012.345_s003.jpg (seconds from the start of the
@@ -108,6 +122,7 @@ def frames_command(file: Path, out: Path, mode: str, fps: float, fmt: str, size:
             stage="output",
             hint="Choose a folder you can write to with --out.",
         ) from exc
+    text = _ocr(items) if ocr else None
     stem = _stem(file)
     images = []
     for item in items:
@@ -128,6 +143,8 @@ def frames_command(file: Path, out: Path, mode: str, fps: float, fmt: str, size:
         "shots": len({i["shot"] for i in images if i["shot"] is not None}) if mode == "shots" else None,
         "images": images,
     }
+    if text is not None:
+        index["ocr"] = serial.to_jsonable(text)
     _write(out, "index.json", json.dumps(index, indent=2, ensure_ascii=False).encode())
     if as_json:
         click.echo(json.dumps(index, indent=2, ensure_ascii=False))
@@ -144,6 +161,8 @@ def frames_command(file: Path, out: Path, mode: str, fps: float, fmt: str, size:
         click.echo(f"  {i['time']:9.3f} s  frame {i['index']:>6}{shot}  {safe_text(i['file'])}")
     if stats.corrupt:
         click.echo(f"  note: {stats.corrupt} corrupt frames were skipped")
+    if text is not None:
+        click.echo("\n".join(ocr_lines(text)))
     click.echo(f"  index: {safe_text(str(out / 'index.json'))}")
 
 

@@ -43,3 +43,22 @@ def xmp_lines(x: Any) -> list[str]:
     for r in x.refused:
         out.append(f"  REFUSED  {_s(r, 300)}")
     return out
+
+
+def ocr_lines(r: Any) -> list[str]:
+    """The text-on-screen block (``r`` is a ``verify.ocr.OcrResult``)."""
+    out = [f"Text on screen  {len(r.items)} text(s) in {r.frames_read} frame(s), "
+           f"{r.per_frame_ms():.0f} ms per frame ({_s(r.engine, 120)})"]  # fmt: skip
+    for i in r.items:
+        x0, y0, x1, y1 = i.box
+        span = f"{i.first:7.2f}" + (f"-{i.last:.2f} s" if i.last > i.first else " s")
+        out.append(
+            f"  {span:<18} {_s(i.text, 200)!r}  conf {i.confidence:.2f}  at {x0:.2f},{y0:.2f}-{x1:.2f},{y1:.2f}"
+        )
+    if r.leads:
+        out.append("Leads")
+        out += [
+            f"  {lead.kind:<10} {_s(lead.value, 200)}  ({lead.first:.2f}-{lead.last:.2f} s)"
+            for lead in r.leads
+        ]
+    return out
