@@ -54,7 +54,11 @@ def test_document_from_a_report_is_valid(report) -> None:  # type: ignore[no-unt
                                    "ratingExplanation": "Recycled footage from 2019."}  # fmt: skip
     media = doc["itemReviewed"]["appearance"][0]
     assert media["@type"] == "VideoObject" and media["url"] == DETAILS.appearance_url
-    assert media["identifier"] == {"@type": "PropertyValue", "propertyID": "sha256", "value": report.file.sha256}
+    assert media["identifier"] == {
+        "@type": "PropertyValue",
+        "propertyID": "sha256",
+        "value": report.file.sha256,
+    }
     assert doc["itemReviewed"]["author"]["name"] == "@newsflash_now"
     assert doc["author"]["name"] == "Example Fact Check" and doc["datePublished"] == "2026-12-01"
 
@@ -105,7 +109,9 @@ def test_bad_values_are_errors(report) -> None:  # type: ignore[no-untyped-def]
 
 
 def test_hostile_strings_stay_verbatim_but_cannot_break_out(report) -> None:  # type: ignore[no-untyped-def]
-    details = ClaimDetails(claim=HOSTILE, review_url="https://x.org/r", publisher=HOSTILE, claim_author=HOSTILE)
+    details = ClaimDetails(
+        claim=HOSTILE, review_url="https://x.org/r", publisher=HOSTILE, claim_author=HOSTILE
+    )
     doc = claim_review(report, details)
     text = to_json_ld(doc)
     assert json.loads(text) == doc  # verbatim once parsed
@@ -155,6 +161,7 @@ def test_demo_case_export(tmp_path: Path, capsys: pytest.CaptureFixture[str]) ->
     assert doc["reviewRating"]["alternateName"] == "False"
     # the known footage it was matched to (the static airliner shot is not claimed: README "Limits")
     assert any("drone-cliffs-2017" in w["url"] for w in doc["isBasedOn"])
-    assert doc["itemReviewed"]["appearance"][0]["identifier"]["value"] == __import__("hashlib").sha256(
-        PLUME.read_bytes()
-    ).hexdigest()
+    assert (
+        doc["itemReviewed"]["appearance"][0]["identifier"]["value"]
+        == __import__("hashlib").sha256(PLUME.read_bytes()).hexdigest()
+    )

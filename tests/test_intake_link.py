@@ -38,7 +38,7 @@ UPLOADED = calendar.timegm((2024, 3, 1, 12, 0, 0))  # the page's Last-Modified: 
 
 
 class _Quiet(SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - http.server's name
+    def log_message(self, format: str, *args: object) -> None:
         pass
 
 
@@ -47,12 +47,20 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     root = tmp_path_factory.mktemp("site")
     make_video(root / "clip.mp4", seconds=1.0, width=160, height=120, audio=True,
                metadata={"creation_time": "2024-03-05T10:00:00Z"})  # fmt: skip
-    make_video(root / "old.mp4", seconds=1.0, width=160, height=120, metadata={"creation_time": "2023-06-01T10:00:00Z"})
+    make_video(
+        root / "old.mp4",
+        seconds=1.0,
+        width=160,
+        height=120,
+        metadata={"creation_time": "2023-06-01T10:00:00Z"},
+    )
     (root / "index.html").write_text(
         '<html><head><title>Storm over the harbour</title></head>'
         '<body><video controls src="clip.mp4"></video></body></html>'
     )  # fmt: skip
-    (root / "old.html").write_text('<html><head><title>Old</title></head><body><video src="old.mp4"></video></body></html>')
+    (root / "old.html").write_text(
+        '<html><head><title>Old</title></head><body><video src="old.mp4"></video></body></html>'
+    )
     (root / "embed.html").write_text(
         '<html><body><iframe src="https://www.youtube.com/embed/dQw4w9WgXcQ"></iframe></body></html>'
     )
@@ -176,8 +184,14 @@ def test_record_keeps_only_citable_fields() -> None:
         "uploader": "Someone", "channel": "Chan", "view_count": 10, "like_count": None,
         "formats": [{"url": "https://x"}], "http_headers": {"Cookie": "secret"}, "description": "d" * 50_000,
     }  # fmt: skip
-    rec = record_from_info(info, url="https://youtu.be/abc", fetched_at="2026-01-01T00:00:00Z", downloader="yt-dlp")
-    assert rec.platform == "Youtube" and rec.timestamp == "2024-03-01T12:00:00Z" and rec.upload_date == "2024-03-01"
+    rec = record_from_info(
+        info, url="https://youtu.be/abc", fetched_at="2026-01-01T00:00:00Z", downloader="yt-dlp"
+    )
+    assert (
+        rec.platform == "Youtube"
+        and rec.timestamp == "2024-03-01T12:00:00Z"
+        and rec.upload_date == "2024-03-01"
+    )
     assert rec.title == "t\x1b[31m"  # verbatim; shown through safe_text
     assert len(rec.description) == 20_000
     up = rec.upload_time()

@@ -25,7 +25,9 @@ ROOT = Path(__file__).resolve().parent.parent
 PLUME = ROOT / "samples" / "viral" / "smoke-plume-claim.mp4"
 
 
-def picture(texts: list[tuple[str, tuple[int, int]]], w: int = 640, h: int = 360, seed: int = 0) -> np.ndarray:
+def picture(
+    texts: list[tuple[str, tuple[int, int]]], w: int = 640, h: int = 360, seed: int = 0
+) -> np.ndarray:
     """A dark textured frame with white text at the given pixel positions (RGB uint8)."""
     rng = np.random.default_rng(seed)
     base = (rng.random((h // 8, w // 8, 3)) * 60 + 20).astype(np.uint8)
@@ -110,7 +112,7 @@ def test_lead_patterns(text: str, kind: str, value: str | None) -> None:
     item = TextItem(text, 0.0, 0.0, (0.4, 0.4, 0.6, 0.5), 0.9, 1)
     found = [lead.value for lead in find_leads([item], 1) if lead.kind == kind]
     if value is None:
-        assert not found or kind == "url" and "b.com" not in found
+        assert not found, found
     else:
         assert value in found
 
@@ -140,7 +142,9 @@ print(r.text())
 def test_nothing_is_fetched_at_run_time(tmp_path: Path) -> None:
     """The engine loads and reads with every socket connection refused (an audit hook), and, where
     this runs as root with `unshare`, in a network namespace with no network at all."""
-    run = subprocess.run([sys.executable, "-c", _OFFLINE, str(ROOT)], capture_output=True, text=True, timeout=240)
+    run = subprocess.run(
+        [sys.executable, "-c", _OFFLINE, str(ROOT)], capture_output=True, text=True, timeout=240
+    )
     assert run.returncode == 0, run.stderr[-2000:]
     assert "@offline_check" in run.stdout
     unshare = shutil.which("unshare")
@@ -153,7 +157,9 @@ def test_nothing_is_fetched_at_run_time(tmp_path: Path) -> None:
 
 def _text_clip(path: Path) -> Path:
     frames = {k: picture([HANDLE] + ([CAPTION] if k >= 1 else []), seed=k) for k in range(3)}
-    return make_video(path, seconds=3.0, fps=10, width=640, height=360, painter=lambda i, t: frames[min(2, int(t))])
+    return make_video(
+        path, seconds=3.0, fps=10, width=640, height=360, painter=lambda i, t: frames[min(2, int(t))]
+    )
 
 
 @pytest.mark.slow
@@ -162,7 +168,9 @@ def test_file_cli_and_library_search(tmp_path: Path, capsys: pytest.CaptureFixtu
     assert main(["text", str(clip), "--json"]) == 0
     data = json.loads(capsys.readouterr().out)
     assert any("storm_watcher" in i["text"] for i in data["items"])
-    assert main(["frames", str(clip), "--out", str(tmp_path / "f"), "--mode", "fps", "--fps", "1", "--ocr"]) == 0
+    assert (
+        main(["frames", str(clip), "--out", str(tmp_path / "f"), "--mode", "fps", "--fps", "1", "--ocr"]) == 0
+    )
     index = json.loads((tmp_path / "f" / "index.json").read_text())
     assert any("storm_watcher" in i["text"] for i in index["ocr"]["items"])
     capsys.readouterr()
@@ -182,13 +190,17 @@ def test_library_text_and_migration(tmp_path: Path) -> None:
 
     db = tmp_path / "v1.db"
     conn = sqlite3.connect(db, isolation_level=None)
-    conn.execute("CREATE TABLE migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)")
+    conn.execute(
+        "CREATE TABLE migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)"
+    )
     for statement in schema.MIGRATIONS[0][2].split(";"):
         if statement.strip():
             conn.execute(statement)
     conn.execute("INSERT INTO migrations VALUES (1, 'references and fingerprints', '2026-01-01T00:00:00Z')")
     conn.execute("INSERT INTO meta VALUES ('library_id', 'x'), ('generation', '0')")
-    conn.execute("INSERT INTO refs (sha256, path, title, added_at) VALUES (?, '/a.mp4', 'old', 'now')", ("a" * 64,))
+    conn.execute(
+        "INSERT INTO refs (sha256, path, title, added_at) VALUES (?, '/a.mp4', 'old', 'now')", ("a" * 64,)
+    )
     conn.close()
     with Library(db) as lib:  # an old library is migrated in place
         assert lib.stats().schema == schema.LATEST

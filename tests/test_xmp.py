@@ -373,3 +373,75 @@ def test_exiftool_made_file_gives_synthetic_and_history_signals(tmp_path: Path, 
     hist = signal(info, "xmp_edit_history")
     assert [e["action"] for e in hist.fields["events"]] == ["created", "saved"]
     assert "Adobe Premiere Pro 2024.2 (Windows)" in hist.explanation
+
+
+# -- C2PA: a real signed manifest made at test time ----------------------------------------------
+
+
+def _c2pa_signed_jpeg(path: Path, source_type: str) -> Path:
+    """A JPEG signed with c2pa-python by a throw-away CA + signer (ES256), declaring ``source_type``."""
+    import datetime
+    import json
+
+    c2pa = pytest.importorskip("c2pa")
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+
+    def name(cn: str) -> x509.Name:
+        return x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, cn),
+                          x509.NameAttribute(NameOID.ORGANIZATION_NAME, "verify tests")])  # fmt: skip
+
+    def usage(sign_certs: bool) -> x509.KeyUsage:
+        return x509.KeyUsage(True, False, False, False, False, sign_certs, sign_certs, False, False)
+
+    now = datetime.datetime.now(datetime.UTC)
+    ca_key, key = ec.generate_private_key(ec.SECP256R1()), ec.generate_private_key(ec.SECP256R1())
+
+    def cert(subject: str, issuer: x509.Name, public: object, ca: bool) -> x509.CertificateBuilder:
+        b = (x509.CertificateBuilder().subject_name(name(subject)).issuer_name(issuer).public_key(public)  # type: ignore[arg-type]
+             .serial_number(x509.random_serial_number()).not_valid_before(now - datetime.timedelta(days=1))
+             .not_valid_after(now + datetime.timedelta(days=30))
+             .add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True)
+             .add_extension(usage(ca), critical=True))  # fmt: skip
+        return b
+
+    root = cert("test CA", name("test CA"), ca_key.public_key(), True).sign(ca_key, hashes.SHA256())
+    leaf = (
+        cert("test signer", root.subject, key.public_key(), False)
+        .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.EMAIL_PROTECTION]), critical=False)
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
+        .add_extension(
+            x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()), critical=False
+        )
+        .sign(ca_key, hashes.SHA256())
+    )
+    chain = leaf.public_bytes(serialization.Encoding.PEM) + root.public_bytes(serialization.Encoding.PEM)
+    pkey = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                             serialization.NoEncryption())  # fmt: skip
+    signer = c2pa.Signer.from_info(
+        c2pa.C2paSignerInfo(alg=b"es256", sign_cert=chain, private_key=pkey, ta_url=None)
+    )
+    manifest = {
+        "claim_generator_info": [{"name": "verify-test", "version": "1"}],
+        "title": path.name,
+        "assertions": [{"label": "c2pa.actions", "data": {"actions": [{
+            "action": "c2pa.created", "digitalSourceType": DST + source_type,
+            "softwareAgent": {"name": "Adobe Firefly", "version": "3"}}]}}],
+    }  # fmt: skip
+    src, out = io.BytesIO(jpeg_bytes()), io.BytesIO()
+    c2pa.Builder(json.dumps(manifest)).sign(signer, "image/jpeg", src, out)
+    path.write_bytes(out.getvalue())
+    return path
+
+
+@pytest.mark.slow
+def test_c2pa_action_declaring_ai_generation(tmp_path: Path) -> None:
+    info = probe(_c2pa_signed_jpeg(tmp_path / "c2pa.jpg", "trainedAlgorithmicMedia"))
+    assert info.c2pa.present and info.c2pa.actions[0].action == "c2pa.created"
+    ai = signal(info, "declared_ai_generated")
+    assert ai.fields["declarations"][0]["source"] == "C2PA action c2pa.created"
+    assert "Adobe Firefly" in signal(info, "ai_generator_named").fields["generators"]
+    capture = probe(_c2pa_signed_jpeg(tmp_path / "cam.jpg", "digitalCapture"))
+    assert "declared_ai_generated" not in codes(capture) and "declared_capture" in codes(capture)

@@ -120,7 +120,9 @@ def test_agreement_with_exiftool(corpus: Path) -> None:
                 continue
             compared += 1
             ours, ref = norm(value), norm(theirs[key])
-            if isinstance(ours, str) and len(str(value)) >= MAX_VALUE:  # verify keeps the first 10,000 characters
+            if (
+                isinstance(ours, str) and len(str(value)) >= MAX_VALUE
+            ):  # verify keeps the first 10,000 characters
                 ref = ref[: len(ours)] if isinstance(ref, str) else ref
             if ours == ref:
                 agreed += 1

@@ -189,7 +189,7 @@ def validate(doc: Any) -> Validation:
     url = doc.get("url")
     if not _text(url):
         errors.append("url: missing (the page of the fact-check)")
-    elif not _URL.match(url):
+    elif not _URL.match(str(url)):
         errors.append("url: not an absolute http(s) URL")
     _check_party(doc.get("author"), "author", errors)
     if not _text(doc.get("datePublished")):

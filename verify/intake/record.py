@@ -104,6 +104,10 @@ def _int(v: Any) -> int | None:
         return None
 
 
+def _float(v: Any) -> float | None:
+    return float(v) if isinstance(v, (int, float)) and not isinstance(v, bool) else None
+
+
 def _iso(ts: Any) -> str:
     try:
         if ts is None or isinstance(ts, bool):
@@ -154,7 +158,7 @@ def record_from_info(
         upload_date=_date(g("upload_date")),
         timestamp=_iso(g("timestamp")),
         release_timestamp=_iso(g("release_timestamp")),
-        duration=float(g("duration")) if isinstance(g("duration"), (int, float)) else None,
+        duration=_float(g("duration")),
         view_count=_int(g("view_count")),
         like_count=_int(g("like_count")),
         comment_count=_int(g("comment_count")),

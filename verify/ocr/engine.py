@@ -134,7 +134,7 @@ class Engine:
         )
         with self._lock:
             out = self._ocr(bgr)
-        boxes, texts, scores = out.boxes, out.txts, out.scores
+        boxes, texts, scores = (getattr(out, k, None) for k in ("boxes", "txts", "scores"))
         if boxes is None or texts is None or scores is None:
             return []
         found = []
@@ -142,10 +142,26 @@ class Engine:
             q = np.asarray(quad, dtype=float)
             x0, y0 = max(0.0, q[:, 0].min() / w), max(0.0, q[:, 1].min() / h)
             x1, y1 = min(1.0, q[:, 0].max() / w), min(1.0, q[:, 1].max() / h)
-            if str(text).strip() and float(score) >= self.settings.min_confidence:
+            if (
+                _plausible(str(text).strip(), float(score), y1 - y0)
+                and float(score) >= self.settings.min_confidence
+            ):
                 box = (round(float(x0), 4), round(float(y0), 4), round(float(x1), 4), round(float(y1), 4))
                 found.append(Detection(str(text).strip(), round(float(score), 4), box))
         return found
+
+
+#: A "line" taller than this share of the frame is texture read as text, not a line of text.
+MAX_LINE_HEIGHT = 0.4
+#: Readings with fewer letters or digits than this need a high confidence.
+SHORT = 2
+
+
+def _plausible(text: str, score: float, height: float) -> bool:
+    """Drop what OCR reads into textures: giant "lines", and lone symbols read with doubt."""
+    if not text or height > MAX_LINE_HEIGHT:
+        return False
+    return sum(ch.isalnum() for ch in text) >= SHORT or score >= 0.9
 
 
 _engines_lock = threading.Lock()
