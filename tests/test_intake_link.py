@@ -202,3 +202,31 @@ def test_site_of() -> None:
     assert site_of("https://www.youtube.com/watch?v=1") == site_of("m.youtube.com") == "youtube.com"
     assert site_of("news.bbc.co.uk") == "bbc.co.uk"
     assert site_of("http://127.0.0.1:8000/x") == "127.0.0.1"
+
+
+@pytest.mark.parametrize(
+    ("timestamp", "upload_date", "expected"),
+    [
+        ("2024-03-05T12:00:00Z", "", "upload_consistent"),
+        ("2024-06-01T12:00:00Z", "", "uploaded_long_after_recording"),
+        ("2024-03-04T12:00:00Z", "", "recorded_after_upload"),
+        ("", "2024-03-05", "upload_consistent"),  # date only: the same day is not "after"
+        ("", "2024-03-03", "recorded_after_upload"),
+    ],
+)
+def test_upload_time_against_file_times(
+    tmp_path: Path, timestamp: str, upload_date: str, expected: str
+) -> None:
+    from verify.intake import SiteRecord, creation_candidates
+
+    clip = make_video(tmp_path / "c.mp4", seconds=0.4, metadata={"creation_time": "2024-03-05T10:00:00Z"})
+    info = probe(clip)
+    rec = SiteRecord(url="https://v.example.com/1", extractor="youtube", platform="Youtube", timestamp=timestamp,
+                     upload_date=upload_date, uploader="Someone")  # fmt: skip
+    signals = {s.code: s for s in link_signals(info, rec)}
+    assert expected in signals and "uploaded_to_platform" in signals
+    assert "Youtube" in signals["uploaded_to_platform"].explanation
+    others = {"upload_consistent", "uploaded_long_after_recording", "recorded_after_upload"} - {expected}
+    assert not others & set(signals)
+    sources = [t.source for t in creation_candidates(info, rec)]
+    assert sources[-1] == "uploaded to Youtube" and "format:creation_time" in sources

@@ -86,8 +86,7 @@ def _media_object(report: Report, url: str) -> dict[str, Any]:
         "contentSize": f"{report.file.size} B",
     }
     if url:
-        obj["url"] = url
-        obj["contentUrl"] = url
+        obj["url"] = url  # the post it appeared in (not the media file's own URL)
     return obj
 
 

@@ -116,17 +116,20 @@ def link_signals(info: MediaInfo, record: SiteRecord) -> list[Signal]:
             before.append((up_at - at, t))
     if after:
         out.append(Signal(
-            "recorded_after_upload", "warning", f"File time after the {what} time",
+            "recorded_after_upload", "warning", f"File time after the {noun}",
             f"The file says it was made after the {noun} {record.platform} gives ({up.raw}): "
-            f"{after[0]['source']} {after[0]['value']}, {after[0]['after_upload_by']} later. A camera original cannot "
-            "be recorded after its upload: this copy was re-encoded later, or a tag or the site's time is wrong.",
+            f"{after[0]['source']} {after[0]['value']}, {after[0]['after_upload_by']} later. "
+            + ("A file cannot be recorded after the server last changed the page, unless the media was replaced "
+               "there: a tag, or the server's time, is wrong." if record.generic else
+               "A camera original cannot be recorded after its upload: this copy was re-encoded later, or a tag "
+               "or the site's time is wrong."),
             {"upload": {"source": up.source, "value": up.raw}, "file_times": after},
         ))  # fmt: skip
     elif before:
         gap, t = max(before, key=lambda x: x[0])
         if gap > LONG_AFTER + slack_up:
             out.append(Signal(
-                "uploaded_long_after_recording", "notice", f"{what.capitalize()} long after it was recorded",
+                "uploaded_long_after_recording", "notice", f"{noun.capitalize()} long after the recording",
                 f"The {noun} {record.platform} gives ({up.raw}) comes {_human(gap)} after the file's earliest "
                 f"creation time ({t.source} {t.local}): the footage may be older than the post (recycled footage), or the "
                 "camera clock was wrong.",

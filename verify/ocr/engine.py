@@ -153,15 +153,16 @@ class Engine:
 
 #: A "line" taller than this share of the frame is texture read as text, not a line of text.
 MAX_LINE_HEIGHT = 0.4
-#: Readings with fewer letters or digits than this need a high confidence.
-SHORT = 2
+#: Readings with fewer letters or digits than this need a high confidence (a drawn face's eyes read as "0.0").
+SHORT = 3
+SHORT_CONFIDENCE = 0.95
 
 
 def _plausible(text: str, score: float, height: float) -> bool:
     """Drop what OCR reads into textures: giant "lines", and lone symbols read with doubt."""
     if not text or height > MAX_LINE_HEIGHT:
         return False
-    return sum(ch.isalnum() for ch in text) >= SHORT or score >= 0.9
+    return sum(ch.isalnum() for ch in text) >= SHORT or score >= SHORT_CONFIDENCE
 
 
 _engines_lock = threading.Lock()

@@ -111,7 +111,8 @@ def parse_xml(data: bytes) -> ET.Element:
     except DefusedXmlException as exc:
         name = type(exc).__name__
         what = {
-            "DTDForbidden": "it declares a DTD (entity declarations, as in a 'billion laughs' XML bomb)",
+            "DTDForbidden": "it has a DTD, which XMP never has: that is where XML bombs ('billion laughs') "
+            "and external entities are declared",
             "EntitiesForbidden": "it declares XML entities (as in a 'billion laughs' XML bomb)",
             "ExternalReferenceForbidden": "it refers to an external entity",
         }.get(name, name)
