@@ -120,6 +120,16 @@ def test_direct_media_url(site: str, tmp_path: Path) -> None:
     assert log is not None and log.steps() == ["downloaded", "hashed", "downloaded", "hashed"]
 
 
+def test_download_custody_goes_into_a_report(site: str, tmp_path: Path) -> None:
+    from verify.intake import with_download_custody
+    from verify.report import build_report
+
+    got = fetch_link(f"{site}/clip.mp4", tmp_path)
+    report = with_download_custody(build_report(got.path, keyframes=False), got.path)
+    assert report.custody.steps()[:3] == ["downloaded", "hashed", "received"]
+    assert report.custody.entries[0].sha256 == report.file.sha256
+
+
 def test_changed_file_is_not_given_the_download_history(site: str, tmp_path: Path) -> None:
     got = fetch_link(f"{site}/clip.mp4", tmp_path)
     with open(got.path, "ab") as fh:

@@ -8,7 +8,7 @@ the file; :func:`link_signals` compares the site's upload time with the file's o
 
 from __future__ import annotations
 
-from .custody import append_custody, custody_for, custody_path
+from .custody import append_custody, custody_for, custody_path, with_download_custody
 from .link import Fetched, check_url, fetch_link, site_of
 from .record import SiteRecord, load_record, record_from_info, record_path, write_record
 from .signals import creation_candidates, file_times, link_signals
@@ -28,5 +28,6 @@ __all__ = [
     "record_from_info",
     "record_path",
     "site_of",
+    "with_download_custody",
     "write_record",
 ]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 from ..digest import sha256_file
 from ..errors import CaseIntegrityError, SchemaVersionError, VerifyError
@@ -63,3 +64,17 @@ def custody_for(media: str | Path, *, check: bool = True) -> CustodyLog | None:
     if check and data.get("sha256") and sha256_file(media) != data["sha256"]:
         raise CaseIntegrityError("the file changed after it was downloaded (sha256 differs)", path=media)
     return log
+
+
+def with_download_custody(report: Any, media: str | Path) -> Any:
+    """A copy of a :class:`verify.report.Report` whose custody starts with the download's entries.
+
+    For a file fetched with ``verify get``: the case then records where and when the file came
+    from before it was received. A report of a file without a sidecar is returned unchanged.
+    """
+    import dataclasses
+
+    log = custody_for(media)
+    if log is None:
+        return report
+    return dataclasses.replace(report, custody=CustodyLog([*log.entries, *report.custody.entries]))
