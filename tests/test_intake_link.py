@@ -179,6 +179,11 @@ def test_cli_get_and_its_one_line_errors(
     out = capsys.readouterr()
     assert "downloaded" in out.out and "custody" in out.out and "Server time of the link" in out.out
     assert out.err == ""  # yt-dlp prints nothing of its own
+    assert main(["get", f"{site}/index.html", "-o", str(tmp_path / "dl"), "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["record"]["timestamp"] == "2024-03-01T12:00:00Z" and len(data["sha256"]) == 64
+    assert [e["step"] for e in data["custody"]][-2:] == ["downloaded", "hashed"]
+    assert "recorded_after_upload" in [s["code"] for s in data["signals"]]
     assert main(["get", f"{site}/nope.mp4", "-o", str(tmp_path / "dl")]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and err[0].startswith("error: ") and "HTTP 404" in err[0]
