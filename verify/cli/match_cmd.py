@@ -72,6 +72,7 @@ def _hash_line(r: AddResult) -> str:
 @click.option("--notes", default="", help="Free notes.")
 @click.option("--workers", type=click.IntRange(1, 64), default=1, show_default=True,
               help="Files hashed in parallel (worker processes).")  # fmt: skip
+@click.option("--ocr", is_flag=True, help="Also read the text on screen of each added clip (searchable).")
 @_json_option
 def hash_cmd(
     paths: tuple[Path, ...],
@@ -84,6 +85,7 @@ def hash_cmd(
     tags: tuple[str, ...],
     notes: str,
     workers: int,
+    ocr: bool,
     as_json: bool,
 ) -> None:
     """Fingerprint PATHS (files, or folders searched recursively) into the library.
@@ -110,6 +112,8 @@ def hash_cmd(
         try:
             for result in ingest(paths, lib, prov, workers=workers, progress=progress):
                 counts[result.status] += 1
+                if ocr and result.status == "added" and result.reference is not None:
+                    _store_text(lib, result)
                 if as_json:
                     click.echo(json.dumps(result.to_dict(), ensure_ascii=False))
                 else:
@@ -132,6 +136,19 @@ def hash_cmd(
         raise click.UsageError("no media files found in the given paths")
     if counts["failed"]:
         raise PartialFailure(f"{counts['failed']} of {total} files failed (see above)")
+
+
+def _store_text(lib: Library, result: AddResult) -> None:
+    """OCR of an added clip's keyframes into the library; a failure is a note, not a failed file."""
+    from ..errors import VerifyError
+    from ..ocr import ocr_file
+
+    try:
+        lib.set_text(result.reference.id, ocr_file(result.path))  # type: ignore[union-attr]
+    except VerifyError as exc:
+        click.echo(
+            f"note    text on screen of {safe_text(result.path)} not read: {safe_text(str(exc))}", err=True
+        )
 
 
 # -- match --------------------------------------------------------------------------------
@@ -233,8 +250,12 @@ def library_show(ref_id: str, library_path: Path, as_json: bool) -> None:
     """One reference (by id or sha256) with all its provenance."""
     with _open(library_path) as lib:
         ref = lib.get(ref_id)
+        text = lib.text_of(ref.id)
+    d = _ref_dict(ref)
+    if text is not None:
+        d["text_on_screen"] = text.text().splitlines()
     if as_json:
-        click.echo(json.dumps(_ref_dict(ref), ensure_ascii=False))
+        click.echo(json.dumps(d, ensure_ascii=False))
         return
     p = ref.provenance
     rows = [
@@ -243,6 +264,7 @@ def library_show(ref_id: str, library_path: Path, as_json: bool) -> None:
         ("path", ref.path), ("sha256", ref.sha256), ("duration", clock(ref.duration, 1)),
         ("size", f"{ref.width}x{ref.height}"), ("added_at", ref.added_at), ("algorithm", ref.algorithm),
         ("hashes", ref.n_hashes),
+        *(("text", line) for line in d.get("text_on_screen", ())),
     ]  # fmt: skip
     for key, value in rows:
         click.echo(f"{key:>12}: {safe_text(value)}")
