@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from tests.media import make_video
+from verify.analysis import analyse
 from verify.cli import main
 from verify.export.claimreview import (
     RATINGS,
@@ -20,7 +21,6 @@ from verify.export.claimreview import (
     validate,
 )
 from verify.notes import Notes
-from verify.analysis import analyse
 from verify.report import build_report
 
 ROOT = Path(__file__).resolve().parent.parent

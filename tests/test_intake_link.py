@@ -121,8 +121,8 @@ def test_direct_media_url(site: str, tmp_path: Path) -> None:
 
 
 def test_download_custody_goes_into_a_report(site: str, tmp_path: Path) -> None:
-    from verify.intake import with_download_custody
     from verify.analysis import analyse
+    from verify.intake import with_download_custody
     from verify.report import build_report
 
     got = fetch_link(f"{site}/clip.mp4", tmp_path)

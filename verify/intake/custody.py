@@ -12,9 +12,9 @@ import json
 from pathlib import Path
 from typing import Any
 
+from ..custody import CustodyEntry, CustodyLog
 from ..digest import sha256_file
 from ..errors import CaseIntegrityError, SchemaVersionError, VerifyError
-from ..custody import CustodyEntry, CustodyLog
 from ..serial import from_jsonable, to_jsonable
 
 SCHEMA_VERSION = 1

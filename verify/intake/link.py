@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from ..custody import CustodyEntry
 from ..digest import file_digests
 from ..errors import (
     LinkError,
@@ -37,7 +38,6 @@ from ..errors import (
 )
 from ..filetype import HEAD_BYTES, sniff
 from ..notes import utc_now
-from ..custody import CustodyEntry
 from .custody import append_custody
 from .record import SiteRecord, record_from_info, write_record
 
