@@ -15,7 +15,7 @@ import click
 
 from .. import serial
 from ..probe import MediaInfo, StreamInfo, probe
-from ..signals import pair_signals
+from ..probe.signals import pair_signals
 from ..text import safe_text
 from .views import ocr_lines, xmp_lines
 

@@ -23,12 +23,12 @@ import logging
 from dataclasses import replace
 from pathlib import Path
 
-from .. import signals as _signals
 from ..c2pa_info import read_c2pa
 from ..digest import Digests, scan
 from ..errors import NotMediaError
 from ..filetype import HEAD_BYTES, extension_mismatch, sniff
 from ..xmp import read_xmp
+from . import signals as _signals
 from .container import CHUNK, SCAN_PACKETS, STILL_FORMATS, check_path, read_container, read_still
 from .interpret import find_device, find_encoders, find_gps, find_times, main_encoder
 from .model import (
