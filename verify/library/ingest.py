@@ -196,18 +196,19 @@ def ingest(
     total = float(len(files))
     if progress:
         progress(0.0, total)
-    if workers <= 1 or len(files) <= 1 or library.path == ":memory:":
-        for i, path in enumerate(files):
-            inner = (lambda d, t, i=i: progress(i + (d / t if t else 0.0), total)) if progress else None
-            known = lambda sha: library.find_sha256(sha) is not None  # noqa: E731
-            yield _commit(library, _hash_one(path, settings, known, inner), prov)
+    with library.deferred_index():  # the persistent index catches up every few seconds and at the end
+        if workers <= 1 or len(files) <= 1 or library.path == ":memory:":
+            for i, path in enumerate(files):
+                inner = (lambda d, t, i=i: progress(i + (d / t if t else 0.0), total)) if progress else None
+                known = lambda sha: library.find_sha256(sha) is not None  # noqa: E731
+                yield _commit(library, _hash_one(path, settings, known, inner), prov)
+                if progress:
+                    progress(i + 1.0, total)
+            return
+        for done, out in enumerate(_parallel(files, settings, library.path, workers), start=1):
+            yield _commit(library, out, prov)
             if progress:
-                progress(i + 1.0, total)
-        return
-    for done, out in enumerate(_parallel(files, settings, library.path, workers), start=1):
-        yield _commit(library, out, prov)
-        if progress:
-            progress(float(done), total)
+                progress(float(done), total)
 
 
 def _context() -> multiprocessing.context.BaseContext:

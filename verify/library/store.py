@@ -41,6 +41,8 @@ Progress = Callable[[float, float], None]
 
 #: How long a writer waits for another process before giving up (seconds).
 BUSY_SECONDS = 120.0
+#: During a batch (``deferred_index``) the persistent index is brought up to date this often.
+INDEX_SYNC_SECONDS = 30.0
 
 #: Fingerprint fields stored in their own columns (or the reference row), not in ``extra``.
 _FP_COLUMNS = {"algorithm", "settings", "times", "hashes", "quality", "media", "sha256"}
@@ -66,6 +68,11 @@ class Library:
         self.busy_seconds = busy_seconds
         self._lock = threading.RLock()
         memory = self.path == ":memory:"
+        #: the persistent index beside the file (None: in-memory tables, for ``:memory:``)
+        self.index_folder: Path | None = None if memory else Path(os.path.abspath(self.path) + ".index")
+        self._defer_index = 0
+        self._index_dirty: set[str] = set()
+        self._index_synced = time.monotonic()
         if not memory:
             p = Path(self.path)
             if p.is_dir():
@@ -255,6 +262,7 @@ class Library:
                  np.asarray(fp.quality, dtype=np.uint8).tobytes(), json.dumps(extra)),
             )  # fmt: skip
             self._bump(conn)
+        self._index_changed({fp.algorithm})
         ref = self.get(ref_id)
         log.info("library %s: added #%d %s", self.path, ref_id, media_path)
         return AddResult("added", ref, f"added as reference #{ref_id}", str(media_path), sha)
@@ -304,9 +312,13 @@ class Library:
     def remove(self, id_or_sha: int | str) -> Reference:
         """Delete a reference and its fingerprints (one transaction); returns what was removed."""
         ref = self.get(id_or_sha)
+        algorithms = {
+            r[0] for r in self._query("SELECT algorithm FROM fingerprints WHERE ref_id = ?", (ref.id,))
+        }
         with self._write() as conn:
             conn.execute("DELETE FROM refs WHERE id = ?", (ref.id,))
             self._bump(conn)
+        self._index_changed(algorithms)
         return ref
 
     def fingerprint_of(self, ref_id: int | str) -> Fingerprint:
@@ -329,7 +341,11 @@ class Library:
         )
 
     def hash_table(self, algorithm: str, variants: tuple[str, ...] | None = None) -> HashTable:
-        """Every usable reference hash of ``algorithm``, cached until the library changes."""
+        """Every usable reference hash of ``algorithm``, cached until the library changes.
+
+        A library file answers from its persistent index (``<file>.index/``, opened memory-mapped,
+        brought up to date first: see :mod:`verify.library.persistent`); ``:memory:`` builds the
+        table in memory."""
         where = (
             self.path if self.path == ":memory:" else os.path.realpath(self.path)
         )  # a copied file shares the id
@@ -338,21 +354,121 @@ class Library:
         table = CACHE.get(key, generation)
         if table is not None:
             return table
-        rows = self._query(
-            "SELECT ref_id, n, times, hashes, quality, variants FROM fingerprints WHERE algorithm = ? ORDER BY ref_id",
-            (algorithm,),
-        )
+        if self.index_folder is not None:
+            from . import persistent
 
-        def parts() -> Iterator[tuple[int, np.ndarray, np.ndarray, np.ndarray, tuple[str, ...]]]:
-            for ref_id, n, times, hashes, quality, names in rows:
-                names_t = tuple(json.loads(names))
-                yield (int(ref_id), np.frombuffer(times, dtype="<f8"),
-                       np.frombuffer(hashes, dtype="<u8").reshape(n, len(names_t)),
-                       np.frombuffer(quality, dtype=np.uint8).astype(bool), names_t)  # fmt: skip
-
-        table = concatenate(algorithm, parts(), generation, variants)
+            table = persistent.open_table(self, self.index_folder, algorithm, variants)
+            table.generation = generation
+        else:
+            rows = self._query(
+                "SELECT ref_id, n, times, hashes, quality, variants FROM fingerprints WHERE algorithm = ?"
+                " ORDER BY ref_id",
+                (algorithm,),
+            )
+            table = concatenate(algorithm, _parts(rows), generation, variants)
         CACHE.put(key, table)
         return table
+
+    # -- the persistent index (what it needs of the library) ---------------------------------
+
+    def index_state(self, algorithm: str) -> list[Any]:
+        """[generation, schema, fingerprints, largest reference id, total samples], one snapshot."""
+        with self._lock:
+            self._retry(lambda: self._conn.execute("BEGIN"))
+            try:
+                gen = self._conn.execute("SELECT value FROM meta WHERE key = 'generation'").fetchone()
+                version = schema.current_version(self._conn)
+                count, top, total = self._conn.execute(
+                    "SELECT count(*), max(ref_id), sum(n) FROM fingerprints WHERE algorithm = ?", (algorithm,)
+                ).fetchone()
+            finally:
+                self._conn.execute("COMMIT")
+        return [int(gen[0] if gen else 0), version, int(count), int(top or 0), int(total or 0)]
+
+    def index_refs(self, algorithm: str) -> dict[int, int]:
+        """Reference id -> sample count of every fingerprint of ``algorithm``."""
+        rows = self._query("SELECT ref_id, n FROM fingerprints WHERE algorithm = ?", (algorithm,))
+        return {int(r): int(n) for r, n in rows}
+
+    def ref_tables(self, algorithm: str, ref_ids: list[int]) -> Iterator[tuple[int, int, HashTable]]:
+        """(ref id, samples, that reference's HashTable) for each id (ascending), streamed."""
+        ids = sorted(int(r) for r in ref_ids)
+        for a in range(0, len(ids), 256):
+            batch = ids[a : a + 256]
+            rows = self._query(
+                "SELECT ref_id, n, times, hashes, quality, variants FROM fingerprints WHERE algorithm = ?"
+                f" AND ref_id IN ({','.join('?' * len(batch))}) ORDER BY ref_id",
+                (algorithm, *batch),
+            )
+            for row in rows:
+                yield int(row[0]), int(row[1]), concatenate(algorithm, _parts([row]), 0)
+
+    def _index_changed(self, algorithms: set[str]) -> None:
+        if self.index_folder is None:
+            return
+        self._index_dirty |= algorithms
+        if not self._defer_index or time.monotonic() - self._index_synced > INDEX_SYNC_SECONDS:
+            self.sync_index()
+
+    def sync_index(self) -> None:
+        """Bring the persistent index of every changed algorithm up to date (after a commit).
+
+        A failure here never undoes the commit: the library is the truth, and the next reader
+        finds the index stale and updates it."""
+        from . import persistent
+
+        dirty, self._index_dirty = self._index_dirty, set()
+        self._index_synced = time.monotonic()
+        if self.index_folder is None:
+            return
+        for algorithm in sorted(dirty):
+            try:
+                persistent.index_store(self.index_folder, algorithm).update(self)
+            except (OSError, TimeoutError, ValueError, persistent.IndexDamaged) as exc:
+                log.warning("library %s: index of %s not updated (%s); the next query updates it",
+                            self.path, algorithm, exc)  # fmt: skip
+
+    @contextmanager
+    def deferred_index(self) -> Iterator[None]:
+        """Batch writes: the index is updated every ``INDEX_SYNC_SECONDS`` and at the end."""
+        self._defer_index += 1
+        try:
+            yield
+        finally:
+            self._defer_index -= 1
+            if not self._defer_index and self._index_dirty:
+                self.sync_index()
+
+    def rebuild_index(self, algorithm: str | None = None, *, compact: bool = False) -> list[str]:
+        """Rebuild (or, with ``compact``, merge into one segment) the index of each algorithm."""
+        from . import persistent
+
+        if self.index_folder is None:
+            return []
+        algorithms = (
+            [algorithm]
+            if algorithm
+            else [r[0] for r in self._query("SELECT DISTINCT algorithm FROM fingerprints")]
+        )
+        for alg in algorithms:
+            persistent.index_store(self.index_folder, alg).update(self, compact=compact, rebuild=not compact)
+        return algorithms
+
+    def check_index(self, repair: bool = True) -> str:
+        """``"ok"``, or what is wrong with the persistent index (every file's checksum is read).
+        With ``repair`` a damaged index is rebuilt (and the problems are still reported)."""
+        from . import persistent
+
+        if self.index_folder is None or not self.index_folder.exists():
+            return "ok"
+        problems = []
+        for alg in [r[0] for r in self._query("SELECT DISTINCT algorithm FROM fingerprints")]:
+            store = persistent.index_store(self.index_folder, alg)
+            found = store.verify()
+            if found and repair:
+                store.update(self, rebuild=True)
+            problems += found
+        return "ok" if not problems else "; ".join(problems)
 
     # -- health ----------------------------------------------------------------------------
 
@@ -376,6 +492,17 @@ class Library:
             size_bytes=size,
             generation=self.generation,
         )
+
+
+def _parts(
+    rows: list[tuple[Any, ...]],
+) -> Iterator[tuple[int, np.ndarray, np.ndarray, np.ndarray, tuple[str, ...]]]:
+    """Decode fingerprint rows ``(ref_id, n, times, hashes, quality, variants)`` for :func:`concatenate`."""
+    for ref_id, n, times, hashes, quality, names in rows:
+        names_t = tuple(json.loads(names))
+        yield (int(ref_id), np.frombuffer(times, dtype="<f8"),
+               np.frombuffer(hashes, dtype="<u8").reshape(n, len(names_t)),
+               np.frombuffer(quality, dtype=np.uint8).astype(bool), names_t)  # fmt: skip
 
 
 def _exists(ref: Reference, path: str | Path, sha: str) -> AddResult:
