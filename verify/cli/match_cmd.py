@@ -84,6 +84,8 @@ def _hash_line(r: AddResult) -> str:
 @click.option("--notes", default="", help="Free notes.")
 @click.option("--workers", type=click.IntRange(1, 64), default=1, show_default=True,
               help="Files hashed in parallel (worker processes).")  # fmt: skip
+@click.option("--cluster", "cluster", default=None, metavar="SCHEDULER",
+              help="Fingerprint on a Dask cluster (scheduler address or file); files must be on shared storage.")  # fmt: skip
 @_json_option
 def hash_cmd(
     paths: tuple[Path, ...],
@@ -97,6 +99,7 @@ def hash_cmd(
     notes: str,
     workers: int,
     as_json: bool,
+    cluster: str | None = None,
 ) -> None:
     """Fingerprint PATHS (files, or folders searched recursively) into the library.
 
@@ -105,7 +108,7 @@ def hash_cmd(
     committed on its own, so an interrupted run loses nothing and a re-run resumes.
     """
     prov = Provenance(title, source_url, first_seen, found_at, description, tuple(tags), notes)
-    counts = {"added": 0, "exists": 0, "failed": 0}
+    counts: dict[str, int] = {"added": 0, "exists": 0, "failed": 0}
     with _open(library_path, create=True) as lib:
         bar = None
         if sys.stderr.isatty() and not as_json:
@@ -119,8 +122,16 @@ def hash_cmd(
                 bar.update(pos - last[0])
                 last[0] = pos
 
+        client = None
+        if cluster:
+            from ..cluster import connect, ingest_on_cluster
+
+            client = connect(cluster)
+            results = ingest_on_cluster(paths, lib, client, prov, progress=progress)
+        else:
+            results = ingest(paths, lib, prov, workers=workers, progress=progress)
         try:
-            for result in ingest(paths, lib, prov, workers=workers, progress=progress):
+            for result in results:
                 counts[result.status] += 1
                 if as_json:
                     click.echo(json.dumps(result.to_dict(), ensure_ascii=False))
@@ -132,17 +143,20 @@ def hash_cmd(
         finally:
             if bar is not None:
                 bar.__exit__(None, None, None)
+            if client is not None:
+                client.close()
         health = lib.integrity_check()
-    if not as_json and sum(counts.values()):
+    n_files = counts["added"] + counts["exists"] + counts["failed"]
+    if not as_json and n_files:
         click.echo(
             f"{counts['added']} added, {counts['exists']} already known, {counts['failed']} failed", err=True
         )
     if health != "ok":
         raise click.ClickException(f"{library_path}: integrity check failed after hashing: {health}")
-    if sum(counts.values()) == 0:
+    if n_files == 0:
         raise click.UsageError("no media files found in the given paths")
     if counts["failed"]:
-        raise PartialFailure(f"{counts['failed']} of {sum(counts.values())} files failed (see above)")
+        raise PartialFailure(f"{counts['failed']} of {n_files} files failed (see above)")
 
 
 # -- match --------------------------------------------------------------------------------
@@ -185,12 +199,21 @@ def _match_lines(result: Any) -> list[str]:
 @click.option(
     "--top", type=click.IntRange(1, 1000), default=10, show_default=True, help="Most matches shown."
 )
+@click.option("--cluster", "cluster", default=None, metavar="SCHEDULER",
+              help="Search the index sharded over a Dask cluster (scheduler address or file).")  # fmt: skip
 @_json_option
-def match_cmd(file: Path, library_path: Path, top: int, as_json: bool) -> None:
+def match_cmd(file: Path, library_path: Path, top: int, as_json: bool, cluster: str | None = None) -> None:
     """Find which parts of FILE are known footage from the library, and where in it."""
     from ..matching import match_file
 
-    with _open(library_path) as lib:
+    with _open(library_path) as opened:
+        lib: Any = opened
+        client = None
+        if cluster:
+            from ..cluster import ClusterLibrary, connect
+
+            client = connect(cluster)
+            lib = ClusterLibrary(opened, client)
         if sys.stderr.isatty() and not as_json:
             with click.progressbar(length=1000, label="fingerprinting", file=sys.stderr) as bar:
                 last = [0]
@@ -203,6 +226,8 @@ def match_cmd(file: Path, library_path: Path, top: int, as_json: bool) -> None:
                 result = match_file(file, lib, top=top, progress=progress)
         else:
             result = match_file(file, lib, top=top)
+        if client is not None:
+            client.close()
     if as_json:
         click.echo(json.dumps(result.to_dict(), ensure_ascii=False))
     else:

@@ -1,0 +1,413 @@
+"""Scale benchmark: synthetic libraries fitted to real footage, 10 h ... 10,000 h, a real copy planted.
+
+    nice -n 15 .venv/bin/python benchmarks/bench_scale.py fit
+    nice -n 15 .venv/bin/python benchmarks/bench_scale.py run --sizes 10,100,1000 [--backends sqlite,postgresql]
+        [--cluster] [--root /work/scale-bench] [--keep]
+
+``fit`` fingerprints one clip per near-duplicate group of the corpus's real footage with verify's
+REFERENCE settings, fits the model of :mod:`scale_model` (saved to results/scale_model.json) and
+checks it against the real clips (results/bench_scale_model.md). ``run`` builds, per size and
+backend, a library of synthetic 10-minute references (streamed: one reference in memory at a
+time) plus one real reference (32 s of corpus footage), builds its persistent index, and measures
+in fresh processes: index open, ``verify match`` of a real 30 s edited copy of the planted
+reference (wall, CPU, peak RSS, found?), and ``verify hash`` of a new real 10-minute clip into the
+big library against fingerprinting that clip alone. Libraries live under ``--root`` (outside the
+repository) and are deleted after each size unless ``--keep``. A size whose projected bytes would
+leave less than ``--min-free-gb`` free on that disk is skipped and reported as such.
+"""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")  # the generator's small matrix products
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+
+import argparse
+import hashlib
+import json
+import platform
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+sys.path.insert(0, str(HERE))
+sys.path.insert(0, str(ROOT))
+
+import scale_model as sm  # noqa: E402
+
+RESULTS = HERE / "results"
+MODEL = RESULTS / "scale_model.json"
+REF_SECONDS = 600.0
+ALG = "phash-64/v1"
+PY = sys.executable
+
+# real footage for the planted reference (landscape, ~32 s together) and for the new 10-minute clip
+PLANT = ["gopro-karma.mp4", "decord-flipping-a-pancake.mkv", "gopro-max-heromode.mp4"]
+TEN_MINUTES = [
+    "te-chair-orig-22-sd-bar.mp4",
+    "hachoir-flashmob.mkv",
+    "imageio-cockatoo.mp4",
+    "mdn-friday.mp4",
+]
+
+
+def corpus() -> Path:
+    env = os.environ.get("VERIFY_CORPUS")
+    for c in [env, str(ROOT.parent / "shared" / "corpus"), "/work/shared/corpus"]:
+        if c and (Path(c) / "files").is_dir():
+            return Path(c)
+    raise SystemExit("corpus not found: set VERIFY_CORPUS")
+
+
+def ffmpeg(*args: str) -> None:
+    from eval.ffmpeg import ffmpeg_exe
+
+    subprocess.run([ffmpeg_exe(), "-hide_banner", "-loglevel", "error", "-y", *args], check=True)
+
+
+def media(root: Path) -> tuple[Path, Path, Path]:
+    """(planted reference, its 30 s edited copy, a new 10-minute clip), made once under root/media."""
+    files = corpus() / "files"
+    out = root / "media"
+    out.mkdir(parents=True, exist_ok=True)
+    ref, query, ten = out / "planted.mp4", out / "query30.mp4", out / "ten-minutes.mp4"
+    norm = (
+        "scale=854:480:force_original_aspect_ratio=decrease,pad=854:480:(ow-iw)/2:(oh-ih)/2,setsar=1,fps=30"
+    )
+    if not ref.exists():
+        inputs = [a for s in PLANT for a in ("-i", str(files / s))]
+        chains = ";".join(f"[{i}:v]{norm}[v{i}]" for i in range(len(PLANT)))
+        joined = "".join(f"[v{i}]" for i in range(len(PLANT)))
+        ffmpeg(*inputs, "-filter_complex", f"{chains};{joined}concat=n={len(PLANT)}:v=1:a=0,format=yuv420p[v]",
+               "-map", "[v]", "-c:v", "libx264", "-preset", "veryfast", "-crf", "18", str(ref))  # fmt: skip
+    if not query.exists():  # the edit: excerpt 1-31 s, crop to 90 %, news caption bar, re-encoded
+        font = "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf"
+        chain = (
+            "crop=iw*0.9:ih*0.9:iw*0.05:ih*0.05,scale=trunc(iw/2)*2:trunc(ih/2)*2,"
+            "drawbox=x=0:y=ih*0.82:w=iw:h=ih*0.18:color=navy@0.85:t=fill,"
+            f"drawtext=fontfile={font}:text='BREAKING  flood footage':x=w*0.04:y=h*0.86:fontsize=h*0.06:fontcolor=white"
+        )
+        ffmpeg("-ss", "1.0", "-i", str(ref), "-t", "30", "-vf", chain, "-c:v", "libx264", "-preset", "veryfast",
+               "-crf", "26", "-pix_fmt", "yuv420p", "-an", str(query))  # fmt: skip
+    if not ten.exists():
+        mix = out / "mix.mp4"
+        inputs = [a for s in TEN_MINUTES for a in ("-i", str(files / s))]
+        n720 = "scale=1280:720:force_original_aspect_ratio=decrease,pad=1280:720:(ow-iw)/2:(oh-ih)/2,setsar=1,fps=30"
+        chains = ";".join(f"[{i}:v]{n720}[v{i}]" for i in range(len(TEN_MINUTES)))
+        joined = "".join(f"[v{i}]" for i in range(len(TEN_MINUTES)))
+        ffmpeg(*inputs, "-filter_complex", f"{chains};{joined}concat=n={len(TEN_MINUTES)}:v=1:a=0,format=yuv420p[v]",
+               "-map", "[v]", "-c:v", "libx264", "-preset", "veryfast", "-crf", "18", str(mix))  # fmt: skip
+        ffmpeg("-stream_loop", "-1", "-i", str(mix), "-t", "600", "-c:v", "libx264", "-preset", "veryfast",
+               "-crf", "23", "-pix_fmt", "yuv420p", str(ten))  # fmt: skip
+        mix.unlink()
+    return ref, query, ten
+
+
+# -- fit and realism check --------------------------------------------------------------------
+
+
+def cmd_fit(args: argparse.Namespace) -> None:
+    real = sm.real_fingerprints(corpus(), Path(args.root) / "real_fingerprints.npz")
+    t = time.perf_counter()
+    model = sm.fit(real)
+    model.notes = {"clips": sorted(real), "fit_seconds": round(time.perf_counter() - t, 1),
+                   "compaction": f"stand-in, threshold {args.threshold} bits"}  # fmt: skip
+    RESULTS.mkdir(exist_ok=True)
+    model.save(MODEL)
+    rs = sm.stats(sm.real_clips(real), args.threshold)
+    # synthetic clips of the same durations as the real ones, several draws pooled
+    g = sm.Generator(model, 12345)
+    durations = [len(d["t"]) / sm.FPS for d in real.values()]
+    draws = []
+    for _ in range(5):
+        draws += [g.frames(max(d, 1.0)) for d in durations]
+    ss = sm.stats(draws, args.threshold)
+    # the nearest-neighbour and unrelated statistics need equal pools: per draw, then averaged
+    per = [sm.stats([g.frames(max(d, 1.0)) for d in durations], args.threshold) for _ in range(3)]
+    ss["nearest_unrelated_percentiles_5_25_50"] = list(
+        np.mean([p["nearest_unrelated_percentiles_5_25_50"] for p in per], axis=0)
+    )
+    lines = [
+        "# Scale benchmark: the synthetic model against real footage",
+        "",
+        f"Real: {len(real)} corpus clips (one per near-duplicate group, real footage, >= 2 s), "
+        f"{rs['frames']} frames, fingerprinted with verify's REFERENCE settings (every frame; full, "
+        "crop85, crop60). Synthetic: the same durations, 5 draws pooled (nearest-neighbour row: 3 "
+        "draws of equal pools, averaged). Model: `benchmarks/scale_model.py` (docstring), parameters in "
+        "`results/scale_model.json`. Compaction: "
+        f"{model.notes['compaction']} (joint over the three variants).",
+        "",
+        *sm.compare(rs, ss),
+        "",
+        "Reading: `consecutive_full` is the share of consecutive frames at each distance (runs of "
+        "near-identical frames); `lag15`/`lag90` the median distance 0.5 s / 3 s apart in a shot; "
+        "`unrelated_within` the share of (frame, row of another clip) pairs within k bits, the number "
+        "that sets search cost; `unrelated_vs_uniform` the same over uniform random hashes; "
+        "`nearest_unrelated` the distance from a frame to the nearest row of the other clips.",
+    ]
+    (RESULTS / "bench_scale_model.md").write_text("\n".join(lines) + "\n")
+    print("\n".join(lines))
+
+
+# -- building a library -----------------------------------------------------------------------
+
+
+def open_library(target: str) -> Any:
+    from verify.library import Library
+
+    return Library(target)
+
+
+def build(target: str, hours: float, seed: int, threshold: int, log: list[str]) -> dict[str, Any]:
+    """Stream synthetic references into ``target`` (a file or URL), then build the index once."""
+    from verify.fingerprint import Fingerprint, FingerprintSettings
+    from verify.library import Provenance
+
+    model = sm.Model.load(MODEL)
+    g = sm.Generator(model, seed)
+    settings = FingerprintSettings(fps=None, variants=sm.VARIANTS)
+    n_refs = max(1, round(hours * 3600 / REF_SECONDS))
+    gen_s = store_s = 0.0
+    samples = 0
+    lib = open_library(target)
+    with lib.deferred_index():
+        lib._index_synced = float("inf")  # one build at the end, not one per 30 s of ingest
+        for i in range(n_refs):
+            t0 = time.process_time()
+            times, frames = g.frames(REF_SECONDS)
+            keep = sm.compact(times, frames, threshold)
+            fp = Fingerprint(ALG, settings, times[keep], frames[keep], np.ones(keep.size, bool),
+                             duration=REF_SECONDS)  # fmt: skip
+            t1 = time.process_time()
+            w0 = time.perf_counter()
+            sha = hashlib.sha256(f"synthetic {seed} {i}".encode()).hexdigest()
+            lib.add_fingerprint(
+                fp, f"/synthetic/{seed}/{i:06d}.mp4", Provenance(title=f"synthetic {i}"), sha256=sha
+            )
+            store_s += time.perf_counter() - w0
+            gen_s += t1 - t0
+            samples += keep.size
+            if (i + 1) % 200 == 0:
+                print(f"  {i + 1}/{n_refs} references, {samples * 3:,} rows", flush=True)
+        lib._index_dirty.clear()
+    t = time.perf_counter()
+    lib.rebuild_index(ALG)
+    index_s = time.perf_counter() - t
+    lib.close()
+    return {
+        "refs": n_refs,
+        "rows": samples * 3,
+        "generate_cpu_s": gen_s,
+        "store_s": store_s,
+        "index_s": index_s,
+    }
+
+
+def timed_child(cmd: list[str], env: dict[str, str] | None = None) -> dict[str, Any]:
+    """Run ``cmd`` in a fresh process (through a wrapper that has only that child): wall, CPU, RSS."""
+    wrapper = (
+        "import json, resource, subprocess, sys, time\n"
+        "t = time.perf_counter()\n"
+        "r = subprocess.run(sys.argv[1:], capture_output=True, text=True)\n"
+        "wall = time.perf_counter() - t\n"
+        "u = resource.getrusage(resource.RUSAGE_CHILDREN)\n"
+        "print(json.dumps({'rc': r.returncode, 'wall': wall, 'cpu': u.ru_utime + u.ru_stime,"
+        " 'rss_mb': u.ru_maxrss / 1024, 'out': r.stdout[-200000:], 'err': r.stderr[-4000:]}))\n"
+    )
+    res = subprocess.run([PY, "-c", wrapper, *cmd], capture_output=True, text=True, env=env, check=True)
+    return json.loads(res.stdout)
+
+
+def size_of(target: str) -> int:
+    if "://" in target:
+        from verify.library import Library
+
+        with Library(target) as lib:
+            return lib.stats().size_bytes
+    p = Path(target)
+    return sum(f.stat().st_size for f in p.parent.glob(p.name + "*") if f.is_file())
+
+
+def index_bytes(target: str) -> int:
+    from verify.library import Library
+
+    with Library(target) as lib:
+        folder = lib.index_folder
+    return (
+        sum(f.stat().st_size for f in folder.rglob("*") if f.is_file()) if folder and folder.exists() else 0
+    )
+
+
+OPEN = """
+import sys, time
+from verify.library import Library
+t = time.perf_counter()
+lib = Library(sys.argv[1])
+table = lib.hash_table("phash-64/v1")
+print(round((time.perf_counter() - t) * 1e3, 2), len(table))
+"""
+
+FINGERPRINT = """
+import sys
+from verify import fingerprint as f
+fp = f.fingerprint(sys.argv[1], f.REFERENCE)
+print(len(fp))
+"""
+
+
+def measure(
+    target: str, planted_id: int, query: Path, ten: Path | None, cluster: str | None
+) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    opened = timed_child([PY, "-c", OPEN, target])
+    ms, _ = opened["out"].split()
+    out["open_ms"] = float(ms)
+    m = timed_child([PY, "-m", "verify", "match", str(query), "--library", target, "--json"])
+    if m["rc"] != 0:
+        raise RuntimeError(m["err"])
+    res = json.loads(m["out"])
+    hits = [x for x in res["matches"] if x["reference"]["id"] == planted_id]
+    out.update(match_wall=m["wall"], match_cpu=m["cpu"], match_rss_mb=m["rss_mb"], found=bool(hits),
+               rank=(res["matches"].index(hits[0]) + 1) if hits else None,
+               matches=len(res["matches"]))  # fmt: skip
+    if hits:
+        h = hits[0]
+        out["offset"] = round(h["reference_start"] - h["query_start"], 2)
+    if cluster:
+        c = timed_child(
+            [PY, "-m", "verify", "match", str(query), "--library", target, "--json", "--cluster", cluster]
+        )
+        cres = json.loads(c["out"]) if c["rc"] == 0 else {"matches": []}
+        out.update(cluster_wall=c["wall"], cluster_cpu=c["cpu"], cluster_rss_mb=c["rss_mb"],
+                   cluster_same=[x["reference"]["id"] for x in cres["matches"]] == [x["reference"]["id"] for x in res["matches"]])  # fmt: skip
+    if ten is not None:
+        fp = timed_child([PY, "-c", FINGERPRINT, str(ten)])
+        add = timed_child([PY, "-m", "verify", "hash", str(ten), "--library", target, "--json"])
+        if add["rc"] != 0:
+            raise RuntimeError(add["err"])
+        out.update(
+            fingerprint10_wall=fp["wall"], add10_wall=add["wall"], add10_ratio=add["wall"] / fp["wall"]
+        )
+    return out
+
+
+def cmd_run(args: argparse.Namespace) -> None:
+    root = Path(args.root)
+    root.mkdir(parents=True, exist_ok=True)
+    if not MODEL.exists():
+        raise SystemExit("no fitted model: run `bench_scale.py fit` first")
+    ref, query, ten = media(root)
+    rows_out: list[dict[str, Any]] = []
+    for backend in args.backends.split(","):
+        for hours in [float(h) for h in args.sizes.split(",")]:
+            started = time.perf_counter()
+            row: dict[str, Any] = {"backend": backend, "hours": hours}
+            model = json.loads(MODEL.read_text())
+            est_rows = hours * 3600 * args.rows_per_second
+            est_bytes = est_rows * 60  # library + index bytes per row, measured at 100 h (see the results)
+            free = shutil.disk_usage(root).free
+            if free - est_bytes < args.min_free_gb * 1e9:
+                row["skipped"] = f"needs ~{est_bytes / 1e9:.0f} GB, {free / 1e9:.0f} GB free"
+                rows_out.append(row)
+                print(row, flush=True)
+                continue
+            folder = root / f"{backend}-{int(hours)}h"
+            shutil.rmtree(folder, ignore_errors=True)
+            folder.mkdir()
+            target = str(folder / "lib.db") if backend == "sqlite" else args.pg_url
+            if backend == "postgresql":
+                reset_pg(args.pg_url, folder)
+            print(f"== {backend} {hours:g} h", flush=True)
+            b = build(target, hours, seed=int(hours) + 1, threshold=args.threshold, log=[])
+            add = timed_child([PY, "-m", "verify", "hash", str(ref), "--library", target, "--json",
+                               "--title", "planted real reference"])  # fmt: skip
+            planted = json.loads(add["out"].splitlines()[0])["reference_id"]
+            row.update(b, planted_add_wall=add["wall"])
+            row["library_bytes"] = size_of(target)
+            row["index_bytes"] = index_bytes(target)
+            row.update(measure(target, planted, query, ten if hours == max(float(h) for h in args.sizes.split(",")) else None,
+                               args.cluster_scheduler))  # fmt: skip
+            row["total_s"] = time.perf_counter() - started
+            row["model_shrink"] = model["shrink"]
+            rows_out.append(row)
+            print(json.dumps(row), flush=True)
+            (root / "bench_scale.jsonl").open("a").write(json.dumps(row) + "\n")
+            if not args.keep:
+                shutil.rmtree(folder, ignore_errors=True)
+    write_results(rows_out, args)
+
+
+def reset_pg(url: str, folder: Path) -> None:
+    from verify.library import Library
+
+    with Library(url) as lib:
+        lib.destroy_all_references_for_benchmark()  # type: ignore[attr-defined]
+
+
+def write_results(rows: list[dict[str, Any]], args: argparse.Namespace) -> None:
+    lines = [
+        "# Scale benchmark",
+        "",
+        f"Machine: {platform.machine()}, {os.cpu_count()} cores shared with other agents (load average "
+        f"{os.getloadavg()[0]:.1f} at the end), Python {platform.python_version()}. Command: "
+        f"`nice -n 15 .venv/bin/python benchmarks/bench_scale.py run --sizes {args.sizes} --backends {args.backends}`.",
+        "Synthetic 10-minute references from the fitted model (`results/bench_scale_model.md`), compacted by "
+        f"the stand-in (threshold {args.threshold} bits), plus one real 32 s reference; the query is a real "
+        "30 s edited copy of it (crop 90 %, caption bar, re-encoded). Every measurement is a fresh process.",
+        "",
+        "| backend | hours | references | rows | library bytes | index bytes | index open | match wall | match CPU "
+        "| match peak RSS | found (rank) |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|",
+    ]
+    for r in rows:
+        if "skipped" in r:
+            lines.append(f"| {r['backend']} | {r['hours']:g} | skipped: {r['skipped']} |||||||||")
+            continue
+        lines.append(
+            f"| {r['backend']} | {r['hours']:g} | {r['refs'] + 1:,} | {r['rows']:,} | {r['library_bytes'] / 1e9:.2f} GB "
+            f"| {r['index_bytes'] / 1e9:.2f} GB | {r['open_ms']:.0f} ms | {r['match_wall']:.2f} s | {r['match_cpu']:.2f} s "
+            f"| {r['match_rss_mb']:.0f} MB | {'yes' if r['found'] else 'NO'} ({r['rank']}) |"
+        )
+    lines += ["", "| backend | hours | generate (CPU) | store | index build | add a real 10-min clip vs fingerprinting it |",
+              "|---|---:|---:|---:|---:|---|"]  # fmt: skip
+    for r in rows:
+        if "skipped" in r:
+            continue
+        ten = (f"{r['add10_wall']:.1f} s vs {r['fingerprint10_wall']:.1f} s ({r['add10_ratio']:.2f}x)"
+               if "add10_wall" in r else "-")  # fmt: skip
+        lines.append(f"| {r['backend']} | {r['hours']:g} | {r['generate_cpu_s']:.0f} s | {r['store_s']:.0f} s "
+                     f"| {r['index_s']:.0f} s | {ten} |")  # fmt: skip
+    path = RESULTS / "bench_scale.md"
+    path.write_text("\n".join(lines) + "\n")
+    print("\n".join(lines))
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = ap.add_subparsers(dest="cmd", required=True)
+    f = sub.add_parser("fit")
+    r = sub.add_parser("run")
+    for p in (f, r):
+        p.add_argument("--root", default="/work/scale-bench")
+        p.add_argument("--threshold", type=int, default=4, help="stand-in compaction threshold (bits)")
+    r.add_argument("--sizes", default="10,100,1000")
+    r.add_argument("--backends", default="sqlite")
+    r.add_argument("--pg-url", default=os.environ.get("VERIFY_TEST_PG_URL", ""))
+    r.add_argument("--cluster-scheduler", default=None)
+    r.add_argument("--rows-per-second", type=float, default=36.0)
+    r.add_argument("--min-free-gb", type=float, default=20.0)
+    r.add_argument("--keep", action="store_true")
+    args = ap.parse_args()
+    {"fit": cmd_fit, "run": cmd_run}[args.cmd](args)
+
+
+if __name__ == "__main__":
+    main()
