@@ -263,5 +263,7 @@ def test_export_a_json_report_with_the_case_custody(data: Path) -> None:
     assert fmt == "json" and name == f"{case_id}.json" and report["file"]["sha256"] == sha
     steps = [e["step"] for e in report["custody"]]
     assert steps[0] == "received" and "matched" in steps  # the workbench's log comes first
-    assert report["matches"] and "Airliner" in report["matches"][0]["reference"]["title"]
+    assert (
+        report["matches"] and "Airliner" in report["matches"][0]["match"]["reference"]["provenance"]["title"]
+    )
     assert any(b.proto.label.startswith("Download") for b in at.get("download_button"))

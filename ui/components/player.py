@@ -19,7 +19,7 @@ PORTRAIT_WIDTH = 340
 def show(key: str, loaded: Loaded, info: Any) -> None:
     if analysis.is_still(info):
         with st.spinner("Preparing the picture…"):
-            kfs = analysis.still_picture(loaded.path)
+            kfs = analysis.still_picture(loaded)
         st.image(kfs[0].jpeg, width="stretch")
         return
     video = getattr(info, "video", None)
