@@ -28,7 +28,7 @@ VARIANTS = ("full", "crop85", "crop60")
 @pytest.fixture(autouse=True)
 def small_tables(monkeypatch: pytest.MonkeyPatch) -> None:
     """Small thresholds so that tiny test tables take every path: substring tables, spills, merges."""
-    monkeypatch.setattr(segment, "SCAN_ROWS", 300)
+    monkeypatch.setattr(segment, "SCAN_ROWS", 900)
     monkeypatch.setattr(mih, "PART_ROWS", 700)
     CACHE.clear()
 

@@ -5,12 +5,12 @@ A segment is a folder ``seg-<id>/`` written once and never changed:
 * ``meta.json``: row count, per-row columns and their dtypes, variant names, the file list with
   sizes and crc32s, and one entry per variant partition;
 * ``refs`` (int64, K x 2): every reference in the segment with its library sample count;
-* per variant (a *partition*; variant-major, so a partition's rows are contiguous):
-  ``p<v>.hash`` (uint64 per row), ``p<v>.col.<name>`` (every other per-row column of
-  :class:`verify.library.HashTable`, e.g. ``times`` and ``ends``; times exact float64 unless ``COMPACT_TIMES``),
-  ``p<v>.groups`` (int64, G x 3: ``ref_id, first row, end row``, rows in reference order, so a
-  row's reference is a binary search away) and either substring tables (:mod:`.mih`,
-  ``p<v>.t<i>.off/.ent``) or, below ``SCAN_ROWS`` rows, nothing: those rows are scanned.
+* the rows (one partition, ``p0``): ``p0.hash`` (uint64 per row), ``p0.col.<name>`` (every other
+  per-row column of :class:`verify.library.HashTable`, e.g. ``times`` and ``ends``; exact, in
+  their own dtype unless ``COMPACT_TIMES``), ``p0.groups`` (int64, G x 4: ``ref_id, variant, first
+  row, end row``; rows in reference order, each reference's rows by variant, so a row's reference
+  and variant are a binary search away) and either substring tables over every row (:mod:`.mih`,
+  ``p0.t<i>.off/.ent``) or, below ``SCAN_ROWS`` rows, nothing: those rows are scanned.
 
 Rows are fed one reference at a time (:meth:`SegmentWriter.add`), streamed to disk, so a
 segment can be far larger than memory.
@@ -57,23 +57,12 @@ def storage_dtype(name: str, dtype: np.dtype[Any]) -> str:
     return np.dtype(dtype).newbyteorder("<").str
 
 
-class _PartWriter:
-    def __init__(self, folder: Path, v: int, dtypes: dict[str, str]) -> None:
-        self.v = v
-        self.n = 0
-        self.groups: list[tuple[int, int, int]] = []
-        self.hash = Appender(folder / f"p{v}.hash", "<u8")
-        self.cols = {k: Appender(folder / f"p{v}.col.{k}", dt) for k, dt in dtypes.items()}
-
-    def appenders(self) -> list[Appender]:
-        return [self.hash, *self.cols.values()]
-
-
 class SegmentWriter:
     """Streams whole references into a new segment folder; :meth:`finish` builds the tables.
 
-    Rows are stored per variant (a partition: its own hash and column files, groups and tables),
-    in reference order within it, so building or scanning a partition reads only its rows.
+    All rows go to one partition (``p0``), in reference order, each reference's rows grouped by
+    variant: a row's reference and variant are one binary search in the group table away, and
+    one set of substring tables serves every variant.
     """
 
     def __init__(self, parent: Path, variant_names: Iterable[str]) -> None:
@@ -84,8 +73,10 @@ class SegmentWriter:
         self.variants = list(variant_names)
         self.rows = 0
         self.refs: dict[int, int] = {}  # ref id -> library sample count (for the consistency check)
-        self._parts: dict[int, _PartWriter] = {}
-        self._dtypes: dict[str, str] | None = None
+        self.groups: list[tuple[int, int, int, int]] = []
+        self._hash = Appender(self.tmp / "p0.hash", "<u8")
+        self._cols: dict[str, Appender] | None = None
+        self._dtypes: dict[str, str] = {}
 
     def add(self, ref_id: int, table: Any, samples: int) -> None:
         """Append every row of one reference (a HashTable of that reference alone)."""
@@ -101,64 +92,60 @@ class SegmentWriter:
                 self.variants.append(name)
         codes = np.asarray(table.variant_codes, np.int64)
         glob = np.array([self.variants.index(x) for x in names], np.int64)[codes]
+        order = np.argsort(glob, kind="stable")
         cols = row_columns(table)
-        if self._dtypes is None:
+        if self._cols is None:
             self._dtypes = {k: storage_dtype(k, v.dtype) for k, v in cols.items()}
-        if set(cols) != set(self._dtypes):
+            self._cols = {k: Appender(self.tmp / f"p0.col.{k}", dt) for k, dt in self._dtypes.items()}
+        if set(cols) != set(self._cols):
             raise ValueError(
-                f"reference {ref_id} has columns {sorted(cols)}, the segment {sorted(self._dtypes)}"
+                f"reference {ref_id} has columns {sorted(cols)}, the segment {sorted(self._cols)}"
             )
-        hashes = np.asarray(table.hashes, np.uint64)
-        for v in np.unique(glob):
-            sel = np.flatnonzero(glob == v)
-            part = self._parts.get(int(v))
-            if part is None:
-                part = self._parts[int(v)] = _PartWriter(self.tmp, int(v), self._dtypes)
-            part.hash.append(hashes[sel])
-            for k, app in part.cols.items():
-                app.append(np.asarray(cols[k])[sel])
-            part.groups.append((int(ref_id), part.n, part.n + sel.size))
-            part.n += sel.size
+        self._hash.append(np.asarray(table.hashes, np.uint64)[order])
+        for k, app in self._cols.items():
+            app.append(np.asarray(cols[k])[order])
+        g = glob[order]
+        starts = np.flatnonzero(np.r_[True, g[1:] != g[:-1]])
+        ends = np.r_[starts[1:], n]
+        for a, b in zip(starts, ends):
+            self.groups.append((int(ref_id), int(g[a]), self.rows + int(a), self.rows + int(b)))
         self.rows += n
 
+    def _appenders(self) -> list[Appender]:
+        return [self._hash, *(self._cols or {}).values()]
+
     def abort(self) -> None:
-        for part in self._parts.values():
-            for app in part.appenders():
-                if not app._f.closed:
-                    app._f.close()
+        for app in self._appenders():
+            if not app._f.closed:
+                app._f.close()
         shutil.rmtree(self.tmp, ignore_errors=True)
 
     def finish(self) -> dict[str, Any]:
         """Close the row files, build the substring tables, fsync and rename into place."""
         try:
-            files: dict[str, list[int]] = {}
-            partitions = []
-            for v in sorted(self._parts):
-                part = self._parts[v]
-                files[f"p{v}.hash"] = list(part.hash.close())
-                for k, app in part.cols.items():
-                    files[f"p{v}.col.{k}"] = list(app.close())
-                app = Appender(self.tmp / f"p{v}.groups", "<i8")
-                app.append(np.array(part.groups, np.int64).reshape(-1, 3))
-                files[f"p{v}.groups"] = list(app.close())
-                info: dict[str, Any] = {"variant": v, "n": part.n, "groups": len(part.groups), "kind": "scan"}
-                if part.n >= SCAN_ROWS:
-                    hashes = Mapped(self.tmp / f"p{v}.hash", "<u8", (part.n,), files[f"p{v}.hash"][0])
-                    tables = build_tables(self.tmp, f"p{v}", hashes.array)
-                    files.update(tables.pop("files"))
-                    info.update(tables, kind="mih")
-                partitions.append(info)
-            refs = np.array(sorted(self.refs.items()), np.int64).reshape(-1, 2)
-            app = Appender(self.tmp / "refs", "<i8")
-            app.append(refs)
-            files["refs"] = list(app.close())
+            files: dict[str, list[int]] = {"p0.hash": list(self._hash.close())}
+            for k, app in (self._cols or {}).items():
+                files[f"p0.col.{k}"] = list(app.close())
+            for name, arr in (
+                ("p0.groups", np.array(self.groups, np.int64).reshape(-1, 4)),
+                ("refs", np.array(sorted(self.refs.items()), np.int64).reshape(-1, 2)),
+            ):
+                app = Appender(self.tmp / name, "<i8")
+                app.append(arr)
+                files[name] = list(app.close())
+            info: dict[str, Any] = {"n": self.rows, "groups": len(self.groups), "kind": "scan"}
+            if self.rows >= SCAN_ROWS:
+                hashes = Mapped(self.tmp / "p0.hash", "<u8", (self.rows,), files["p0.hash"][0])
+                tables = build_tables(self.tmp, "p0", hashes.array)
+                files.update(tables.pop("files"))
+                info.update(tables, kind="mih")
             meta = {
                 "format": FORMAT,
                 "rows": self.rows,
-                "refs": int(refs.shape[0]),
+                "refs": len(self.refs),
                 "variants": self.variants,
-                "columns": self._dtypes or {},
-                "partitions": partitions,
+                "columns": self._dtypes,
+                "partitions": [info] if self.rows or self.groups else [],
                 "files": {k: [int(s), int(c)] for k, (s, c) in files.items()},
             }
             write_atomic(self.tmp / "meta.json", json_bytes(meta))
@@ -172,30 +159,36 @@ class SegmentWriter:
 
 
 class Partition:
-    """The rows of one variant in one segment: hash, columns, groups, substring tables (or a scan)."""
+    """The rows of a segment: hash, columns, groups, substring tables (or a scan)."""
 
     def __init__(self, folder: Path, info: dict[str, Any], files: dict[str, list[int]], columns: dict[str, str],
                  base: int) -> None:  # fmt: skip
-        v = int(info["variant"])
-        self.variant = v
         self.n = int(info["n"])
         self.base = base  # first segment-local row of this partition
-        self.hash = Mapped(folder / f"p{v}.hash", "<u8", (self.n,), files[f"p{v}.hash"][0])
+        self.hash = Mapped(folder / "p0.hash", "<u8", (self.n,), files["p0.hash"][0])
         self.columns = {
-            k: Mapped(folder / f"p{v}.col.{k}", dt, (self.n,), files[f"p{v}.col.{k}"][0])
+            k: Mapped(folder / f"p0.col.{k}", dt, (self.n,), files[f"p0.col.{k}"][0])
             for k, dt in columns.items()
         }
-        self.groups = Mapped(folder / f"p{v}.groups", "<i8", (int(info["groups"]), 3),
-                             files[f"p{v}.groups"][0]).array  # fmt: skip
-        self._starts = np.ascontiguousarray(self.groups[:, 1])
+        self.groups = Mapped(
+            folder / "p0.groups", "<i8", (int(info["groups"]), 4), files["p0.groups"][0]
+        ).array
+        self._starts = np.ascontiguousarray(self.groups[:, 2])
         self.tables: MappedTables | None = None
         if info["kind"] == "mih":
-            self.tables = MappedTables(folder, f"p{v}", {**info, "files": files})
+            self.tables = MappedTables(folder, "p0", {**info, "files": files})
             self.tables.check_ends()
+
+    def _group(self, rows: np.ndarray) -> np.ndarray:
+        return np.searchsorted(self._starts, rows, side="right") - 1
 
     def ref_of(self, rows: np.ndarray) -> np.ndarray:
         """Reference id of partition-local rows."""
-        return self.groups[np.searchsorted(self._starts, rows, side="right") - 1, 0]
+        return self.groups[self._group(rows), 0]
+
+    def variant_of(self, rows: np.ndarray) -> np.ndarray:
+        """Segment variant code of partition-local rows."""
+        return self.groups[self._group(rows), 1]
 
     def release(self) -> None:
         if self.tables is not None:
@@ -252,10 +245,15 @@ class Segment:
     def range_search(self, q: np.ndarray, r: int, variants: set[str] | None) -> tuple[np.ndarray, ...]:
         """(query index, segment-local row, distance) within ``r`` bits, in rows of ``variants``."""
         parts = []
+        wanted = (
+            None if variants is None else np.array([v in variants for v in self.variants], dtype=np.bool_)
+        )
         for p in self.partitions:
-            if variants is None or self.variants[p.variant] in variants:
-                qi, rows, d = p.range_search(q, r)
-                parts.append((qi, rows + p.base, d))
+            qi, rows, d = p.range_search(q, r)
+            if wanted is not None and rows.size:
+                keep = wanted[p.variant_of(rows)]
+                qi, rows, d = qi[keep], rows[keep], d[keep]
+            parts.append((qi, rows + p.base, d))
         if not parts:
             return np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0, np.uint8)
         return tuple(np.concatenate(x) for x in zip(*parts))

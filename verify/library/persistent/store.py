@@ -91,17 +91,15 @@ class _RefRows:
 
 def segment_refs(seg: Segment) -> Iterator[tuple[int, int, _RefRows]]:
     """Every reference of a segment with its rows (ascending ids), for merges."""
-    cursors = []
+    spans: dict[int, list[tuple[Any, int, int, int]]] = {}
     for p in seg.partitions:
-        g = np.asarray(p.groups)
-        cursors.append((p, {int(r): (int(a), int(b)) for r, a, b in g}))
+        for ref_id, v, a, b in np.asarray(p.groups):
+            spans.setdefault(int(ref_id), []).append((p, int(v), int(a), int(b)))
     for ref_id, samples in np.asarray(seg.refs):
         parts = []
-        for p, where in cursors:
-            if int(ref_id) in where:
-                a, b = where[int(ref_id)]
-                cols = {k: np.asarray(m.array[a:b]) for k, m in p.columns.items()}
-                parts.append((p.variant, np.asarray(p.hash.array[a:b]), cols))
+        for p, v, a, b in spans.get(int(ref_id), []):
+            cols = {k: np.asarray(m.array[a:b]) for k, m in p.columns.items()}
+            parts.append((v, np.asarray(p.hash.array[a:b]), cols))
         yield int(ref_id), int(samples), _RefRows(seg.variants, parts)
 
 
@@ -217,7 +215,7 @@ class IndexStore:
                 g = np.asarray(p.groups)
                 if len(g) and tomb:
                     sel = np.isin(g[:, 0], list(tomb))
-                    dead += int((g[sel, 2] - g[sel, 1]).sum())
+                    dead += int((g[sel, 3] - g[sel, 2]).sum())
             return s.rows - dead
 
         sizes = [live(s) for s in segs]

@@ -126,11 +126,12 @@ class PersistentTable(HashTable):
         n = 0
         for seg in self.segments:
             for p in seg.partitions:
-                if self.variants is not None and seg.variants[p.variant] not in self.variants:
-                    continue
                 g = np.asarray(p.groups)
-                dead = np.isin(g[:, 0], self.tombstones) if self.tombstones.size else np.zeros(len(g), bool)
-                n += int((g[~dead, 2] - g[~dead, 1]).sum())
+                keep = ~np.isin(g[:, 0], self.tombstones) if self.tombstones.size else np.ones(len(g), bool)
+                if self.variants is not None:
+                    wanted = np.array([v in self.variants for v in seg.variants], dtype=np.bool_)
+                    keep &= wanted[g[:, 1]]
+                n += int((g[keep, 3] - g[keep, 2]).sum())
         if self.overlay is not None:
             n += int(self._overlay_rows().size)
         return n
@@ -191,7 +192,7 @@ class PersistentTable(HashTable):
                     if self.tombstones.size:
                         vals = np.where(np.isin(vals, self.tombstones), -1, vals)
                 elif name == "variant_codes":
-                    vals = self._seg_codes[s][p.variant]
+                    vals = self._seg_codes[s][p.variant_of(prow)]
                 elif name in p.columns:
                     vals = p.columns[name].array[prow]
                 else:
