@@ -2,7 +2,8 @@
 
     nice -n 15 .venv/bin/python benchmarks/bench_scale.py fit
     nice -n 15 .venv/bin/python benchmarks/bench_scale.py run --sizes 10,100,1000 [--backends sqlite,postgresql]
-        [--cluster] [--root /work/scale-bench] [--keep]
+        [--cluster] [--root /work/scale-bench] [--keep] [--pg-url URL]
+    nice -n 15 .venv/bin/python benchmarks/bench_scale.py cluster-hash [--rounds 2]
 
 ``fit`` fingerprints one clip per near-duplicate group of the corpus's real footage with verify's
 REFERENCE settings, fits the model of :mod:`scale_model` (saved to results/scale_model.json) and
@@ -68,9 +69,15 @@ def corpus() -> Path:
 
 
 def ffmpeg(*args: str) -> None:
+    """Run ffmpeg; the last argument is the output, written under a temporary name then renamed."""
     from eval.ffmpeg import ffmpeg_exe
 
-    subprocess.run([ffmpeg_exe(), "-hide_banner", "-loglevel", "error", "-y", *args], check=True)
+    out = Path(args[-1])
+    tmp = out.with_name(out.stem + ".part" + out.suffix)
+    subprocess.run(
+        [ffmpeg_exe(), "-hide_banner", "-loglevel", "error", "-y", *args[:-1], str(tmp)], check=True
+    )
+    tmp.replace(out)
 
 
 def media(root: Path) -> tuple[Path, Path, Path]:
@@ -160,13 +167,33 @@ def cmd_fit(args: argparse.Namespace) -> None:
 # -- building a library -----------------------------------------------------------------------
 
 
-def open_library(target: str) -> Any:
+def open_library(target: str, index: Path | None = None) -> Any:
     from verify.library import Library
 
-    return Library(target)
+    return Library(target, index_folder=index)
 
 
-def build(target: str, hours: float, seed: int, threshold: int, log: list[str]) -> dict[str, Any]:
+def pg_schema(base: str, name: str) -> str:
+    """A fresh schema ``name`` on the server of ``base``; returns the URL that uses it."""
+    from urllib.parse import quote
+
+    import psycopg
+
+    with psycopg.connect(base, autocommit=True) as admin:
+        admin.execute(f"DROP SCHEMA IF EXISTS {name} CASCADE")
+        admin.execute(f"CREATE SCHEMA {name}")
+    sep = "&" if "?" in base else "?"
+    return f"{base}{sep}options={quote(f'-csearch_path={name}')}"
+
+
+def drop_pg_schema(base: str, name: str) -> None:
+    import psycopg
+
+    with psycopg.connect(base, autocommit=True) as admin:
+        admin.execute(f"DROP SCHEMA IF EXISTS {name} CASCADE")
+
+
+def build(target: str, hours: float, seed: int, threshold: int, index: Path | None) -> dict[str, Any]:
     """Stream synthetic references into ``target`` (a file or URL), then build the index once."""
     from verify.fingerprint import Fingerprint, FingerprintSettings
     from verify.library import Provenance
@@ -177,7 +204,7 @@ def build(target: str, hours: float, seed: int, threshold: int, log: list[str]) 
     n_refs = max(1, round(hours * 3600 / REF_SECONDS))
     gen_s = store_s = 0.0
     samples = 0
-    lib = open_library(target)
+    lib = open_library(target, index)
     with lib.deferred_index():
         lib._index_synced = float("inf")  # one build at the end, not one per 30 s of ingest
         for i in range(n_refs):
@@ -211,6 +238,9 @@ def build(target: str, hours: float, seed: int, threshold: int, log: list[str]) 
     }
 
 
+ENV: dict[str, str] = {}  # extra environment of the measured processes (VERIFY_INDEX_DIR)
+
+
 def timed_child(cmd: list[str], env: dict[str, str] | None = None) -> dict[str, Any]:
     """Run ``cmd`` in a fresh process (through a wrapper that has only that child): wall, CPU, RSS."""
     wrapper = (
@@ -222,7 +252,8 @@ def timed_child(cmd: list[str], env: dict[str, str] | None = None) -> dict[str, 
         "print(json.dumps({'rc': r.returncode, 'wall': wall, 'cpu': u.ru_utime + u.ru_stime,"
         " 'rss_mb': u.ru_maxrss / 1024, 'out': r.stdout[-200000:], 'err': r.stderr[-4000:]}))\n"
     )
-    res = subprocess.run([PY, "-c", wrapper, *cmd], capture_output=True, text=True, env=env, check=True)
+    full = {**os.environ, **ENV, **(env or {})}
+    res = subprocess.run([PY, "-c", wrapper, *cmd], capture_output=True, text=True, env=full, check=True)
     return json.loads(res.stdout)
 
 
@@ -247,10 +278,10 @@ def index_bytes(target: str) -> int:
 
 
 OPEN = """
-import sys, time
+import os, sys, time
 from verify.library import Library
 t = time.perf_counter()
-lib = Library(sys.argv[1])
+lib = Library(sys.argv[1], index_folder=os.environ.get("VERIFY_INDEX_DIR") or None)
 table = lib.hash_table("phash-64/v1")
 print(round((time.perf_counter() - t) * 1e3, 2), len(table))
 """
@@ -305,51 +336,125 @@ def cmd_run(args: argparse.Namespace) -> None:
     if not MODEL.exists():
         raise SystemExit("no fitted model: run `bench_scale.py fit` first")
     ref, query, ten = media(root)
+    sizes = [float(h) for h in args.sizes.split(",")]
+    cluster = None
+    if args.cluster:
+        from distributed import LocalCluster
+
+        cluster = LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0")
     rows_out: list[dict[str, Any]] = []
-    for backend in args.backends.split(","):
-        for hours in [float(h) for h in args.sizes.split(",")]:
-            started = time.perf_counter()
-            row: dict[str, Any] = {"backend": backend, "hours": hours}
-            model = json.loads(MODEL.read_text())
-            est_rows = hours * 3600 * args.rows_per_second
-            est_bytes = est_rows * 60  # library + index bytes per row, measured at 100 h (see the results)
-            free = shutil.disk_usage(root).free
-            if free - est_bytes < args.min_free_gb * 1e9:
-                row["skipped"] = f"needs ~{est_bytes / 1e9:.0f} GB, {free / 1e9:.0f} GB free"
+    try:
+        for backend in args.backends.split(","):
+            for hours in sizes:
+                row = run_one(args, root, backend, hours, ref, query, ten if hours == max(sizes) else None,
+                              cluster.scheduler_address if cluster else None)  # fmt: skip
                 rows_out.append(row)
-                print(row, flush=True)
-                continue
-            folder = root / f"{backend}-{int(hours)}h"
-            shutil.rmtree(folder, ignore_errors=True)
-            folder.mkdir()
-            target = str(folder / "lib.db") if backend == "sqlite" else args.pg_url
-            if backend == "postgresql":
-                reset_pg(args.pg_url, folder)
-            print(f"== {backend} {hours:g} h", flush=True)
-            b = build(target, hours, seed=int(hours) + 1, threshold=args.threshold, log=[])
-            add = timed_child([PY, "-m", "verify", "hash", str(ref), "--library", target, "--json",
-                               "--title", "planted real reference"])  # fmt: skip
-            planted = json.loads(add["out"].splitlines()[0])["reference_id"]
-            row.update(b, planted_add_wall=add["wall"])
-            row["library_bytes"] = size_of(target)
-            row["index_bytes"] = index_bytes(target)
-            row.update(measure(target, planted, query, ten if hours == max(float(h) for h in args.sizes.split(",")) else None,
-                               args.cluster_scheduler))  # fmt: skip
-            row["total_s"] = time.perf_counter() - started
-            row["model_shrink"] = model["shrink"]
-            rows_out.append(row)
-            print(json.dumps(row), flush=True)
-            (root / "bench_scale.jsonl").open("a").write(json.dumps(row) + "\n")
-            if not args.keep:
-                shutil.rmtree(folder, ignore_errors=True)
+                print(json.dumps(row), flush=True)
+                with (root / "bench_scale.jsonl").open("a") as f:
+                    f.write(json.dumps(row) + "\n")
+    finally:
+        if cluster is not None:
+            cluster.close()
     write_results(rows_out, args)
 
 
-def reset_pg(url: str, folder: Path) -> None:
-    from verify.library import Library
+def run_one(args: argparse.Namespace, root: Path, backend: str, hours: float, ref: Path, query: Path,
+            ten: Path | None, scheduler: str | None) -> dict[str, Any]:  # fmt: skip
+    started = time.perf_counter()
+    row: dict[str, Any] = {"backend": backend, "hours": hours}
+    est_bytes = hours * 3600 * args.rows_per_second * args.bytes_per_row
+    free = shutil.disk_usage(root).free
+    if free - est_bytes < args.min_free_gb * 1e9:
+        row["skipped"] = f"needs ~{est_bytes / 1e9:.0f} GB, {free / 1e9:.0f} GB free"
+        return row
+    folder = root / f"{backend}-{int(hours)}h"
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir()
+    schema = f"bench_{int(hours)}h"
+    index: Path | None = None
+    if backend == "sqlite":
+        target = str(folder / "lib.db")
+        ENV.pop("VERIFY_INDEX_DIR", None)
+    else:
+        if not args.pg_url:
+            raise SystemExit("--pg-url (or VERIFY_TEST_PG_URL) is needed for the postgresql backend")
+        target = pg_schema(args.pg_url, schema)
+        index = folder / "index"
+        ENV["VERIFY_INDEX_DIR"] = str(index)
+    try:
+        print(f"== {backend} {hours:g} h", flush=True)
+        row.update(build(target, hours, seed=int(hours) + 1, threshold=args.threshold, index=index))
+        add = timed_child([PY, "-m", "verify", "hash", str(ref), "--library", target, "--json",
+                           "--title", "planted real reference"])  # fmt: skip
+        if add["rc"] != 0:
+            raise RuntimeError(add["err"])
+        planted = json.loads(add["out"].splitlines()[0])["reference_id"]
+        row["planted_add_wall"] = add["wall"]
+        row["library_bytes"] = size_of(target, index)
+        row["index_bytes"] = index_bytes(target, index)
+        row.update(measure(target, planted, query, ten, scheduler))
+        row["total_s"] = time.perf_counter() - started
+    finally:
+        if not args.keep:
+            shutil.rmtree(folder, ignore_errors=True)
+            if backend == "postgresql":
+                drop_pg_schema(args.pg_url, schema)
+    return row
 
-    with Library(url) as lib:
-        lib.destroy_all_references_for_benchmark()  # type: ignore[attr-defined]
+
+def cmd_cluster_hash(args: argparse.Namespace) -> None:
+    """Hash a folder of real clips with one process and with a LocalCluster of 2 workers."""
+    from distributed import LocalCluster
+
+    root = Path(args.root) / "cluster-hash"
+    clips = root / "clips"
+    clips.mkdir(parents=True, exist_ok=True)
+    files = corpus() / "files"
+    sources = [*PLANT, *TEN_MINUTES]
+    for i, name in enumerate(sources):
+        out = clips / f"c{i}.mp4"
+        if not out.exists():  # each corpus clip looped to 40 s at 720p
+            ffmpeg("-stream_loop", "-1", "-i", str(files / name), "-t", "40", "-vf",
+                   "scale=1280:720:force_original_aspect_ratio=decrease,pad=1280:720:(ow-iw)/2:(oh-ih)/2,setsar=1",
+                   "-c:v", "libx264", "-preset", "veryfast", "-crf", "23", "-an", str(out))  # fmt: skip
+    results: dict[str, Any] = {}
+    for rnd in range(args.rounds):
+        for mode in ("one process", "LocalCluster, 2 workers"):
+            db = root / f"lib-{rnd}-{mode[:3]}.db"
+            for f in root.glob(db.name + "*"):
+                shutil.rmtree(f) if f.is_dir() else f.unlink()
+            cmd = [PY, "-m", "verify", "hash", str(clips), "--library", str(db), "--json"]
+            cluster = None
+            if mode.startswith("Local"):
+                cluster = LocalCluster(
+                    n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0"
+                )
+                cmd += ["--cluster", cluster.scheduler_address]
+            try:
+                r = timed_child(cmd)
+            finally:
+                if cluster is not None:
+                    cluster.close()
+            if r["rc"] != 0:
+                raise RuntimeError(r["err"])
+            results.setdefault(mode, []).append(r["wall"])
+            print(mode, r["wall"], flush=True)
+    one, two = min(results["one process"]), min(results["LocalCluster, 2 workers"])
+    lines = [
+        "# Dask: hashing a folder on a LocalCluster of 2 workers vs one process",
+        "",
+        f"{len(sources)} real corpus clips looped to 40 s each at 720p ({len(sources) * 40} s of footage), "
+        f"`verify hash FOLDER` in a fresh process, best of {args.rounds}; machine: 2 cores shared with other "
+        f"agents (load average {os.getloadavg()[0]:.1f} at the end).",
+        "",
+        "| mode | wall |",
+        "|---|---:|",
+        f"| one process | {one:.1f} s |",
+        f"| LocalCluster, 2 worker processes | {two:.1f} s |",
+        f"| ratio (one process / cluster) | {one / two:.2f}x |",
+    ]
+    (RESULTS / "bench_scale_cluster.md").write_text("\n".join(lines) + "\n")
+    print("\n".join(lines))
 
 
 def write_results(rows: list[dict[str, Any]], args: argparse.Namespace) -> None:
@@ -358,7 +463,8 @@ def write_results(rows: list[dict[str, Any]], args: argparse.Namespace) -> None:
         "",
         f"Machine: {platform.machine()}, {os.cpu_count()} cores shared with other agents (load average "
         f"{os.getloadavg()[0]:.1f} at the end), Python {platform.python_version()}. Command: "
-        f"`nice -n 15 .venv/bin/python benchmarks/bench_scale.py run --sizes {args.sizes} --backends {args.backends}`.",
+        f"`nice -n 15 .venv/bin/python benchmarks/bench_scale.py run --sizes {args.sizes} --backends {args.backends}"
+        f"{' --cluster' if args.cluster else ''}`.",
         "Synthetic 10-minute references from the fitted model (`results/bench_scale_model.md`), compacted by "
         f"the stand-in (threshold {args.threshold} bits), plus one real 32 s reference; the query is a real "
         "30 s edited copy of it (crop 90 %, caption bar, re-encoded). Every measurement is a fresh process.",
@@ -376,6 +482,13 @@ def write_results(rows: list[dict[str, Any]], args: argparse.Namespace) -> None:
             f"| {r['index_bytes'] / 1e9:.2f} GB | {r['open_ms']:.0f} ms | {r['match_wall']:.2f} s | {r['match_cpu']:.2f} s "
             f"| {r['match_rss_mb']:.0f} MB | {'yes' if r['found'] else 'NO'} ({r['rank']}) |"
         )
+    if any("cluster_wall" in r for r in rows):
+        lines += ["", "| backend | hours | match via LocalCluster (2 workers): wall | client CPU | client RSS | same matches |",
+                  "|---|---:|---:|---:|---:|---|"]  # fmt: skip
+        for r in rows:
+            if "cluster_wall" in r:
+                lines.append(f"| {r['backend']} | {r['hours']:g} | {r['cluster_wall']:.2f} s | {r['cluster_cpu']:.2f} s "
+                             f"| {r['cluster_rss_mb']:.0f} MB | {'yes' if r['cluster_same'] else 'NO'} |")  # fmt: skip
     lines += ["", "| backend | hours | generate (CPU) | store | index build | add a real 10-min clip vs fingerprinting it |",
               "|---|---:|---:|---:|---:|---|"]  # fmt: skip
     for r in rows:
@@ -395,18 +508,21 @@ def main() -> None:
     sub = ap.add_subparsers(dest="cmd", required=True)
     f = sub.add_parser("fit")
     r = sub.add_parser("run")
-    for p in (f, r):
+    c = sub.add_parser("cluster-hash")
+    c.add_argument("--rounds", type=int, default=2)
+    for p in (f, r, c):
         p.add_argument("--root", default="/work/scale-bench")
         p.add_argument("--threshold", type=int, default=4, help="stand-in compaction threshold (bits)")
     r.add_argument("--sizes", default="10,100,1000")
     r.add_argument("--backends", default="sqlite")
     r.add_argument("--pg-url", default=os.environ.get("VERIFY_TEST_PG_URL", ""))
-    r.add_argument("--cluster-scheduler", default=None)
+    r.add_argument("--cluster", action="store_true", help="also match through a LocalCluster of 2 workers")
     r.add_argument("--rows-per-second", type=float, default=36.0)
+    r.add_argument("--bytes-per-row", type=float, default=60.0, help="library + index, for the disk check")
     r.add_argument("--min-free-gb", type=float, default=20.0)
     r.add_argument("--keep", action="store_true")
     args = ap.parse_args()
-    {"fit": cmd_fit, "run": cmd_run}[args.cmd](args)
+    {"fit": cmd_fit, "run": cmd_run, "cluster-hash": cmd_cluster_hash}[args.cmd](args)
 
 
 if __name__ == "__main__":
