@@ -332,3 +332,30 @@ def test_kill_during_index_updates_leaves_a_usable_index(tmp_path: Path) -> None
         folder = index_store(lib.index_folder, ALG).folder  # type: ignore[arg-type]
         assert not any(p.name.startswith("tmp-") for p in folder.iterdir())  # leftovers cleaned
         assert lib.check_index(repair=False) == "ok"
+
+
+def test_cli_library_index_reports_checks_and_compacts(tmp_path: Path) -> None:
+    import json
+
+    from click.testing import CliRunner
+
+    from verify.cli import cli
+
+    rng = np.random.default_rng(23)
+    db = tmp_path / "cli.db"
+    with Library(db) as lib:
+        for i in range(4):
+            add(lib, tmp_path, make_fp(rng, 300, True), f"c{i}")
+        rows = len(lib.hash_table(ALG))
+    runner = CliRunner()
+    res = runner.invoke(cli, ["library", "index", "--library", str(db), "--check", "--compact", "--json"])
+    assert res.exit_code == 0, res.output
+    out = json.loads(res.output)
+    assert out["check"] == "ok" and out["indexes"][0]["rows"] == rows and out["indexes"][0]["segments"] == 1
+    seg = next(p for p in (tmp_path / "cli.db.index" / "phash-64_v1").iterdir() if p.name.startswith("seg-"))
+    victim = next(seg.glob("p0.hash"))
+    victim.write_bytes(victim.read_bytes()[::-1])  # same size, other bytes
+    res = runner.invoke(cli, ["library", "index", "--library", str(db), "--check"])
+    assert res.exit_code == 1 and "checksum mismatch" in res.output and "rebuilt" in res.output
+    res = runner.invoke(cli, ["library", "index", "--library", str(db), "--check"])
+    assert res.exit_code == 0 and "check: ok" in res.output
