@@ -106,14 +106,14 @@ def media(root: Path) -> tuple[Path, Path, Path]:
                "-crf", "26", "-pix_fmt", "yuv420p", "-an", str(query))  # fmt: skip
     if not ten.exists():
         mix = out / "mix.mp4"
-        inputs = [a for s in TEN_MINUTES for a in ("-i", str(files / s))]
+        inputs = [] if mix.exists() else [a for s in TEN_MINUTES for a in ("-i", str(files / s))]
         n720 = "scale=1280:720:force_original_aspect_ratio=decrease,pad=1280:720:(ow-iw)/2:(oh-ih)/2,setsar=1,fps=30"
         chains = ";".join(f"[{i}:v]{n720}[v{i}]" for i in range(len(TEN_MINUTES)))
         joined = "".join(f"[v{i}]" for i in range(len(TEN_MINUTES)))
-        ffmpeg(*inputs, "-filter_complex", f"{chains};{joined}concat=n={len(TEN_MINUTES)}:v=1:a=0,format=yuv420p[v]",
-               "-map", "[v]", "-c:v", "libx264", "-preset", "veryfast", "-crf", "18", str(mix))  # fmt: skip
-        ffmpeg("-stream_loop", "-1", "-i", str(mix), "-t", "600", "-c:v", "libx264", "-preset", "veryfast",
-               "-crf", "23", "-pix_fmt", "yuv420p", str(ten))  # fmt: skip
+        if inputs:
+            ffmpeg(*inputs, "-filter_complex", f"{chains};{joined}concat=n={len(TEN_MINUTES)}:v=1:a=0,format=yuv420p[v]",
+                   "-map", "[v]", "-c:v", "libx264", "-preset", "veryfast", "-crf", "18", str(mix))  # fmt: skip
+        ffmpeg("-stream_loop", "-1", "-i", str(mix), "-t", "600", "-c", "copy", str(ten))  # no re-encode
         mix.unlink()
     return ref, query, ten
 
@@ -280,10 +280,32 @@ def index_bytes(target: str) -> int:
 OPEN = """
 import os, sys, time
 from verify.library import Library
-t = time.perf_counter()
 lib = Library(sys.argv[1], index_folder=os.environ.get("VERIFY_INDEX_DIR") or None)
+t = time.perf_counter()
 table = lib.hash_table("phash-64/v1")
 print(round((time.perf_counter() - t) * 1e3, 2), len(table))
+"""
+
+# the phases of one `verify match` in one fresh process: imports, query fingerprint, index open, search+align
+PHASES = """
+import json, os, sys, time
+import numpy as np
+w0, c0 = time.perf_counter(), time.process_time()
+from verify import fingerprint as f
+from verify.library import Library
+from verify.matching import match_fingerprint
+w1, c1 = time.perf_counter(), time.process_time()
+fp = f.fingerprint(sys.argv[2], f.QUERY)
+w2, c2 = time.perf_counter(), time.process_time()
+lib = Library(sys.argv[1], index_folder=os.environ.get("VERIFY_INDEX_DIR") or None)
+table = lib.hash_table(fp.algorithm)
+w3, c3 = time.perf_counter(), time.process_time()
+res = match_fingerprint(fp, lib)
+w4, c4 = time.perf_counter(), time.process_time()
+q = np.unique(np.asarray(fp.hashes)[np.asarray(fp.quality, bool)].ravel())
+print(json.dumps({"import_cpu": c1 - c0, "fingerprint_cpu": c2 - c1, "fingerprint_wall": w2 - w1, "open_cpu": c3 - c2,
+                  "search_cpu": c4 - c3, "search_wall": w4 - w3, "query_hashes": int(q.size),
+                  "found_refs": [m.reference.id for m in res.matches]}))
 """
 
 FINGERPRINT = """
@@ -301,6 +323,9 @@ def measure(
     opened = timed_child([PY, "-c", OPEN, target])
     ms, _ = opened["out"].split()
     out["open_ms"] = float(ms)
+    ph = timed_child([PY, "-c", PHASES, target, str(query)])
+    if ph["rc"] == 0:
+        out.update({f"phase_{k}": v for k, v in json.loads(ph["out"]).items() if k != "found_refs"})
     m = timed_child([PY, "-m", "verify", "match", str(query), "--library", target, "--json"])
     if m["rc"] != 0:
         raise RuntimeError(m["err"])
@@ -355,7 +380,12 @@ def cmd_run(args: argparse.Namespace) -> None:
     finally:
         if cluster is not None:
             cluster.close()
-    write_results(rows_out, args)
+    # every size measured so far (this run and earlier ones), the latest per backend and size
+    latest: dict[tuple[str, float], dict[str, Any]] = {}
+    for line in (root / "bench_scale.jsonl").read_text().splitlines():
+        r = json.loads(line)
+        latest[(r["backend"], r["hours"])] = r
+    write_results([latest[k] for k in sorted(latest)], args)
 
 
 def run_one(args: argparse.Namespace, root: Path, backend: str, hours: float, ref: Path, query: Path,
@@ -482,6 +512,14 @@ def write_results(rows: list[dict[str, Any]], args: argparse.Namespace) -> None:
             f"| {r['index_bytes'] / 1e9:.2f} GB | {r['open_ms']:.0f} ms | {r['match_wall']:.2f} s | {r['match_cpu']:.2f} s "
             f"| {r['match_rss_mb']:.0f} MB | {'yes' if r['found'] else 'NO'} ({r['rank']}) |"
         )
+    lines += ["", "Where a fresh `verify match` spends its CPU (one process, same query): imports, the query's own "
+              "fingerprint (30 s, QUERY settings), opening the index, then search + alignment over the library.", "",
+              "| backend | hours | imports | query fingerprint | index open | search + align (CPU) | distinct query hashes |",
+              "|---|---:|---:|---:|---:|---:|---:|"]  # fmt: skip
+    for r in rows:
+        if "phase_search_cpu" in r:
+            lines.append(f"| {r['backend']} | {r['hours']:g} | {r['phase_import_cpu']:.2f} s | {r['phase_fingerprint_cpu']:.2f} s "
+                         f"| {r['phase_open_cpu'] * 1e3:.0f} ms | {r['phase_search_cpu']:.2f} s | {r['phase_query_hashes']:,} |")  # fmt: skip
     if any("cluster_wall" in r for r in rows):
         lines += ["", "| backend | hours | match via LocalCluster (2 workers): wall | client CPU | client RSS | same matches |",
                   "|---|---:|---:|---:|---:|---|"]  # fmt: skip
