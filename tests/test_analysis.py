@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import builtins
-import io
 import json
 import threading
 from collections import Counter
@@ -14,6 +12,7 @@ import numpy as np
 import pytest
 
 from tests import media
+from tests.counting import Reads
 from verify.analysis import Analysis, AnalysisSettings, analyse, begin, decode, match
 from verify.errors import AnalysisCancelled, NotMediaError
 from verify.library import Library, Provenance
@@ -150,47 +149,6 @@ def test_pictures_stay_within_their_budget(tmp_path: Path) -> None:
 # -- one read, one decode ------------------------------------------------------------------
 
 
-class _Reads:
-    """Counts bytes Python reads from one file, and frames FFmpeg decodes from it."""
-
-    def __init__(self, path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-        self.path = str(path.resolve())
-        self.bytes = 0
-        self.frames = Counter()
-        real_open = builtins.open
-        counter = self
-
-        class Counted(io.BufferedReader):
-            def read(self, n: int = -1) -> bytes:  # type: ignore[override]
-                data = super().read(n)
-                counter.bytes += len(data)
-                return data
-
-        def fake_open(file, mode="r", *args, **kwargs):  # type: ignore[no-untyped-def]
-            fh = real_open(file, mode, *args, **kwargs)
-            if (
-                "b" in mode
-                and "r" in mode
-                and isinstance(file, (str, Path))
-                and str(Path(file).resolve()) == self.path
-            ):
-                raw = fh.detach() if hasattr(fh, "detach") else fh
-                return Counted(raw)
-            return fh
-
-        monkeypatch.setattr(builtins, "open", fake_open)
-        import verify.frames.decode as dec
-
-        real_decoded = dec._decoded
-
-        def counted(container, stream, path, stats, max_corrupt):  # type: ignore[no-untyped-def]
-            for frame in real_decoded(container, stream, path, stats, max_corrupt):
-                counter.frames[str(Path(path).resolve())] += 1
-                yield frame
-
-        monkeypatch.setattr(dec, "_decoded", counted)
-
-
 @pytest.mark.slow
 @pytest.mark.parametrize("command", ["report", "case"])
 def test_cli_reads_and_decodes_the_clip_once(
@@ -200,11 +158,12 @@ def test_cli_reads_and_decodes_the_clip_once(
 
     lib_path, query = library_and_query
     size = query.stat().st_size
-    counts = _Reads(query, monkeypatch)
+    counts = Reads(monkeypatch, lambda p: p == query.resolve())
     out = tmp_path / ("r.html" if command == "report" else "c.verify.zip")
     args = ["report", str(query), "--library", str(lib_path), "-o", str(out)]
     if command == "case":
         args = ["case", "save", str(query), "--library", str(lib_path), "-o", str(out)]
     assert main(args) == 0
-    assert size <= counts.bytes <= size + 64 * 1024, (counts.bytes, size)  # one full read (+ headers)
+    read = counts.bytes[str(query.resolve())]
+    assert size <= read <= size + 64 * 1024, (read, size)  # one full read (+ headers)
     assert counts.frames[str(query.resolve())] == 125  # 5 s at 25 fps: every frame decoded exactly once

@@ -160,7 +160,7 @@ def update_shards(library: Library, algorithm: str, count: int) -> list[Path]:
     folders = []
     for s in range(count):
         store = index_store(shard_folder(library, count) / str(s), algorithm)
-        store.update(ShardSource(library, s, count))  # type: ignore[arg-type]
+        store.update(ShardSource(library, s, count))
         folders.append(store.folder.parent)
     return folders
 

@@ -130,7 +130,7 @@ def detect_shots(
     adaptive = d > med + k * np.maximum(1.4826 * mad, 0.004)
     strong = (d >= min_cut) | ((d >= 0.03) & (d >= calm_ratio * med))  # or a jump in calm footage
     peak = (d >= np.r_[d[1:], 0]) & (d >= np.r_[0, d[:-1]])
-    cuts = [(float(d[i]), i + 1) for i in np.flatnonzero(adaptive & strong & peak)]
+    cuts = [(float(d[i]), int(i) + 1) for i in np.flatnonzero(adaptive & strong & peak)]
     boundaries = _keep_strongest(cuts, t, min_shot)
 
     lag = max(2, round(gradual_span / step))

@@ -21,16 +21,16 @@ import logging
 import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TypeVar
 
 import numpy as np
 
 from ..custody import CustodyEntry
 from ..digest import Digests
 from ..errors import AnalysisCancelled, NoVideoStreamError, VerifyError
-from ..fingerprint import fingerprint
+from ..fingerprint import Fingerprint, fingerprint
 from ..frames import DecodeStats, Sampling, iter_frames
-from ..matching import match_fingerprint
+from ..matching import LibraryLike, SegmentMatch, match_fingerprint
 from ..notes import utc_now
 from ..pictures import encode, image_ref
 from ..probe import probe
@@ -160,7 +160,7 @@ def _no_picture(analysis: Analysis, why: str) -> Analysis:
 
 
 def _keyframes(
-    fp: Any, pictures: SamplePictures, s: AnalysisSettings, images: dict[str, bytes]
+    fp: Fingerprint, pictures: SamplePictures, s: AnalysisSettings, images: dict[str, bytes]
 ) -> tuple[KeyframeRecord, ...]:
     start = float(fp.start_time)
     times = np.asarray(fp.times, np.float64)
@@ -196,7 +196,7 @@ def _keyframes(
 
 def match(
     analysis: Analysis,
-    library: Any,
+    library: LibraryLike,
     *,
     progress: Progress | None = None,
     cancel: threading.Event | None = None,
@@ -204,8 +204,7 @@ def match(
     """Match the analysis's fingerprint against ``library`` (a ``verify.library.Library``) and cut
     the evidence frame pairs. Without a fingerprint (no picture) the result says why."""
     s = analysis.settings
-    state = LibraryState(str(getattr(library, "path", "")), str(getattr(library, "library_id", "")),
-                         int(getattr(library, "generation", 0)), len(library))  # fmt: skip
+    state = LibraryState(library.path, library.library_id, library.generation, len(library))
     fp = analysis.fingerprint
     if fp is None:
         why = analysis.problems[-1] if analysis.problems else "the file was not fingerprinted"
@@ -251,7 +250,7 @@ def pick_evenly(items: Sequence[T], n: int) -> list[T]:
 
 def _pairs(
     analysis: Analysis,
-    m: Any,
+    m: SegmentMatch,
     number: int,
     pictures: SamplePictures | None,
     images: dict[str, bytes],
@@ -325,7 +324,7 @@ def _file_pictures(path: Path, times: list[float], side: int) -> list[bytes | No
 def analyse(
     path: str | Path,
     *,
-    library: Any = None,
+    library: LibraryLike | None = None,
     settings: AnalysisSettings | None = None,
     name: str | None = None,
     digests: Digests | None = None,

@@ -17,6 +17,7 @@ import click
 
 from .. import serial
 from ..library import AddResult, Library, Provenance, Reference, ingest
+from ..matching import MatchResult
 from ..text import clock, plural, safe_text
 from . import PartialFailure
 
@@ -137,23 +138,23 @@ def hash_cmd(
             if client is not None:
                 client.close()
         health = lib.integrity_check()
-    n_files = counts["added"] + counts["exists"] + counts["failed"]
-    if not as_json and n_files:
+    total = counts["added"] + counts["exists"] + counts["failed"]
+    if not as_json and total:
         click.echo(
             f"{counts['added']} added, {counts['exists']} already known, {counts['failed']} failed", err=True
         )
     if health != "ok":
         raise click.ClickException(f"{library_path}: integrity check failed after hashing: {health}")
-    if n_files == 0:
+    if total == 0:
         raise click.UsageError("no media files found in the given paths")
     if counts["failed"]:
-        raise PartialFailure(f"{counts['failed']} of {n_files} files failed (see above)")
+        raise PartialFailure(f"{counts['failed']} of {total} files failed (see above)")
 
 
 # -- match --------------------------------------------------------------------------------
 
 
-def _match_lines(result: Any) -> list[str]:
+def _match_lines(result: MatchResult) -> list[str]:
     q = result.query
     lines = [f"query: {safe_text(q.path)} ({clock(q.duration, 1)}, {q.usable_samples} usable samples)"]
     if not result.matches:

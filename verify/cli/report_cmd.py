@@ -15,6 +15,7 @@ from ..errors import CaseIntegrityError, VerifyError
 
 if TYPE_CHECKING:
     from ..analysis import Analysis
+    from ..notes import Notes
     from ..report import Report
 
 FORMATS = ("md", "html", "json", "pdf")
@@ -38,7 +39,7 @@ def _progress(label: str) -> Iterator[Callable[[float, float], None] | None]:
         yield update
 
 
-def _notes(path: Path | None):  # type: ignore[no-untyped-def]
+def _notes(path: Path | None) -> Notes | None:
     if path is None:
         return None
     from ..notes import load_notes

@@ -6,10 +6,10 @@ The frame format itself is written down in the package docstring (``verify.frame
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal, NamedTuple
+from typing import Any, Literal
 
 import av
 import av.error
@@ -26,12 +26,16 @@ MAX_CORRUPT_FRAMES = 50
 SEEK_GAP = 2.0
 
 
-class Frame(NamedTuple):
+@dataclass(frozen=True, slots=True, eq=False)
+class Frame:
     """One decoded picture: ``(time, index, image)``; unpacks like a tuple."""
 
     time: float
     index: int
     image: np.ndarray
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter((self.time, self.index, self.image))
 
 
 @dataclass(frozen=True)

@@ -239,7 +239,7 @@ def _seek(
     while True:
         position = max(stats.start_time, target - back)
         try:
-            if position > stats.start_time:
+            if position > stats.start_time and stream.time_base:
                 container.seek(
                     int(position / stream.time_base), stream=stream, backward=True, any_frame=False
                 )

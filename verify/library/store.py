@@ -15,6 +15,7 @@ import logging
 import os
 import threading
 import time
+import weakref
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import replace
@@ -49,6 +50,9 @@ Progress = Callable[[float, float], None]
 BUSY_SECONDS = 120.0
 #: During a batch (``deferred_index``) the persistent index is brought up to date this often.
 INDEX_SYNC_SECONDS = 30.0
+
+#: Open persistent tables by (library key, generation), held weakly: the OS page cache keeps the data.
+_MAPPED: weakref.WeakValueDictionary[tuple[object, ...], HashTable] = weakref.WeakValueDictionary()
 
 #: Fingerprint fields stored in their own columns (or the reference row), not in ``extra``.
 _FP_COLUMNS = {"algorithm", "settings", "times", "hashes", "quality", "media", "sha256"}
@@ -386,21 +390,25 @@ class Library:
         )  # a copied file shares the id
         key = (self.library_id or id(self), where, algorithm, variants)
         generation = self.generation
+        if self.index_folder is not None:
+            # memory-mapped: shared while someone holds it, closed (maps and files) when nobody does
+            from . import persistent
+
+            table = _MAPPED.get((key, generation))
+            if table is None:
+                table = persistent.open_table(self, self.index_folder, algorithm, variants)
+                table.generation = generation
+                _MAPPED[(key, generation)] = table
+            return table
         table = CACHE.get(key, generation)
         if table is not None:
             return table
-        if self.index_folder is not None:
-            from . import persistent
-
-            table = persistent.open_table(self, self.index_folder, algorithm, variants)
-            table.generation = generation
-        else:
-            rows = self._query(
-                "SELECT ref_id, n, times, hashes, quality, variants FROM fingerprints WHERE algorithm = ?"
-                " ORDER BY ref_id",
-                (algorithm,),
-            )
-            table = concatenate(algorithm, _parts(rows), generation, variants)
+        rows = self._query(
+            "SELECT ref_id, n, times, hashes, quality, variants FROM fingerprints WHERE algorithm = ?"
+            " ORDER BY ref_id",
+            (algorithm,),
+        )
+        table = concatenate(algorithm, _parts(rows), generation, variants)
         CACHE.put(key, table)
         return table
 

@@ -49,6 +49,12 @@ log = logging.getLogger("verify")
 class LibraryLike(Protocol):
     """What matching needs of a library (``verify.library.Library`` is one)."""
 
+    path: str
+    library_id: str
+
+    @property
+    def generation(self) -> int: ...
+
     def hash_table(self, algorithm: str) -> HashTable: ...
 
     def get(self, id_or_sha: int) -> Reference: ...

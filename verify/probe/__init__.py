@@ -125,7 +125,7 @@ def probe(path: str | Path, *, max_bytes: int | None = None, digests: Digests | 
         gps_all=tuple(fixes),
         encoder=main_encoder(encoders),
         encoders=encoders,
-        c2pa=read_c2pa(p, sniffed.mime or None),
+        c2pa=read_c2pa(p, sniffed.mime or None, head),
         notes=tuple(dict.fromkeys(notes)),
     )
     return _with_signals(info)

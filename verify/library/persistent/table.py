@@ -63,10 +63,10 @@ class RowColumn:
         out = self._table.column(self.name, np.arange(self._table.size))
         return out.astype(dtype) if dtype is not None else out
 
-    def __eq__(self, other: object) -> Any:  # type: ignore[override]
+    def __eq__(self, other: object) -> Any:
         return np.asarray(self) == other
 
-    def __ne__(self, other: object) -> Any:  # type: ignore[override]
+    def __ne__(self, other: object) -> Any:
         return np.asarray(self) != other
 
     def __contains__(self, value: object) -> bool:
@@ -141,7 +141,7 @@ class PersistentTable(HashTable):
         return self._live
 
     @property
-    def index(self) -> PersistentTable:  # type: ignore[override]
+    def index(self) -> PersistentTable:
         return self
 
     @property
