@@ -319,7 +319,7 @@ def test_kill_during_index_updates_leaves_a_usable_index(tmp_path: Path) -> None
             seen += 1
     time.sleep(0.05 * (seen % 7))  # somewhere inside the next add or its index update
     os.kill(proc.pid, signal.SIGKILL)
-    proc.wait(timeout=30)
+    proc.communicate(timeout=30)
     with Library(db) as lib:
         assert lib.integrity_check() == "ok"
         table = lib.hash_table(ALG)  # the index is opened (or repaired) and caught up

@@ -394,11 +394,12 @@ class Library:
             # memory-mapped: shared while someone holds it, closed (maps and files) when nobody does
             from . import persistent
 
-            table = _MAPPED.get((key, generation))
+            state = tuple(self.index_state(algorithm))  # one snapshot query: any change shows here
+            table = _MAPPED.get((key, state))
             if table is None:
                 table = persistent.open_table(self, self.index_folder, algorithm, variants)
                 table.generation = generation
-                _MAPPED[(key, generation)] = table
+                _MAPPED[(key, state)] = table
             return table
         table = CACHE.get(key, generation)
         if table is not None:

@@ -17,6 +17,7 @@ never appear in results; their ``ref_ids`` read as -1.
 from __future__ import annotations
 
 import logging
+import weakref
 from typing import Any
 
 import numpy as np
@@ -32,9 +33,16 @@ class RowColumn:
     """One per-row column of a :class:`PersistentTable`, read on indexing."""
 
     def __init__(self, table: PersistentTable, name: str, dtype: Any) -> None:
-        self._table = table
+        self._ref = weakref.ref(table)  # no cycle: the table (and its maps) go as soon as it is dropped
         self.name = name
         self.dtype = np.dtype(dtype)
+
+    @property
+    def _table(self) -> PersistentTable:
+        table = self._ref()
+        if table is None:
+            raise ReferenceError(f"column {self.name} outlived its table; keep the table while using it")
+        return table
 
     def __len__(self) -> int:
         return self._table.size
