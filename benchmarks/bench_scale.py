@@ -257,20 +257,14 @@ def timed_child(cmd: list[str], env: dict[str, str] | None = None) -> dict[str, 
     return json.loads(res.stdout)
 
 
-def size_of(target: str) -> int:
-    if "://" in target:
-        from verify.library import Library
-
-        with Library(target) as lib:
-            return lib.stats().size_bytes
-    p = Path(target)
-    return sum(f.stat().st_size for f in p.parent.glob(p.name + "*") if f.is_file())
+def size_of(target: str, index: Path | None) -> int:
+    """Bytes of the library itself (the SQLite file and its WAL, or the PostgreSQL tables)."""
+    with open_library(target, index) as lib:
+        return int(lib.stats().size_bytes)
 
 
-def index_bytes(target: str) -> int:
-    from verify.library import Library
-
-    with Library(target) as lib:
+def index_bytes(target: str, index: Path | None) -> int:
+    with open_library(target, index) as lib:
         folder = lib.index_folder
     return (
         sum(f.stat().st_size for f in folder.rglob("*") if f.is_file()) if folder and folder.exists() else 0
