@@ -32,6 +32,9 @@ from .files import Appender, Mapped
 PART_ROWS = 1 << 24
 #: Candidate entries examined per batch of queries (bounds a query's temporary memory).
 CHUNK_CANDIDATES = 1 << 22
+#: Tables larger than this drop their touched pages from the process after each batch (smaller ones
+#: stay resident: re-reading them from the page cache would cost more than the memory is worth).
+RELEASE_BYTES = 256 << 20
 _U32 = np.uint64(0xFFFFFFFF)
 
 
@@ -99,18 +102,17 @@ class MappedTables:
                 raise IndexDamaged(f"{off.path.name}: offsets end at {int(off.array[-1])}, not {self.n}")
 
     def release(self) -> None:
-        for mp in self.ent:
-            mp.release()
+        if self.n * 8 * len(self.ent) >= RELEASE_BYTES:
+            for mp in self.ent:
+                mp.release()
 
     def range_search(self, q: np.ndarray, r: int, hashes: np.ndarray) -> tuple[np.ndarray, ...]:
         """(query index, row, distance) of every row within ``r`` bits; rows unsorted, no duplicates."""
         m = len(self.layout)
         th = thresholds(r, m)
         probes = sum(masks(w, s)[0].size for (_, w), s in zip(self.layout, th) if s >= 0)
-        # queries per batch: keep the candidates of a batch near CHUNK_CANDIDATES (estimate: probes x
-        # average bucket; crowded buckets only make a batch bigger, never wrong)
-        avg = max(1.0, self.n / float(1 << min(w for _, w in self.layout)))
-        step = int(max(1, CHUNK_CANDIDATES // max(1.0, probes * avg)))
+        # queries per batch: bounded probe arrays; candidates are bounded again inside (crowded buckets)
+        step = int(max(1, (CHUNK_CANDIDATES // 2) // max(1, probes)))
         parts = []
         for a in range(0, q.size, step):
             parts.append(self._chunk(q[a : a + step], a, r, th, hashes))
@@ -136,14 +138,29 @@ class MappedTables:
                 continue
             nz = np.flatnonzero(length)  # only probes that hit a non-empty bucket
             first, length = first[nz], length[nz]
-            qrep = np.repeat(nz // mk.size, length)
-            sub = np.repeat(mpop[nz % mk.size], length)
-            pos = np.arange(total, dtype=np.int64) - np.repeat(np.cumsum(length) - length - first, length)
-            ent = self.ent[i].array[pos]
-            lb = sub + np.bitwise_count(ent[:, 1] ^ partial(q, shift, w)[qrep])
-            ok = np.flatnonzero(lb <= r)
-            fq.append(qrep[ok])
-            frows.append(ent[ok, 0].astype(np.int64))
+            probe_q = (nz // mk.size).astype(np.int64)
+            probe_pop = mpop[nz % mk.size]
+            part_q = partial(q, shift, w)
+            ends = np.cumsum(length)
+            # pieces of consecutive probes with at most CHUNK_CANDIDATES entries (one bucket may exceed it)
+            cuts = np.unique(
+                np.searchsorted(ends, np.arange(CHUNK_CANDIDATES, total, CHUNK_CANDIDATES), side="left")
+            )
+            a = 0
+            for b in [*(int(c) + 1 for c in cuts), nz.size]:
+                if b <= a:
+                    continue
+                ln, fs = length[a:b], first[a:b]
+                n_cand = int(ln.sum())
+                qrep = np.repeat(probe_q[a:b], ln)
+                sub = np.repeat(probe_pop[a:b], ln)
+                pos = np.arange(n_cand, dtype=np.int64) - np.repeat(np.cumsum(ln) - ln - fs, ln)
+                ent = self.ent[i].array[pos]
+                lb = sub + np.bitwise_count(ent[:, 1] ^ part_q[qrep])
+                ok = np.flatnonzero(lb <= r)
+                fq.append(qrep[ok])
+                frows.append(ent[ok, 0].astype(np.int64))
+                a = b
         if not fq:
             return np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0, np.uint8)
         qi, rows = np.concatenate(fq), np.concatenate(frows)

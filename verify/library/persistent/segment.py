@@ -27,6 +27,7 @@ from typing import Any
 import numpy as np
 
 from ...index import BruteForceIndex
+from . import mih
 from .files import Appender, IndexDamaged, Mapped, file_crc, fsync_dir, json_bytes, read_json, write_atomic
 from .mih import MappedTables, build_tables
 
@@ -193,7 +194,8 @@ class Partition:
     def release(self) -> None:
         if self.tables is not None:
             self.tables.release()
-        self.hash.release()
+        if self.n * 8 >= mih.RELEASE_BYTES:
+            self.hash.release()
 
     def range_search(self, q: np.ndarray, r: int) -> tuple[np.ndarray, ...]:
         """(query index, partition-local row, distance) of the rows within ``r`` bits."""
