@@ -491,7 +491,7 @@ def write_results(rows: list[dict[str, Any]], args: argparse.Namespace) -> None:
         "# Scale benchmark",
         "",
         f"Machine: {platform.machine()}, {os.cpu_count()} cores shared with other agents (load average "
-        f"{os.getloadavg()[0]:.1f} at the end), Python {platform.python_version()}. Command: "
+        f"{os.getloadavg()[0]:.1f} at the end), Python {platform.python_version()}. "
         "Commands: `bench_scale.py fit`, `bench_scale.py run --sizes S --backends B [--cluster]`, `bench_scale.py report`. "
         "Wall times were taken on a machine loaded by other jobs (load average 20-37) with the benchmark at nice 10-15: "
         "they are several times the CPU times; read the CPU columns.",
