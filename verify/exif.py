@@ -226,7 +226,7 @@ _EXIFREAD_ERRORS = (AssertionError, EOFError, struct.error, ValueError, IndexErr
 
 
 def _run_exifread(fh: io.BufferedIOBase | io.BytesIO) -> dict[str, Any]:
-    return exifread.process_file(fh, details=False, truncate_tags=False, extract_thumbnail=True)
+    return exifread.process_file(fh, details=False, truncate_tags=False, extract_thumbnail=True)  # type: ignore[arg-type]
 
 
 def _exif_block(path: Path, fmt: str) -> tuple[bytes | None, str]:

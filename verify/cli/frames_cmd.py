@@ -5,14 +5,15 @@ from __future__ import annotations
 import json
 import re
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
-from ..digest import sha256_file
 from ..errors import VerifyError
-from ..frames import DecodeStats, Sampling, iter_frames
-from ..shots import encode_image, keyframes
 from ..text import safe_text
+
+if TYPE_CHECKING:
+    from ..frames import DecodeStats
 
 INDEX_SCHEMA_VERSION = 1
 
@@ -24,6 +25,9 @@ def _stem(path: Path) -> str:
 
 def _collect(path: Path, mode: str, fps: float, size: int, stats: DecodeStats) -> list[dict]:
     """(record, image) pairs for the chosen mode."""
+    from ..frames import Sampling, iter_frames
+    from ..shots import keyframes
+
     if mode == "shots":
         return [
             {
@@ -97,6 +101,10 @@ def frames_command(file: Path, out: Path, mode: str, fps: float, fmt: str, size:
     video as a player shows it, shot 3); index.json lists every image with its
     time, frame index and shot, and the file's sha256.
     """
+    from ..digest import sha256_file
+    from ..frames import DecodeStats
+    from ..shots import encode_image
+
     stats = DecodeStats()
     items = _collect(file, mode, fps, size, stats)  # raises VerifyError on bad input
     try:

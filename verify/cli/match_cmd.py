@@ -10,13 +10,15 @@ import json
 import re
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from ..library import AddResult, Library, Provenance, Reference, ingest
 from ..text import safe_text
 from . import PartialFailure
+
+if TYPE_CHECKING:
+    from ..library import AddResult, Library, Reference
 
 _library_option = click.option(
     "--library",
@@ -55,6 +57,8 @@ def _check_date(ctx: click.Context, param: click.Parameter, value: str) -> str:
 
 
 def _open(path: Path, create: bool = False) -> Library:
+    from ..library import Library
+
     return Library(path, create=create)
 
 
@@ -104,6 +108,8 @@ def hash_cmd(
     one line each and skipped; the exit code is 3 when some failed. Each file is
     committed on its own, so an interrupted run loses nothing and a re-run resumes.
     """
+    from ..library import Provenance, ingest
+
     prov = Provenance(title, source_url, first_seen, found_at, description, tuple(tags), notes)
     counts = {"added": 0, "exists": 0, "failed": 0}
     with _open(library_path, create=True) as lib:
@@ -133,7 +139,7 @@ def hash_cmd(
             if bar is not None:
                 bar.__exit__(None, None, None)
         health = lib.integrity_check()
-    if not as_json and sum(counts.values()):
+    if not as_json and sum(counts.values(), 0):
         click.echo(
             f"{counts['added']} added, {counts['exists']} already known, {counts['failed']} failed", err=True
         )

@@ -9,14 +9,14 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from .. import serial
-from ..probe import MediaInfo, StreamInfo, probe
-from ..signals import pair_signals
 from ..text import safe_text
+
+if TYPE_CHECKING:
+    from ..probe import MediaInfo, StreamInfo
 
 _SIZE_RE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([kmgt]?)i?b?\s*$", re.IGNORECASE)
 
@@ -184,6 +184,10 @@ def register(cli: click.Group) -> None:
 
         Metadata is a lead, not proof: every tag can be forged.
         """
+        from .. import serial
+        from ..probe import probe
+        from ..signals import pair_signals
+
         limit = parse_size(max_size)
         info = probe(file, max_bytes=limit)
         other = probe(pair, max_bytes=limit) if pair else None

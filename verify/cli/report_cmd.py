@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -11,6 +12,7 @@ from pathlib import Path
 import click
 
 from ..errors import CaseIntegrityError, VerifyError
+from ..text import safe_text
 
 FORMATS = ("md", "html", "json", "pdf")
 
@@ -168,7 +170,10 @@ def case_open(case: Path, as_json: bool) -> None:
     from ..case import open_case
 
     opened = open_case(case)
-    click.echo(opened.report.to_json() if as_json else opened.summary())
+    if as_json:  # ASCII-only: no control character of the report can reach the terminal raw
+        click.echo(json.dumps(opened.report.to_dict(), ensure_ascii=True, indent=2))
+    else:
+        click.echo(opened.summary())
 
 
 @case_group.command("check")
@@ -180,7 +185,7 @@ def case_check(case: Path) -> None:
     result = check_case(case)
     if not result.ok:
         raise CaseIntegrityError(result.describe(), path=case)
-    click.echo(f"{case}: {result.describe()}")
+    click.echo(f"{safe_text(str(case))}: {result.describe()}")
 
 
 @click.command("evidence")

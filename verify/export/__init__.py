@@ -16,6 +16,7 @@ from pathlib import Path
 
 from ..errors import ReportError
 from ..report.model import Report
+from ..text import json_text
 from . import paths
 
 log = logging.getLogger("verify")
@@ -38,7 +39,7 @@ def render_bytes(
 
         return render_md(report, image_folder).encode("utf-8")
     if fmt == "json":
-        return (report.to_json(embed_images=embed_images) + "\n").encode("utf-8")
+        return (json_text(report.to_dict(embed_images=embed_images), indent=2) + "\n").encode("utf-8")
     if fmt == "pdf":
         from .pdf import render as render_pdf
 

@@ -64,7 +64,7 @@ def _image(report: Report, ref: ImageRef | None, max_w: float) -> Any:
 
 def _figure_grid(cells: list[list[Any]], cols: int) -> Table:
     rows = [cells[i : i + cols] for i in range(0, len(cells), cols)]
-    rows[-1] += [""] * (cols - len(rows[-1]))
+    rows[-1] += [""] * (cols - len(rows[-1]))  # type: ignore[list-item]  # empty cells
     t = Table(rows, colWidths=[WIDTH / cols] * cols)
     t.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"), ("ALIGN", (0, 0), (-1, -1), "CENTER")]))
     return t

@@ -29,7 +29,7 @@ class Frame(NamedTuple):
     """One decoded picture: ``(time, index, image)``; unpacks like a tuple."""
 
     time: float
-    index: int
+    index: int  # type: ignore[assignment]  # shadows tuple.index on purpose: the frame's position
     image: np.ndarray
 
 

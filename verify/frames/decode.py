@@ -217,7 +217,7 @@ def _seek(
         try:
             if position > stats.start_time:
                 container.seek(
-                    int(position / stream.time_base), stream=stream, backward=True, any_frame=False
+                    int(position / (stream.time_base or 1)), stream=stream, backward=True, any_frame=False
                 )
             else:  # rewind to the top of the file (MPEG-TS can skip a lone keyframe when seeking to it)
                 container.seek(0)

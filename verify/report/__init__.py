@@ -5,8 +5,9 @@
 ``verify.case`` saves and re-opens it as a ``.verify.zip``.
 """
 
+from typing import Any
+
 from ..digest import file_digests
-from .build import build_report, versions
 from .custody import CustodyEntry, CustodyLog
 from .model import (
     SCHEMA_VERSION,
@@ -40,3 +41,13 @@ __all__ = [
     "upgrade",
     "versions",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    """``build_report`` and ``versions`` load the analysis stages (PyAV, numpy, ...) on first use, so
+    reading a report record (``verify.report.model``, case files) stays cheap."""
+    if name in ("build_report", "versions"):
+        from . import build
+
+        return getattr(build, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
