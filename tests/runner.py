@@ -41,15 +41,41 @@ def verify_cmd(*args: str) -> list[str]:
     return [sys.executable, "-m", "verify", *args]
 
 
+def _limits(fsize: int | None):  # type: ignore[no-untyped-def]
+    if fsize is None:
+        return None
+
+    def apply() -> None:
+        import resource
+
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a write past the limit fails with EFBIG instead
+        resource.setrlimit(resource.RLIMIT_FSIZE, (fsize, fsize))
+
+    return apply
+
+
 def run_verify(
-    *args: str, timeout: float = 120.0, env: dict[str, str] | None = None, cwd: Path | None = None
+    *args: str,
+    timeout: float = 120.0,
+    env: dict[str, str] | None = None,
+    cwd: Path | None = None,
+    prefix: list[str] | None = None,
+    rlimit_fsize: int | None = None,
+    stdin: bytes | None = None,
 ) -> Run:
-    """Run ``python -m verify ARGS`` to completion (killed after ``timeout`` s: ``hung=True``)."""
+    """Run ``python -m verify ARGS`` to completion (killed after ``timeout`` s: ``hung=True``).
+
+    ``prefix`` goes before the interpreter (e.g. ``setpriv …``); ``rlimit_fsize`` caps the size
+    of every file the child writes (``RLIMIT_FSIZE``, SIGXFSZ ignored).
+    """
     full_env = {**os.environ, "PYTHONPATH": str(ROOT), **(env or {})}
-    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err, tempfile.TemporaryFile() as inp:
+        inp.write(stdin or b"")
+        inp.seek(0)
         started = time.monotonic()
-        proc = subprocess.Popen(verify_cmd(*args), stdin=subprocess.DEVNULL, stdout=out, stderr=err,
-                                env=full_env, cwd=cwd, start_new_session=True)  # fmt: skip
+        proc = subprocess.Popen([*(prefix or []), *verify_cmd(*args)], stdin=inp, stdout=out, stderr=err,
+                                env=full_env, cwd=cwd, start_new_session=True,
+                                preexec_fn=_limits(rlimit_fsize))  # fmt: skip
         hung = False
         while True:
             pid, status, usage = os.wait4(proc.pid, os.WNOHANG)

@@ -80,7 +80,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_INTERRUPTED
     except click.UsageError as exc:
         hint = f" (see: {exc.ctx.command_path} --help)" if exc.ctx else ""
-        click.echo(f"error: {exc.format_message()}{hint}", err=True)
+        click.echo(f"error: {safe_text(exc.format_message(), limit=500)}{hint}", err=True)
         return EXIT_BAD_INPUT
     except click.ClickException as exc:
         exc.show()
@@ -94,7 +94,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             traceback.print_exc()
         else:
             click.echo(
-                f"error: unexpected failure: {type(exc).__name__}: {exc} (run with --debug for details)",
+                f"error: unexpected failure: {type(exc).__name__}: {safe_text(str(exc), limit=500)} "
+                "(run with --debug for details)",
                 err=True,
             )
         return EXIT_FAILURE

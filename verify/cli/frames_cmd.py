@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import json
 import re
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
 
-from ..errors import VerifyError
-from ..text import safe_text
+from ..errors import UnsafePathError
+from ..text import json_text, safe_text
 
 if TYPE_CHECKING:
     from ..frames import DecodeStats
@@ -50,15 +49,10 @@ def _collect(path: Path, mode: str, fps: float, size: int, stats: DecodeStats) -
 
 
 def _write(out: Path, name: str, data: bytes) -> None:
-    try:
-        (out / name).write_bytes(data)
-    except OSError as exc:
-        raise VerifyError(
-            f"cannot write {name} ({exc.strerror or exc})",
-            path=out,
-            stage="output",
-            hint="Choose a folder you can write to with --out.",
-        ) from exc
+    """One file inside ``out``, atomically; a link, FIFO or device planted there is refused."""
+    from ..export import paths
+
+    paths.write_bytes(paths.target(out, name), data)
 
 
 @click.command("frames")
@@ -102,20 +96,18 @@ def frames_command(file: Path, out: Path, mode: str, fps: float, fmt: str, size:
     time, frame index and shot, and the file's sha256.
     """
     from ..digest import sha256_file
+    from ..export import paths
     from ..frames import DecodeStats
     from ..shots import encode_image
 
+    if out.is_symlink() or (out.exists() and not out.is_dir()):
+        raise UnsafePathError("is a link or a file, not a folder; frames go into a folder", path=out)
     stats = DecodeStats()
     items = _collect(file, mode, fps, size, stats)  # raises VerifyError on bad input
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise VerifyError(
-            f"cannot create the folder ({exc.strerror or exc})",
-            path=out,
-            stage="output",
-            hint="Choose a folder you can write to with --out.",
-        ) from exc
+        raise paths.os_error(exc, out, "create the folder") from exc
     stem = _stem(file)
     images = []
     for item in items:
@@ -136,9 +128,9 @@ def frames_command(file: Path, out: Path, mode: str, fps: float, fmt: str, size:
         "shots": len({i["shot"] for i in images if i["shot"] is not None}) if mode == "shots" else None,
         "images": images,
     }
-    _write(out, "index.json", json.dumps(index, indent=2, ensure_ascii=False).encode())
+    _write(out, "index.json", json_text(index, indent=2).encode())
     if as_json:
-        click.echo(json.dumps(index, indent=2, ensure_ascii=False))
+        click.echo(json_text(index, indent=2))
         return
     plural = "" if len(images) == 1 else "s"
     what = f"{len(images)} image{plural}" + (

@@ -6,7 +6,6 @@ Thin: options become calls to ``verify.library`` (``ingest``, ``Library``) and
 
 from __future__ import annotations
 
-import json
 import re
 import sys
 from pathlib import Path
@@ -14,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from ..text import safe_text
+from ..text import json_text, safe_text
 from . import PartialFailure
 
 if TYPE_CHECKING:
@@ -129,7 +128,7 @@ def hash_cmd(
             for result in ingest(paths, lib, prov, workers=workers, progress=progress):
                 counts[result.status] += 1
                 if as_json:
-                    click.echo(json.dumps(result.to_dict(), ensure_ascii=False))
+                    click.echo(json_text(result.to_dict()))
                 else:
                     if bar is not None:  # erase the bar's line; it is drawn again on the next update
                         sys.stderr.write("\r\033[K")
@@ -210,7 +209,7 @@ def match_cmd(file: Path, library_path: Path, top: int, as_json: bool) -> None:
         else:
             result = match_file(file, lib, top=top)
     if as_json:
-        click.echo(json.dumps(result.to_dict(), ensure_ascii=False))
+        click.echo(json_text(result.to_dict()))
     else:
         click.echo("\n".join(_match_lines(result)))
 
@@ -232,7 +231,7 @@ def library_list(library_path: Path, search: str | None, as_json: bool) -> None:
     with _open(library_path) as lib:
         refs = lib.references(search)
     if as_json:
-        click.echo(json.dumps([_ref_dict(r) for r in refs], ensure_ascii=False))
+        click.echo(json_text([_ref_dict(r) for r in refs]))
         return
     for r in refs:
         first = safe_text(r.provenance.first_seen or "-", limit=20)
@@ -251,7 +250,7 @@ def library_show(ref_id: str, library_path: Path, as_json: bool) -> None:
         ref = lib.get(ref_id)
     d = _ref_dict(ref)
     if as_json:
-        click.echo(json.dumps(d, ensure_ascii=False))
+        click.echo(json_text(d))
         return
     for key, value in d.items():
         shown = (
@@ -273,7 +272,7 @@ def library_remove(ref_id: str, library_path: Path, as_json: bool) -> None:
     with _open(library_path) as lib:
         ref = lib.remove(ref_id)
     if as_json:
-        click.echo(json.dumps({"removed": _ref_dict(ref)}, ensure_ascii=False))
+        click.echo(json_text({"removed": _ref_dict(ref)}))
     else:
         click.echo(f"removed #{ref.id} {safe_text(ref.display_title)}")
 

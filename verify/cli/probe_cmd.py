@@ -7,13 +7,12 @@ Human output by default (every value that came from the file is passed through
 
 from __future__ import annotations
 
-import json
 import re
 from typing import TYPE_CHECKING, Any
 
 import click
 
-from ..text import safe_text
+from ..text import json_text, safe_text
 
 if TYPE_CHECKING:
     from ..probe import MediaInfo, StreamInfo
@@ -200,7 +199,7 @@ def register(cli: click.Group) -> None:
             if other is not None:
                 payload = {"file": payload, "pair": serial.to_jsonable(other),
                            "pair_signals": serial.to_jsonable(pairs)}  # fmt: skip
-            click.echo(json.dumps(payload, ensure_ascii=False, indent=2))
+            click.echo(json_text(payload, indent=2))
             return
         click.echo(render(info, all_tags=all_tags))
         if other is not None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 import sys
 from collections.abc import Callable, Iterator
@@ -105,12 +104,12 @@ def report_command(
 ) -> None:
     """Analyse FILE and export its verification report (md, html, json or pdf)."""
     from ..export import FORMATS as SUFFIXES
-    from ..export import export
+    from ..export import export, paths
 
-    if out.is_dir():
+    if out.is_dir() and not out.is_symlink():
         out_dir, name = out, None
-    else:
-        out_dir, name = out.parent, out.name
+    else:  # refused before the analysis: a link, a device (/dev/null), a FIFO
+        out_dir, name = paths.check_output(out).parent, out.name
     if fmt is None:
         suffix = out.suffix.lower().lstrip(".") if name else ""
         fmt = (
@@ -120,10 +119,13 @@ def report_command(
         )
     if name is not None and not Path(name).suffix:
         name += SUFFIXES[fmt]
+    if name is not None:
+        paths.check_output(out_dir / paths.check_name(name))
     report = _build(file, library, notes, not no_keyframes, top)
     path = export(report, fmt, out_dir, name=name, embed_images=embed_images)
     click.echo(
-        f"{path}  ({fmt}; case {report.case_id}; verdict {report.verdict}; {len(report.matches)} match(es))"
+        f"{safe_text(str(path))}  ({fmt}; case {safe_text(report.case_id, limit=80)}; verdict {report.verdict}; "
+        f"{len(report.matches)} match(es))"
     )
 
 
@@ -151,12 +153,15 @@ def case_save(
 ) -> None:
     """Analyse FILE and save everything as one case file."""
     from ..case import save_case
+    from ..digest import sha256_file
+    from ..export import paths
 
+    paths.check_output(out)  # before the analysis: a link, a device, a FIFO
     report = _build(file, library, notes, True, top)
     path = save_case(report, out, include_original=include_original, original=file)
-    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    digest = sha256_file(path)
     click.echo(
-        f"{path}  (case {report.case_id}; {len(report.image_refs())} pictures; "
+        f"{safe_text(str(path))}  (case {safe_text(report.case_id, limit=80)}; {len(report.image_refs())} pictures; "
         f"original {'included' if include_original else 'referenced by sha256'})"
     )
     click.echo(f"sha256 of the case file: {digest}  (keep it somewhere else to prove the case unchanged)")
@@ -211,10 +216,12 @@ def case_check(case: Path) -> None:
 def evidence_command(file: Path, library: Path | None, number: int, out: Path, height: int) -> None:
     """Render the side-by-side evidence video of one match of FILE."""
     from ..evidence import render_evidence
+    from ..export import paths
     from ..report.build import open_library
 
     if library is None:
         raise click.UsageError("--library is required")
+    paths.check_output(out)  # before matching: a link, a device, a FIFO
     from ..matching import match_file
 
     lib = open_library(library)
@@ -233,7 +240,7 @@ def evidence_command(file: Path, library: Path | None, number: int, out: Path, h
     with _progress("rendering") as progress:
         path = render_evidence(file, match.reference.path, match, out, height=height, progress=progress)
     click.echo(
-        f"{path}  (query {match.query_start:.2f}-{match.query_end:.2f} s vs reference "
+        f"{safe_text(str(path))}  (query {match.query_start:.2f}-{match.query_end:.2f} s vs reference "
         f"{match.reference_start:.2f}-{match.reference_end:.2f} s)"
     )
 

@@ -56,8 +56,11 @@ def check_name(name: str) -> str:
 def os_error(exc: OSError, path: str | Path, doing: str = "write") -> OutputError:
     """A plain-language :class:`OutputError` for an ``OSError`` met while writing ``path``."""
     code = exc.errno
-    if code in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG):
+    if code in (errno.ENOSPC, errno.EDQUOT):
         return DiskFullError(f"cannot {doing} it: the disk is full ({exc.strerror or exc})", path=path)
+    if code == errno.EFBIG:
+        return DiskFullError(f"cannot {doing} it: the file-size limit of this process (ulimit -f) was reached",
+                             path=path, hint="Raise the limit (ulimit -f unlimited) or write a smaller file.")  # fmt: skip
     if code in (errno.EACCES, errno.EPERM):
         return OutputError(f"cannot {doing} it: permission denied", path=path,
                            hint="Choose a folder you can write to.")  # fmt: skip

@@ -126,7 +126,8 @@ def _hash_one(
     except OSError as exc:
         if cancel and exc is cancel[0]:
             raise
-        return _Outcome(path, sha, error=type(exc).__name__, message=f"{path}: cannot read the file ({exc})")
+        why = (exc.strerror or str(exc)).lower()
+        return _Outcome(path, sha, error=type(exc).__name__, message=f"{path}: cannot read the file ({why})")
     except Exception as exc:
         if cancel and exc is cancel[0]:
             raise

@@ -3,6 +3,12 @@
 Every write is one ``BEGIN IMMEDIATE`` transaction (one per clip): a failure or a kill
 leaves the library as it was. Writers wait for each other (``busy_timeout`` plus a
 retry loop with back-off for "database is locked"), readers never wait (WAL).
+
+Opening never modifies a file that is not a verify library: an existing file is first
+looked at through a read-only connection (is it SQLite, which schema, is it writable) and
+only a verify library (or an empty database) is switched to WAL and migrated. SQLite's
+errors become :mod:`verify.errors` with a plain cause: read-only
+(:class:`LibraryReadOnlyError`), disk full (:class:`LibraryFullError`), locked, damaged.
 """
 
 from __future__ import annotations
@@ -18,6 +24,7 @@ from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import numpy as np
 
@@ -27,10 +34,13 @@ from ..errors import (
     LibraryBusyError,
     LibraryCorruptError,
     LibraryError,
+    LibraryFullError,
     LibraryNotFoundError,
+    LibraryReadOnlyError,
     ReferenceNotFoundError,
 )
 from ..fingerprint import Fingerprint, FingerprintSettings
+from ..text import json_text
 from . import schema
 from .models import AddResult, LibraryStats, Provenance, Reference
 from .table import CACHE, HashTable, concatenate
@@ -53,9 +63,67 @@ _REF_COLUMNS = (
 )
 
 
-def _is_locked(exc: sqlite3.OperationalError) -> bool:
+def _is_locked(exc: sqlite3.Error) -> bool:
+    code = getattr(exc, "sqlite_errorcode", 0) & 0xFF
     text = str(exc).lower()
-    return "locked" in text or "busy" in text
+    return code in (5, 6) or "locked" in text or "busy" in text
+
+
+#: Primary SQLite result codes (https://sqlite.org/rescode.html).
+_READONLY, _IOERR, _CORRUPT, _FULL, _CANTOPEN, _NOTADB = 8, 10, 11, 13, 14, 26
+
+
+#: Free space below which a write error is taken to mean a full disk.
+NEARLY_FULL = 1 << 20
+
+
+def _no_room(path: str) -> str:
+    """Why there is no room to write beside ``path`` ("" when there seems to be room)."""
+    import resource
+
+    soft, _ = resource.getrlimit(resource.RLIMIT_FSIZE)
+    if soft != resource.RLIM_INFINITY:
+        return f"the file-size limit of this process (ulimit -f: {soft:,} bytes) was reached"
+    try:
+        st = os.statvfs(os.path.dirname(os.path.abspath(path)) or ".")
+    except OSError:
+        return ""
+    free = st.f_bavail * st.f_frsize
+    return f"the disk is full ({free:,} bytes free)" if free < NEARLY_FULL else ""
+
+
+def library_error(exc: sqlite3.Error, path: str, doing: str = "use") -> LibraryError:
+    """The :class:`LibraryError` that says in plain words what an SQLite error means."""
+    code = getattr(exc, "sqlite_errorcode", 0) & 0xFF
+    if _is_locked(exc):
+        return LibraryBusyError(f"the library stayed locked ({exc})", path=path)
+    if code == _FULL:
+        return LibraryFullError(
+            f"cannot {doing} the library: {_no_room(path) or 'the disk is full'}", path=path
+        )
+    if code in (_IOERR, _CANTOPEN) and _no_room(path):
+        return LibraryFullError(f"cannot {doing} the library: {_no_room(path)}", path=path)
+    if code == _READONLY:
+        return LibraryReadOnlyError(f"cannot {doing} the library: it is read-only ({exc})", path=path)
+    if code == _IOERR:
+        return LibraryError(f"cannot {doing} the library: the disk reported an error ({exc})", path=path,
+                            hint="Check the disk and its free space; everything committed before is kept.")  # fmt: skip
+    if code == _CANTOPEN:
+        return LibraryError(f"cannot open the library file ({exc})", path=path,
+                            hint="Check that the file and its folder exist and can be read and written.")  # fmt: skip
+    if code in (_CORRUPT, _NOTADB) or not isinstance(exc, sqlite3.OperationalError):
+        return LibraryCorruptError(f"not a verify library or damaged ({exc})", path=path)
+    return LibraryError(f"cannot {doing} the library ({exc})", path=path)
+
+
+def _storable(text: str) -> str:
+    """Text SQLite can store: a file name that is not valid UTF-8 (surrogate escapes) keeps its
+    bytes visible as ``\\xff`` instead of failing the insert."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    return text
 
 
 class Library:
@@ -77,12 +145,13 @@ class Library:
             if not p.parent.exists():
                 raise LibraryError("the folder for the library does not exist", path=p,
                                    hint="Create the folder first or choose another path.")  # fmt: skip
+            _look(p, busy_seconds)  # read-only: refuses a foreign or read-only file before any write
         try:
             self._conn = sqlite3.connect(
                 self.path, timeout=busy_seconds, isolation_level=None, check_same_thread=False
             )
         except sqlite3.Error as exc:
-            raise LibraryError(f"cannot open the library ({exc})", path=self.path) from exc
+            raise library_error(exc, self.path, "open") from exc
         try:
             self._setup(memory)
         except BaseException:
@@ -99,10 +168,8 @@ class Library:
                 self._retry(lambda: self._conn.execute("PRAGMA journal_mode = WAL").fetchone())
                 self._conn.execute("PRAGMA synchronous = FULL")
             version = schema.current_version(self._conn)
-        except sqlite3.DatabaseError as exc:
-            if isinstance(exc, sqlite3.OperationalError) and _is_locked(exc):
-                raise LibraryBusyError(f"the library stayed locked ({exc})", path=self.path) from exc
-            raise LibraryCorruptError(f"not a verify library or damaged ({exc})", path=self.path) from exc
+        except sqlite3.Error as exc:
+            raise library_error(exc, self.path, "open") from exc
         if version < 0:
             raise LibraryError(
                 "is an SQLite database but not a verify library",
@@ -135,33 +202,36 @@ class Library:
 
     @contextmanager
     def _write(self) -> Iterator[sqlite3.Connection]:
-        """One write transaction: BEGIN IMMEDIATE (retried while locked) ... COMMIT, or ROLLBACK."""
+        """One write transaction: BEGIN IMMEDIATE (retried while locked) ... COMMIT, or ROLLBACK.
+
+        SQLite errors inside become :class:`LibraryError` with their real cause: when SQLite has
+        already rolled the transaction back itself (a full disk during COMMIT), no second
+        ROLLBACK hides that cause behind "no transaction is active".
+        """
         with self._lock:
             try:
                 self._retry(lambda: self._conn.execute("BEGIN IMMEDIATE"))
-            except sqlite3.OperationalError as exc:
-                if _is_locked(exc):
-                    raise LibraryBusyError(f"the library stayed locked ({exc})", path=self.path) from exc
-                raise LibraryError(f"cannot write to the library ({exc})", path=self.path) from exc
-            except sqlite3.DatabaseError as exc:
-                raise LibraryCorruptError(f"the library is damaged ({exc})", path=self.path) from exc
+            except sqlite3.Error as exc:
+                raise library_error(exc, self.path, "write to") from exc
             try:
                 yield self._conn
                 self._retry(lambda: self._conn.execute("COMMIT"))
-            except BaseException:
-                self._conn.execute("ROLLBACK")
+            except BaseException as exc:
+                if self._conn.in_transaction:
+                    try:
+                        self._conn.execute("ROLLBACK")
+                    except sqlite3.Error as rollback:  # the first error is the one that matters
+                        log.warning("library %s: rollback failed too (%s)", self.path, rollback)
+                if isinstance(exc, sqlite3.Error):
+                    raise library_error(exc, self.path, "write to") from exc
                 raise
 
     def _query(self, sql: str, args: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
         with self._lock:
             try:
                 return self._retry(lambda: self._conn.execute(sql, args).fetchall())
-            except sqlite3.OperationalError as exc:
-                if _is_locked(exc):
-                    raise LibraryBusyError(f"the library stayed locked ({exc})", path=self.path) from exc
-                raise LibraryError(f"cannot read the library ({exc})", path=self.path) from exc
-            except sqlite3.DatabaseError as exc:
-                raise LibraryCorruptError(f"the library is damaged ({exc})", path=self.path) from exc
+            except sqlite3.Error as exc:
+                raise library_error(exc, self.path, "read") from exc
 
     def _meta(self, key: str) -> str:
         rows = self._query("SELECT value FROM meta WHERE key = ?", (key,))
@@ -241,10 +311,10 @@ class Library:
             cur = conn.execute(
                 "INSERT INTO refs (sha256, path, title, source_url, first_seen, found_at, description, tags,"
                 " notes, duration, width, height, media, added_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                (sha, os.path.abspath(media_path), prov.title, prov.source_url, prov.first_seen, prov.found_at,
-                 prov.description, json.dumps(list(prov.tags), ensure_ascii=False), prov.notes,
-                 float(fp.duration or 0.0), width, height, json.dumps(media, ensure_ascii=False),
-                 schema.now_utc()),
+                (sha, _storable(os.path.abspath(media_path)), _storable(prov.title), _storable(prov.source_url),
+                 _storable(prov.first_seen), _storable(prov.found_at), _storable(prov.description),
+                 json_text([_storable(t) for t in prov.tags]), _storable(prov.notes),
+                 float(fp.duration or 0.0), width, height, json_text(media), schema.now_utc()),
             )  # fmt: skip
             ref_id = int(cur.lastrowid or 0)
             conn.execute(
@@ -393,3 +463,54 @@ def _size_of(media: dict[str, Any]) -> tuple[int, int]:
             except (TypeError, ValueError):
                 continue
     return 0, 0
+
+
+def _writable(path: Path) -> bool:
+    """Whether SQLite can write ``path`` and create its ``-wal``/``-shm`` files beside it."""
+    folder = path.parent if str(path.parent) else Path(".")
+    return os.access(folder, os.W_OK | os.X_OK) and (not path.exists() or os.access(path, os.W_OK))
+
+
+def _look(path: Path, busy_seconds: float) -> None:
+    """Before anything writes: is ``path`` a verify library (or empty, or new) we may write?
+
+    An existing file is opened read-only (``mode=ro``), so a foreign database is refused
+    unmodified (no WAL switch, no journal). Raises the LibraryError that applies.
+    """
+    if not path.exists():
+        if not _writable(path):
+            raise LibraryReadOnlyError("cannot create the library: its folder is read-only", path=path)
+        return
+    writable = _writable(path)
+    # read-only; and when we may not write anyway, immutable: SQLite then creates no -wal/-shm beside it
+    uri = f"file:{quote(os.path.abspath(path))}?mode=ro" + ("" if writable else "&immutable=1")
+    try:
+        conn = sqlite3.connect(uri, uri=True, timeout=busy_seconds)
+    except sqlite3.Error as exc:
+        raise library_error(exc, str(path), "open") from exc
+    try:
+        version = schema.current_version(conn)
+    except sqlite3.Error as exc:
+        code = getattr(exc, "sqlite_errorcode", 0) & 0xFF
+        if code in (_CANTOPEN, _READONLY) and not writable:
+            what = "file" if not os.access(path, os.W_OK) else "folder"
+            raise LibraryReadOnlyError(f"the library {what} is read-only (SQLite cannot even read it "
+                                       "without its -shm file beside it)", path=path) from exc  # fmt: skip
+        raise library_error(exc, str(path), "open") from exc
+    finally:
+        conn.close()
+    if version < 0:
+        raise LibraryError(
+            "is an SQLite database but not a verify library (left unchanged)",
+            path=path,
+            hint="Choose another file name for the library.",
+        )
+    if version > schema.LATEST:
+        raise LibraryError(
+            f"was written by a newer verify (schema {version}, this one knows {schema.LATEST})",
+            path=path,
+            hint="Upgrade verify to use this library.",
+        )
+    if not writable:
+        what = "folder" if os.access(path, os.W_OK) else "file"
+        raise LibraryReadOnlyError(f"the library {what} is read-only", path=path)
