@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import importlib
 import logging
+import signal
 import sys
+import threading
 import traceback
 from collections.abc import Sequence
 
@@ -63,6 +65,12 @@ def _register_commands() -> None:
 _register_commands()
 
 
+def _ignore_further_interrupts() -> None:
+    """After the first Ctrl-C, a second one must not break the exit (clean-up, interpreter shutdown)."""
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI and return its exit code (never raises)."""
     args = list(sys.argv[1:] if argv is None else argv)
@@ -72,10 +80,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except VerifyError as exc:
         click.echo(f"error: {safe_text(str(exc), limit=500)}", err=True)
         return EXIT_BAD_INPUT
-    except click.exceptions.Abort:
-        click.echo("interrupted", err=True)
-        return EXIT_INTERRUPTED
-    except KeyboardInterrupt:
+    except (click.exceptions.Abort, KeyboardInterrupt):
+        _ignore_further_interrupts()
         click.echo("interrupted", err=True)
         return EXIT_INTERRUPTED
     except click.UsageError as exc:

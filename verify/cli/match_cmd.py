@@ -124,8 +124,9 @@ def hash_cmd(
                 bar.update(pos - last[0])
                 last[0] = pos
 
+        results = ingest(paths, lib, prov, workers=workers, progress=progress)
         try:
-            for result in ingest(paths, lib, prov, workers=workers, progress=progress):
+            for result in results:
                 counts[result.status] += 1
                 if as_json:
                     click.echo(json_text(result.to_dict()))
@@ -135,6 +136,7 @@ def hash_cmd(
                         sys.stderr.flush()
                     click.echo(_hash_line(result))
         finally:
+            results.close()  # on Ctrl-C: stops the workers now, not when the generator is collected
             if bar is not None:
                 bar.__exit__(None, None, None)
         health = lib.integrity_check()
