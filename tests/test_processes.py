@@ -125,7 +125,7 @@ def test_ctrl_c_with_workers_exits_130(twelve_clips: Path, tmp_path: Path, when:
             os.killpg(proc.pid, signal.SIGINT)  # a terminal's Ctrl-C: the whole foreground group
         else:
             os.kill(proc.pid, signal.SIGINT)
-        out, err = proc.communicate(timeout=60)
+        _, err = proc.communicate(timeout=60)
         assert proc.returncode == 130, (attempt, proc.returncode, err)
         assert err.strip().splitlines()[-1] == "interrupted", err
         assert "Traceback" not in err
