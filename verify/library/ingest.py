@@ -15,7 +15,7 @@ import logging
 import os
 import sqlite3
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Generator, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
@@ -188,7 +188,7 @@ def ingest(
     settings: FingerprintSettings | None = None,
     workers: int = 1,
     progress: Progress | None = None,
-) -> Iterator[AddResult]:
+) -> Generator[AddResult, None, None]:
     """Hash every media file under ``paths`` into ``library``; yields one result per file as it is committed."""
     prov = provenance or Provenance()
     files = [str(f) for f in find_media(paths)]
