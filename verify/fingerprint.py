@@ -75,6 +75,8 @@ class FingerprintSettings:
     schema_version: int = SCHEMA_VERSION
     work_size: int = WORK_SIZE
     quality_threshold: float = QUALITY_THRESHOLD
+    #: "every frame" takes at most this many samples per second of footage (a 1000 fps clip costs 60)
+    max_rate: float | None = 60.0
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "variants", tuple(self.variants))
@@ -83,6 +85,8 @@ class FingerprintSettings:
         """Raise ConfigError for settings no fingerprint can be made with."""
         if self.fps is not None and not (self.fps > 0 and np.isfinite(self.fps)):
             raise ConfigError(f"fingerprint fps must be a positive number or None, not {self.fps!r}")
+        if self.max_rate is not None and not (self.max_rate > 0 and np.isfinite(self.max_rate)):
+            raise ConfigError(f"fingerprint max_rate must be a positive number or None, not {self.max_rate!r}")
         if not self.variants:
             raise ConfigError("fingerprint settings name no hash variant", hint="Use at least ('full',).")
         if len(set(self.variants)) != len(self.variants):
@@ -340,6 +344,7 @@ def fingerprint(
         width=size,
         height=size,
         pixel_format="gray",
+        max_rate=settings.max_rate,
     )
     builder = _Builder(settings, stats)
     for frame in iter_frames(p, sampling, max_bytes=max_bytes, stats=stats, progress=progress):

@@ -117,6 +117,7 @@ def sequential(
     step = 1.0 / sampling.fps if sampling.mode == "fps" else 0.0
     first: float | None = None
     next_slot = 0  # fps mode: the next sample is the first frame at or after first + next_slot * step
+    cap, cap_first, cap_slot = sampling.max_rate, 0.0, -1  # max_rate: one frame per rounded 1/cap slot
     code: int | None = None
     reformatter = VideoReformatter()
     index = -1
@@ -133,6 +134,13 @@ def sequential(
             if t < first + next_slot * step - 1e-6:
                 continue
             next_slot = math.floor((t - first) / step + 1e-6) + 1
+        if cap is not None:
+            if cap_slot < 0:
+                cap_first = t
+            slot = math.floor((t - cap_first) * cap + 0.499)  # nearest slot; halves go to the earlier one
+            if slot <= cap_slot:
+                continue  # above the cap: skipped before conversion
+            cap_slot = slot
         img = _convert(frame, sampling, stats, code, reformatter, path, max_corrupt)
         if img is None:
             continue

@@ -132,7 +132,7 @@ def _hash_one(
     except Exception as exc:
         if cancel and exc is cancel[0]:
             raise
-        log.exception("unexpected failure while hashing %s", path)
+        log.debug("unexpected failure while hashing %s", path, exc_info=True)  # traceback with --debug only
         return _Outcome(path, sha, error=type(exc).__name__, message=f"{path}: unexpected failure ({exc})")
 
 

@@ -25,8 +25,9 @@ from pathlib import Path
 
 from .. import signals as _signals
 from ..c2pa_info import read_c2pa
-from ..errors import NotMediaError
-from ..filetype import extension_mismatch, sniff
+from ..errors import NotMediaError, TruncatedMediaError, VerifyError
+from ..filetype import Sniffed, extension_mismatch, sniff
+from ..frames.base import READER_ERRORS
 from .container import CHUNK, SCAN_PACKETS, STILL_FORMATS, check_path, hash_file, read_container, read_still
 from .interpret import find_device, find_encoders, find_gps, find_times, main_encoder
 from .model import (
@@ -69,14 +70,25 @@ def probe(path: str | Path, *, max_bytes: int | None = None) -> MediaInfo:
     Raises :class:`~verify.errors.MediaNotFoundError`, :class:`EmptyFileError`,
     :class:`FileTooLargeError`, :class:`NotMediaError` (not a media file at all) or
     :class:`TruncatedMediaError` (a media header with nothing readable behind it).
-    An audio-only file is not an error: it probes fine.
+    An audio-only file is not an error: it probes fine. Whatever a reader (PyAV, Pillow,
+    pillow-heif, exifread, c2pa) raises on a damaged file becomes one of these too.
     """
     p = check_path(path, max_bytes)
     try:
         sha256, md5, head, size = hash_file(p)
     except OSError as exc:
-        raise NotMediaError(f"cannot be read ({exc.strerror or exc})", path=p) from exc
+        raise NotMediaError(f"cannot be read ({(exc.strerror or str(exc)).lower()})", path=p) from exc
     sniffed = sniff(head)
+    try:
+        return _probe(p, sniffed, sha256, md5, size)
+    except VerifyError:
+        raise
+    except READER_ERRORS as exc:  # the stage boundary: third-party readers on damaged input
+        cls = TruncatedMediaError if sniffed.kind in ("video", "audio", "image") else NotMediaError
+        raise cls(f"cannot be read as {sniffed.format} ({type(exc).__name__}: {exc})", path=p) from exc
+
+
+def _probe(p: Path, sniffed: Sniffed, sha256: str, md5: str, size: int) -> MediaInfo:
     notes: list[str] = []
     container: ContainerInfo | None = None
     streams: tuple[StreamInfo, ...] = ()
