@@ -91,6 +91,12 @@ _top_opt = click.option("--top", default=5, show_default=True, help="Most matche
 @_notes_opt
 @click.option("--no-keyframes", is_flag=True, help="Skip keyframe extraction.")
 @click.option("--embed-images", is_flag=True, help="JSON only: include the pictures as base64.")
+@click.option(
+    "--full-paths",
+    is_flag=True,
+    help="Keep local paths and stored file names (an internal record); by default the report names "
+    "files only, fit for publication.",
+)
 @_top_opt
 def report_command(
     file: Path,
@@ -100,9 +106,14 @@ def report_command(
     notes: Path | None,
     no_keyframes: bool,
     embed_images: bool,
+    full_paths: bool,
     top: int,
 ) -> None:
-    """Analyse FILE and export its verification report (md, html, json or pdf)."""
+    """Analyse FILE and export its verification report (md, html, json or pdf).
+
+    The report names files, not your folders (no local paths, no stored-name prefixes), unless
+    --full-paths is given.
+    """
     from ..export import FORMATS as SUFFIXES
     from ..export import export, paths
 
@@ -122,7 +133,7 @@ def report_command(
     if name is not None:
         paths.check_output(out_dir / paths.check_name(name))
     report = _build(file, library, notes, not no_keyframes, top)
-    path = export(report, fmt, out_dir, name=name, embed_images=embed_images)
+    path = export(report, fmt, out_dir, name=name, embed_images=embed_images, full_paths=full_paths)
     click.echo(
         f"{safe_text(str(path))}  ({fmt}; case {safe_text(report.case_id, limit=80)}; verdict {report.verdict}; "
         f"{len(report.matches)} match(es))"
