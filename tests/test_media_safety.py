@@ -46,6 +46,31 @@ def test_bytes_ffmpeg_takes_for_cd_graphics_are_not_footage(tmp_path: Path) -> N
             assert len(lib) == 0
 
 
+def test_a_weak_signature_is_not_a_picture(tmp_path: Path) -> None:
+    """``ff 0a`` opens a JPEG XL codestream to FFmpeg (found in 20,000 random files); picture demuxers
+    FFmpeg picks by name or by such a signature need bytes that really are a picture."""
+    import av
+
+    rng = np.random.default_rng(7)
+    fake = tmp_path / "photo.jpg"
+    fake.write_bytes(b"\xff\x0a" + rng.integers(0, 256, 510, dtype=np.uint8).tobytes())
+    with av.open(str(fake)) as c:
+        assert c.format.name == "jpegxl_pipe"
+    with pytest.raises(NotMediaError, match="named like a picture"):
+        probe(fake)
+    with pytest.raises(NotMediaError):
+        fingerprint(fake)
+    named = tmp_path / "noise.jpg"  # image2 is chosen by the name alone
+    named.write_bytes(rng.integers(0, 256, 512, dtype=np.uint8).tobytes())
+    with pytest.raises(VerifyError):
+        probe(named)
+    real = tmp_path / "real.jpg"
+    from PIL import Image
+
+    Image.fromarray(rng.integers(0, 255, (16, 16, 3), dtype=np.uint8)).save(real)
+    assert probe(real).file.kind == "image" and len(list(iter_frames(real))) == 1
+
+
 def test_random_bytes_are_never_taken_for_footage(tmp_path: Path) -> None:
     """A small sample in the suite; benchmarks/random_bytes.py runs 20,000."""
     rng = np.random.default_rng(2024)

@@ -116,6 +116,10 @@ def sniff(head: bytes) -> Sniffed:
         return Sniffed("image", "tiff", "image/tiff")
     if h[:2] == b"BM" and len(h) > 14:
         return Sniffed("image", "bmp", "image/bmp")
+    if h[:12] == b"\x00\x00\x00\x0cjP  \r\n\x87\n" or h[:4] == b"\xff\x4f\xff\x51":
+        return Sniffed("image", "jpeg2000", "image/jp2")
+    if h[:12] == b"\x00\x00\x00\x0cJXL \r\n\x87\n":
+        return Sniffed("image", "jpegxl", "image/jxl")
     for probe in (_bmff, _riff):
         found = probe(h)
         if found is not None:
@@ -195,7 +199,8 @@ AUDIO_FORMATS = frozenset(
 )
 
 
-#: Demuxers FFmpeg picks by the file name alone: accepted only when the bytes are a picture.
+#: Demuxers FFmpeg picks by the file name alone (``image2``) or by a weak signature (the picture
+#: pipes: ``ff 0a`` is a JPEG XL codestream to FFmpeg): accepted only when the bytes are a picture.
 BY_NAME_ONLY = frozenset({"image2"})
 
 
@@ -208,7 +213,7 @@ def plausible(ffmpeg_name: str, sniffed: Sniffed) -> bool:
     """Whether what FFmpeg opened agrees with the file's first bytes: a demuxer chosen by the
     name alone (``image2`` for ``*.jpg``) needs picture bytes (random bytes named ``.jpg`` are
     not a picture)."""
-    if ffmpeg_name in BY_NAME_ONLY:
+    if ffmpeg_name in BY_NAME_ONLY or ffmpeg_name.endswith("_pipe"):
         return sniffed.kind == "image"
     return True
 
@@ -220,4 +225,3 @@ def ffmpeg_options(*, audio: bool = False, max_pixels: int | None = None) -> dic
     if max_pixels is not None:
         options["max_pixels"] = str(max_pixels)
     return options
-
