@@ -26,9 +26,7 @@ import collections
 import os
 import platform
 import shutil
-import signal
 import struct
-import subprocess
 import sys
 import tempfile
 import time
@@ -340,30 +338,16 @@ class Run:
 
 
 def run_child(command: str, args: list[str], timeout: float) -> Run:
-    """``python -m verify ARGS`` as a child; peak RSS of that child from ``wait4``."""
+    """``python -m verify ARGS`` as a child; its own peak RSS (``tests.runner.run_measured``)."""
+    sys.path.insert(0, str(ROOT))
+    from tests.runner import run_measured
+
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
-        started = time.monotonic()
-        proc = subprocess.Popen([sys.executable, "-m", "verify", *args], stdin=subprocess.DEVNULL, stdout=out,
-                                stderr=err, env=env, start_new_session=True)  # fmt: skip
-        hung = False
-        while True:
-            pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
-            if pid:
-                break
-            if time.monotonic() - started > timeout:
-                hung = True
-                os.killpg(proc.pid, signal.SIGKILL)
-                pid, status, usage = os.wait4(proc.pid, 0)
-                break
-            time.sleep(0.02)
-        seconds = time.monotonic() - started
-        proc.returncode = os.waitstatus_to_exitcode(status)
-        err.seek(0)
-        text = err.read().decode("utf-8", "replace")
+    run = run_measured([sys.executable, "-m", "verify", *args], timeout=timeout, env=env)
+    text = run.stderr.decode("utf-8", "replace")
     first = next((line for line in text.splitlines() if line.startswith("error:")), text.strip()[:200])
     tb = "Traceback (most recent call last)" in text or "unexpected failure" in text
-    return Run(command, proc.returncode, seconds, usage.ru_maxrss / 1024, hung, tb, first[:300])
+    return Run(command, run.code, run.seconds, run.peak_mb, run.hung, tb, first[:300])
 
 
 @dataclass
