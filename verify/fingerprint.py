@@ -86,7 +86,9 @@ class FingerprintSettings:
         if self.fps is not None and not (self.fps > 0 and np.isfinite(self.fps)):
             raise ConfigError(f"fingerprint fps must be a positive number or None, not {self.fps!r}")
         if self.max_rate is not None and not (self.max_rate > 0 and np.isfinite(self.max_rate)):
-            raise ConfigError(f"fingerprint max_rate must be a positive number or None, not {self.max_rate!r}")
+            raise ConfigError(
+                f"fingerprint max_rate must be a positive number or None, not {self.max_rate!r}"
+            )
         if not self.variants:
             raise ConfigError("fingerprint settings name no hash variant", hint="Use at least ('full',).")
         if len(set(self.variants)) != len(self.variants):

@@ -140,7 +140,9 @@ def open_container(path: Path) -> av.container.InputContainer:
     :data:`verify.filetype.FOOTAGE_FORMATS` is refused. Decoders are held to :data:`MAX_PIXELS`.
     """
     try:
-        container = av.open(str(path), metadata_errors="replace", options=ffmpeg_options(max_pixels=MAX_PIXELS))
+        container = av.open(
+            str(path), metadata_errors="replace", options=ffmpeg_options(max_pixels=MAX_PIXELS)
+        )
     except (av.error.InvalidDataError, av.error.ArgumentError) as exc:  # EINVAL: not a whitelisted format
         raise NotMediaError(
             f"not a video or picture file verify can read ({exc.strerror or exc})", path=path
@@ -157,7 +159,9 @@ def open_container(path: Path) -> av.container.InputContainer:
     if not is_footage_format(name):
         long_name = container.format.long_name or name
         container.close()
-        raise NotMediaError(f"FFmpeg reads it as {long_name} ({name}), which is not a video or picture format", path=path)
+        raise NotMediaError(
+            f"FFmpeg reads it as {long_name} ({name}), which is not a video or picture format", path=path
+        )
     return container
 
 

@@ -101,7 +101,9 @@ def _open(path: Path, sniffed: Sniffed) -> av.container.InputContainer:
         return NotMediaError(f"not a media file FFmpeg can read ({why})", path=path)
 
     try:  # footage and audio demuxers only, local files only, no picture over MAX_PIXELS decoded
-        container = av.open(str(path), metadata_errors="replace", options=ffmpeg_options(audio=True, max_pixels=MAX_PIXELS))
+        container = av.open(
+            str(path), metadata_errors="replace", options=ffmpeg_options(audio=True, max_pixels=MAX_PIXELS)
+        )
     except av.error.ArgumentError as exc:  # EINVAL: FFmpeg found no whitelisted format in it
         raise fail("not a video, audio or picture format verify reads", exc) from exc
     except av.error.FFmpegError as exc:
