@@ -13,6 +13,11 @@ from itself), or spawns workers where there is none. Two guarantees:
   worker by the pid it reported when it started, and tells any worker it missed to take no more
   jobs; nothing waits for a running fingerprint to finish. SIGINT is held back meanwhile, so a
   second Ctrl-C cannot interrupt the clean-up.
+
+Linux ties the parent-death signal to the *thread* that started the fork server: a process that
+hashes from a short-lived thread loses its fork server when that thread ends, and
+``multiprocessing`` starts a new one for the next pool (a pool running on it meanwhile breaks
+and its files are retried once, as after a worker crash). The CLI hashes from its main thread.
 """
 
 from __future__ import annotations
