@@ -179,7 +179,11 @@ def save_case(
             "included": orig_member is not None,
         },
     }
-    with paths.atomic(out) as tmp, zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+    # owner-only, as before: a case may hold the original, and the original may expose a source
+    with (
+        paths.atomic(out, mode=0o600) as tmp,
+        zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED) as zf,
+    ):
         zf.writestr(MANIFEST, json_text(manifest, indent=2))
         for name, data in members.items():
             zf.writestr(name, data, compress_type=zipfile.ZIP_STORED if name.endswith(".jpg") else None)

@@ -132,8 +132,9 @@ def subfolder(out_dir: str | Path, name: str) -> Path:
 
 
 @contextmanager
-def atomic(path: str | Path) -> Iterator[Path]:
-    """A temporary file beside ``path``; renamed over ``path`` when the block ends without error.
+def atomic(path: str | Path, *, mode: int = 0o644) -> Iterator[Path]:
+    """A temporary file beside ``path`` (permissions ``mode``); renamed over ``path`` when the block
+    ends without error.
 
     On any failure the temporary file is removed and ``path`` is left exactly as it was.
     ``OSError`` inside the block becomes an :class:`OutputError` (disk full, permission).
@@ -146,7 +147,7 @@ def atomic(path: str | Path) -> Iterator[Path]:
         raise os_error(exc, out) from exc
     os.close(fd)
     tmp = Path(tmp_name)
-    os.chmod(tmp, 0o644)  # what a plain open() would give under the usual umask; mkstemp makes 0600
+    os.chmod(tmp, mode)  # 0o644: what a plain open() gives under the usual umask (mkstemp makes 0600)
     try:
         try:
             yield tmp
