@@ -38,9 +38,9 @@ from typing import Any
 import numpy as np
 
 from verify.case import save_case
+from verify.custody import CustodyLog
+from verify.pictures import add_image
 from verify.report import FileRecord, KeyframeRecord, Report
-from verify.report.custody import CustodyLog
-from verify.report.images import add_image
 
 #: Planted in the "safe" cases: title change (OSC), clear screen, bell, bidi override, markup.
 HOSTILE_STRINGS = (

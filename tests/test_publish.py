@@ -11,10 +11,12 @@ import pytest
 
 from tests import media
 from tests.runner import run_verify
+from verify.custody import CustodyLog
 from verify.export import export, render_bytes
 from verify.export.publish import for_publication, published_name, scrub_text
-from verify.report import FileRecord, LibraryInfo, MatchRecord, ReferenceInfo, Report
-from verify.report.custody import CustodyLog
+from verify.library import Provenance, Reference
+from verify.matching.result import SegmentMatch
+from verify.report import FileRecord, LibraryState, MatchRecord, Report
 
 HOME = "/home/alice/.verify-data"
 REF_SHA = hashlib.sha256(b"reference").hexdigest()
@@ -30,7 +32,9 @@ def _report() -> Report:
     custody.log("exported", f"report as HTML: {HOME}/exports/{FILE_SHA[:16]}/VER-1.html")
     custody.log("sent to reverse search engine", "keyframe at 0:01 sent to https://lens.google.com/upload/x")
     custody.log("note", "copied from C:\\Users\\alice\\Downloads\\clip.mov")
-    ref = ReferenceInfo(id=3, sha256=REF_SHA, path=f"{HOME}/uploads/{REF_SHA[:16]}-agency feed.mp4", title="")
+    ref = Reference(3, REF_SHA, f"{HOME}/uploads/{REF_SHA[:16]}-agency feed.mp4", Provenance(),
+                    media={"name": f"{REF_SHA[:16]}-agency feed.mp4", "path": f"{HOME}/uploads/x.mp4"})  # fmt: skip
+    match = SegmentMatch(ref, 0.9, 0.0, 4.0, 1.0, 5.0, 1.0, 1.0, False, None, 1.0, 0.5, 3.0)
     return Report(
         case_id="VER-20250101-abcdef12",
         file=FileRecord(STORED, 1000, FILE_SHA, "", "2025-01-01T00:00:00Z", upload),
@@ -39,8 +43,10 @@ def _report() -> Report:
             "file": {"name": STORED, "path": upload},
             "container": {"tags": {"comment": f"made from {EVIDENCE_PATH}"}},
         },
-        library=LibraryInfo(f"{HOME}/library.db", 12),
-        matches=(MatchRecord(reference=ref, summary="0:00-0:04 of this clip matches reference #3"),),
+        library=LibraryState(f"{HOME}/library.db", references=12),
+        matches=(
+            MatchRecord(match, summary=f"0:00-0:04 of this clip matches {REF_SHA[:16]}-agency feed.mp4"),
+        ),
         settings={"matching": {"library": f"{HOME}/library.db"}},
         custody=custody,
     )
@@ -81,6 +87,8 @@ def test_the_published_record_keeps_evidence_and_the_analysts_words() -> None:
     assert pub.probe["container"]["tags"]["comment"] == f"made from {EVIDENCE_PATH}"  # evidence, verbatim
     assert pub.probe["file"]["path"] == "clip of the storm.mov"
     assert pub.matches[0].reference.path == "agency feed.mp4"
+    assert pub.matches[0].reference.media == {"name": "agency feed.mp4", "path": "x.mp4"}
+    assert pub.matches[0].summary.endswith("matches agency feed.mp4")
     assert pub.library is not None and pub.library.path == "library.db"
     details = [e.detail for e in pub.custody]
     assert details[1] == "report as HTML: VER-1.html"

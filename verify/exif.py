@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, timezone
 from fractions import Fraction
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import exifread
 from exifread.core.exceptions import ExifError
@@ -229,8 +229,8 @@ _EXIFREAD_ERRORS = (AssertionError, EOFError, struct.error, ValueError, IndexErr
                     NotImplementedError, ExifError)  # fmt: skip  # HEIC boxes it cannot walk: BadSize, ...
 
 
-def _run_exifread(fh: io.BufferedIOBase | io.BytesIO) -> dict[str, Any]:
-    return exifread.process_file(fh, details=False, truncate_tags=False, extract_thumbnail=True)  # type: ignore[arg-type]
+def _run_exifread(fh: BinaryIO) -> dict[str, Any]:
+    return exifread.process_file(fh, details=False, truncate_tags=False, extract_thumbnail=True)
 
 
 def _exif_block(path: Path, fmt: str) -> tuple[bytes | None, str]:

@@ -24,6 +24,7 @@ import stat
 import struct
 import zipfile
 import zlib
+from collections.abc import Iterator
 from pathlib import Path, PurePosixPath
 
 from ..errors import CaseIntegrityError, CaseLimitError
@@ -167,7 +168,7 @@ def check_limits(infos: list[zipfile.ZipInfo], path: Path, *, original_prefix: s
         )
 
 
-def _blocks(zf: zipfile.ZipFile, info: zipfile.ZipInfo, cap: int, path: Path):  # type: ignore[no-untyped-def]
+def _blocks(zf: zipfile.ZipFile, info: zipfile.ZipInfo, cap: int, path: Path) -> Iterator[bytes]:
     done = 0
     try:
         with zf.open(info) as fh:

@@ -17,6 +17,7 @@ import sys
 import threading
 import traceback
 from collections.abc import Sequence
+from typing import IO, Any
 
 import click
 
@@ -38,7 +39,7 @@ class PartialFailure(click.ClickException):
 
     exit_code = EXIT_PARTIAL
 
-    def show(self, file=None) -> None:  # type: ignore[no-untyped-def]
+    def show(self, file: IO[Any] | None = None) -> None:
         click.echo(f"error: {self.message}", err=True)
 
 

@@ -95,6 +95,21 @@ def check_output(path: str | Path) -> Path:
     return p
 
 
+def folder(out_dir: str | Path) -> Path:
+    """``out_dir``, created when missing; refused when it is a link or not a folder; a plain error
+    (permission denied, disk full) when it cannot be created."""
+    base = Path(out_dir)
+    if base.is_symlink():
+        raise UnsafePathError("is a symbolic link; outputs never follow links", path=base)
+    if base.exists() and not base.is_dir():
+        raise UnsafePathError("is not a folder", path=base, hint="Choose a folder you can write to.")
+    try:
+        base.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise os_error(exc, base, "create the folder") from exc
+    return base
+
+
 def target(out_dir: str | Path, name: str) -> Path:
     """``out_dir/name``, created folder and all, guaranteed to stay inside ``out_dir``."""
     check_name(name)

@@ -67,7 +67,7 @@ def for_publication(report: Report) -> Report:
     data = report.to_dict()
     f = report.file
     name = published_name(f.name, f.sha256)
-    known: dict[str, str] = {}  # full local path -> what a published document says instead
+    known: dict[str, str] = {}  # a local path or stored name -> what a published document says instead
     if f.path:
         known[f.path] = name
     known[f.name] = name
@@ -75,27 +75,37 @@ def for_publication(report: Report) -> Report:
         known[report.library.path] = base_name(report.library.path)
     for m in report.matches:
         r = m.reference
+        shown = published_name(r.path, r.sha256)
         if r.path:
-            known[r.path] = published_name(r.path, r.sha256)
-        known[base_name(r.path)] = published_name(r.path, r.sha256)
+            known[r.path] = shown
+        known[base_name(r.path)] = shown
     known = {k: v for k, v in known.items() if k and k != v}
+
+    def exact(text: str, key: str) -> str:  # recorded values: paths and names only, tags never rewritten
+        if key == "path":
+            return base_name(known.get(text, text))
+        return known.get(text, text)
+
+    def free(text: str, key: str) -> str:  # sentences verify or the workbench wrote
+        return scrub_text(text, known)
 
     data["file"] = {**data["file"], "name": name, "path": ""}
     if data.get("library"):
-        data["library"]["path"] = base_name(data["library"]["path"])
+        data["library"]["path"] = base_name(data["library"].get("path", ""))
     for m in data.get("matches", []):
-        ref = m["reference"]
+        ref = (m.get("match") or {}).get("reference") or {}
         ref["path"] = published_name(ref.get("path", ""), ref.get("sha256", ""))
-
-    def probe_value(text: str, key: str) -> str:
-        if key == "path":
-            return base_name(known.get(text, text))
-        return known.get(text, text)  # exact values only: tags are evidence, never rewritten
-
-    data["probe"] = _walk(data.get("probe", {}), probe_value)
-    for sig in data.get("signals", []):
-        sig["message"] = scrub_text(sig.get("message", ""), {f.name: name} if f.name != name else {})
-    free = lambda text, key: scrub_text(text, known)  # noqa: E731
+        ref["media"] = _walk(ref.get("media", {}), exact)
+        m["summary"] = scrub_text(m.get("summary", ""), known)
+    data["probe"] = _walk(data.get("probe", {}), exact)
+    names = {k: v for k, v in known.items() if "/" not in k and "\\" not in k}
+    for sig in data.get("signals", []):  # they quote the file's tags: only stored names are replaced
+        sig["fields"] = _walk(sig.get("fields", {}), exact)
+        for key in ("title", "explanation"):
+            text = sig.get(key, "")
+            for stored, shown in names.items():
+                text = text.replace(stored, shown)
+            sig[key] = text
     data["custody"] = _walk(data.get("custody", []), free)
     data["settings"] = _walk(data.get("settings", {}), free)
     return Report.from_dict(data, images=report.images)
