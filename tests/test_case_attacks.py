@@ -61,6 +61,7 @@ CHECKED = ("valid", "zip-slip", "zip-bomb", "json-depth-report", "duplicate-repo
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(1200)  # ~66 interpreter starts: ~1 s each on a quiet machine, much more on a loaded one
 @pytest.mark.parametrize("command", ["check", "open"])
 def test_every_attack_is_refused_or_opened_safely_in_bounded_memory(
     hostile: list[HostileCase], command: str
