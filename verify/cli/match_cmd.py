@@ -76,6 +76,7 @@ def _hash_line(r: AddResult) -> str:
 @click.option("--notes", default="", help="Free notes.")
 @click.option("--workers", type=click.IntRange(1, 64), default=1, show_default=True,
               help="Files hashed in parallel (worker processes).")  # fmt: skip
+@click.option("--ocr", is_flag=True, help="Also read the text on screen of each added clip (searchable).")
 @_json_option
 def hash_cmd(
     paths: tuple[Path, ...],
@@ -88,6 +89,7 @@ def hash_cmd(
     tags: tuple[str, ...],
     notes: str,
     workers: int,
+    ocr: bool,
     as_json: bool,
 ) -> None:
     """Fingerprint PATHS (files, or folders searched recursively) into the library.
@@ -117,6 +119,8 @@ def hash_cmd(
         try:
             for result in results:
                 counts[result.status] += 1
+                if ocr and result.status == "added" and result.reference is not None:
+                    _store_text(lib, result)
                 if as_json:
                     click.echo(json_text(result.to_dict()))
                 else:
@@ -140,6 +144,19 @@ def hash_cmd(
         raise click.UsageError("no media files found in the given paths")
     if counts["failed"]:
         raise PartialFailure(f"{counts['failed']} of {total} files failed (see above)")
+
+
+def _store_text(lib: Library, result: AddResult) -> None:
+    """OCR of an added clip's keyframes into the library; a failure is a note, not a failed file."""
+    from ..errors import VerifyError
+    from ..ocr import ocr_file
+
+    try:
+        lib.set_text(result.reference.id, ocr_file(result.path))  # type: ignore[union-attr]
+    except VerifyError as exc:
+        click.echo(
+            f"note    text on screen of {safe_text(result.path)} not read: {safe_text(str(exc))}", err=True
+        )
 
 
 # -- match --------------------------------------------------------------------------------
@@ -241,8 +258,12 @@ def library_show(ref_id: str, library_path: Path, as_json: bool) -> None:
     """One reference (by id or sha256) with all its provenance."""
     with _open(library_path) as lib:
         ref = lib.get(ref_id)
+        text = lib.text_of(ref.id)
+    d = _ref_dict(ref)
+    if text is not None:
+        d["text_on_screen"] = text.text().splitlines()
     if as_json:
-        click.echo(json_text(_ref_dict(ref)))
+        click.echo(json_text(d))
         return
     p = ref.provenance
     rows = [
@@ -251,6 +272,7 @@ def library_show(ref_id: str, library_path: Path, as_json: bool) -> None:
         ("path", ref.path), ("sha256", ref.sha256), ("duration", clock(ref.duration, 1)),
         ("size", f"{ref.width}x{ref.height}"), ("added_at", ref.added_at), ("algorithm", ref.algorithm),
         ("hashes", ref.n_hashes),
+        *(("text", line) for line in d.get("text_on_screen", ())),
     ]  # fmt: skip
     for key, value in rows:
         click.echo(f"{key:>12}: {safe_text(value)}")

@@ -40,8 +40,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..errors import DecodeError, UnsupportedCodecError, VerifyError
+
+if TYPE_CHECKING:
+    import av
 from .base import (
     MAX_CORRUPT_FRAMES,
     MAX_PIXELS,
@@ -99,6 +103,7 @@ def iter_frames(
     stats: DecodeStats | None = None,
     progress: Callable[[float, float], None] | None = None,
     tap: FrameTap | Sequence[FrameTap] | None = None,
+    audio: Callable[[av.AudioFrame], None] | None = None,
 ) -> Iterator[Frame]:
     """Yield ``Frame(time, index, image)`` from the first video stream of ``path``.
 
@@ -107,8 +112,10 @@ def iter_frames(
     ``max_corrupt`` of them a :class:`DecodeError` is raised. ``progress`` is
     called with ``(seconds decoded, duration)`` every few frames (``(done, total)``
     times asked in ``times`` mode). ``tap`` (one or several; sequential modes and stills)
-    receives other pictures of the frames from the same decode (see :class:`FrameTap`). Every
-    failure is a ``VerifyError``.
+    receives other pictures of the frames from the same decode (see :class:`FrameTap`); ``audio``
+    (sequential modes) receives the decoded frames of the main audio stream, demuxed in the same
+    pass (undecodable audio is counted in ``stats``, never fatal). Every failure is a
+    ``VerifyError``.
     """
     sampling = sampling or Sampling()
     stats = stats if stats is not None else DecodeStats()
@@ -124,7 +131,7 @@ def iter_frames(
             raise
 
     try:
-        yield from _frames(p, sampling, stats, max_corrupt, report if progress else None, taps)
+        yield from _frames(p, sampling, stats, max_corrupt, report if progress else None, taps, audio)
     except VerifyError:
         raise
     except READER_ERRORS as exc:  # PyAV, Pillow, pillow-heif on damaged input: IndexError, ...
@@ -140,6 +147,7 @@ def _frames(
     max_corrupt: int,
     progress: Callable[[float, float], None] | None,
     taps: tuple[FrameTap, ...],
+    audio: Callable[[av.AudioFrame], None] | None,
 ) -> Iterator[Frame]:
     container = open_container(p)
     try:
@@ -165,7 +173,7 @@ def _frames(
             yield from at_times(container, stream, p, sampling, stats, max_corrupt, orientation, progress)
         else:
             yield from sequential(
-                container, stream, p, sampling, stats, max_corrupt, orientation, progress, taps
+                container, stream, p, sampling, stats, max_corrupt, orientation, progress, taps, audio
             )
     finally:
         container.close()

@@ -357,7 +357,8 @@ class Library:
             like = "%" + search.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
             fields = ("title", "source_url", "found_at", "description", "tags", "notes", "path", "sha256")
             sql += " WHERE " + " OR ".join(f"{f} LIKE ? ESCAPE '\\'" for f in fields)
-            args = (like,) * len(fields)
+            sql += " OR id IN (SELECT ref_id FROM ref_text WHERE text LIKE ? ESCAPE '\\')"  # text on screen
+            args = (like,) * (len(fields) + 1)
         return [self._reference(r) for r in self._query(sql + " ORDER BY id", args)]
 
     def get(self, id_or_sha: int | str) -> Reference:
@@ -375,6 +376,23 @@ class Library:
         if not rows:
             raise ReferenceNotFoundError(f"no reference {id_or_sha!s}", path=self.path)
         return self._reference(rows[0])
+
+    def set_text(self, id_or_sha: int | str, result: Any) -> None:
+        """Store the text on screen of a reference (a ``verify.ocr.OcrResult``); replaces an older one."""
+        ref = self.get(id_or_sha)
+        with self._write() as conn:
+            conn.execute(
+                "INSERT OR REPLACE INTO ref_text (ref_id, engine, text, result, updated_at) VALUES (?,?,?,?,?)",
+                (ref.id, result.engine, result.text(), serial.dumps(result), schema.now_utc()),
+            )
+
+    def text_of(self, id_or_sha: int | str) -> Any:
+        """The stored ``verify.ocr.OcrResult`` of a reference, or None."""
+        from ..ocr import OcrResult
+
+        ref = self.get(id_or_sha)
+        rows = self._query("SELECT result FROM ref_text WHERE ref_id = ?", (ref.id,))
+        return serial.loads(OcrResult, rows[0][0]) if rows else None
 
     def remove(self, id_or_sha: int | str) -> Reference:
         """Delete a reference and its fingerprints (one transaction); returns what was removed."""
