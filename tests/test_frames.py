@@ -248,7 +248,9 @@ def test_sound_is_demuxed_in_the_same_pass(tmp_path: Path) -> None:
     clip = media.make_video(tmp_path / "av.mp4", seconds=2.0, audio=True)
     got: list[int] = []
     stats = DecodeStats()
-    frames = list(iter_frames(clip, Sampling(mode="fps", fps=2), stats=stats, audio=lambda f: got.append(f.samples)))
+    frames = list(
+        iter_frames(clip, Sampling(mode="fps", fps=2), stats=stats, audio=lambda f: got.append(f.samples))
+    )
     assert len(frames) == 4 and stats.decoded == 50  # the picture as without a sink
     assert stats.audio_frames == len(got) > 0 and stats.audio_errors == 0
     assert abs(sum(got) / 44100 - 2.0) < 0.1  # all of the sound, once
