@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Iterable, Iterator
+from collections.abc import Generator, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -74,7 +74,7 @@ def ingest_on_cluster(
     *,
     settings: FingerprintSettings | None = None,
     progress: Progress | None = None,
-) -> Iterator[AddResult]:
+) -> Generator[AddResult, None, None]:
     """Like :func:`verify.library.ingest`, with the fingerprinting done by the cluster's workers."""
     from distributed import as_completed
     from distributed.scheduler import KilledWorker

@@ -82,6 +82,8 @@ class FingerprintSettings:
     schema_version: int = SCHEMA_VERSION
     work_size: int = WORK_SIZE
     quality_threshold: float = QUALITY_THRESHOLD
+    #: "every frame" takes at most this many samples per second of footage (a 1000 fps clip costs 60)
+    max_rate: float | None = 60.0
     shot_fps: float | None = None
 
     def __post_init__(self) -> None:
@@ -91,6 +93,10 @@ class FingerprintSettings:
         """Raise ConfigError for settings no fingerprint can be made with."""
         if self.fps is not None and not (self.fps > 0 and np.isfinite(self.fps)):
             raise ConfigError(f"fingerprint fps must be a positive number or None, not {self.fps!r}")
+        if self.max_rate is not None and not (self.max_rate > 0 and np.isfinite(self.max_rate)):
+            raise ConfigError(
+                f"fingerprint max_rate must be a positive number or None, not {self.max_rate!r}"
+            )
         if not self.variants:
             raise ConfigError("fingerprint settings name no hash variant", hint="Use at least ('full',).")
         if len(set(self.variants)) != len(self.variants):
@@ -381,6 +387,7 @@ def fingerprint(
         width=size,
         height=size,
         pixel_format="gray",
+        max_rate=settings.max_rate,
     )
     builder = _Builder(settings, stats)
     shot_taker = _ShotFeatures(settings.shot_fps) if _dense_shots(settings) else None

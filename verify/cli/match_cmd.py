@@ -6,20 +6,20 @@ Thin: options become calls to ``verify.library`` (``ingest``, ``Library``) and
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from .. import serial
-from ..library import AddResult, Library, Provenance, Reference, ingest
-from ..matching import MatchResult
-from ..text import clock, plural, safe_text
+from ..text import clock, json_text, plural, safe_text
 from . import PartialFailure
+
+if TYPE_CHECKING:  # the stages load when a command runs, not when the CLI starts
+    from ..library import AddResult, Library, Reference
+    from ..matching import MatchResult
 
 _library_option = click.option(
     "--library",
@@ -34,6 +34,8 @@ _json_option = click.option("--json", "as_json", is_flag=True, help="Machine-rea
 
 def _ref_dict(ref: Reference) -> dict[str, Any]:
     """A reference as JSON: the one serialised shape (``verify.serial``) used everywhere."""
+    from .. import serial
+
     return dict(serial.to_jsonable(ref))
 
 
@@ -45,6 +47,8 @@ def _check_date(ctx: click.Context, param: click.Parameter, value: str) -> str:
 
 
 def _open(path: str | Path, create: bool = False) -> Library:
+    from ..library import Library
+
     # where the persistent index lives (default: beside the file; ~/.cache for a PostgreSQL library)
     index = os.environ.get("VERIFY_INDEX_DIR") or None
     return Library(path, create=create, index_folder=Path(index) if index else None)
@@ -101,6 +105,8 @@ def hash_cmd(
     one line each and skipped; the exit code is 3 when some failed. Each file is
     committed on its own, so an interrupted run loses nothing and a re-run resumes.
     """
+    from ..library import Provenance, ingest
+
     prov = Provenance(title, source_url, first_seen, found_at, description, tuple(tags), notes)
     counts: dict[str, int] = {"added": 0, "exists": 0, "failed": 0}
     with _open(library_path, create=True) as lib:
@@ -130,13 +136,14 @@ def hash_cmd(
                 if ocr and result.status == "added" and result.reference is not None:
                     _store_text(lib, result)
                 if as_json:
-                    click.echo(json.dumps(result.to_dict(), ensure_ascii=False))
+                    click.echo(json_text(result.to_dict()))
                 else:
                     if bar is not None:  # erase the bar's line; it is drawn again on the next update
                         sys.stderr.write("\r\033[K")
                         sys.stderr.flush()
                     click.echo(_hash_line(result))
         finally:
+            results.close()  # on Ctrl-C: stops the workers now, not when the generator is collected
             if bar is not None:
                 bar.__exit__(None, None, None)
             if client is not None:
@@ -239,7 +246,7 @@ def match_cmd(file: Path, library_path: str, top: int, as_json: bool, cluster: s
         if client is not None:
             client.close()
     if as_json:
-        click.echo(json.dumps(result.to_dict(), ensure_ascii=False))
+        click.echo(json_text(result.to_dict()))
     else:
         click.echo("\n".join(_match_lines(result)))
 
@@ -261,7 +268,7 @@ def library_list(library_path: str, search: str | None, as_json: bool) -> None:
     with _open(library_path) as lib:
         refs = lib.references(search)
     if as_json:
-        click.echo(json.dumps([_ref_dict(r) for r in refs], ensure_ascii=False))
+        click.echo(json_text([_ref_dict(r) for r in refs]))
         return
     for r in refs:
         first = safe_text(r.provenance.first_seen or "-", limit=20)
@@ -283,7 +290,7 @@ def library_show(ref_id: str, library_path: str, as_json: bool) -> None:
     if text is not None:
         d["text_on_screen"] = text.text().splitlines()
     if as_json:
-        click.echo(json.dumps(d, ensure_ascii=False))
+        click.echo(json_text(d))
         return
     p = ref.provenance
     rows = [
@@ -307,7 +314,7 @@ def library_remove(ref_id: str, library_path: str, as_json: bool) -> None:
     with _open(library_path) as lib:
         ref = lib.remove(ref_id)
     if as_json:
-        click.echo(json.dumps({"removed": _ref_dict(ref)}, ensure_ascii=False))
+        click.echo(json_text({"removed": _ref_dict(ref)}))
     else:
         click.echo(f"removed #{ref.id} {safe_text(ref.display_title)}")
 
@@ -347,7 +354,7 @@ def library_index(library_path: str, check: bool, rebuild: bool, compact: bool, 
             out.append({"algorithm": alg, "folder": str(store.folder) if store else None, "segments": len(segs),
                         "rows": sum(s.rows for s in segs), "bytes": store.size_bytes() if store else 0})  # fmt: skip
     if as_json:
-        click.echo(json.dumps({"check": status, "indexes": out}, ensure_ascii=False))
+        click.echo(json_text({"check": status, "indexes": out}))
     else:
         for x in out:
             click.echo(f"{safe_text(x['algorithm'])}: {x['rows']:,} rows in {x['segments']} segments, "

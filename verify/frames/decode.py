@@ -175,6 +175,7 @@ def sequential(
     step = 1.0 / sampling.fps if sampling.mode == "fps" else 0.0
     first: float | None = None
     next_slot = 0  # fps mode: the next sample is the first frame at or after first + next_slot * step
+    cap, cap_first, cap_slot = sampling.max_rate, 0.0, -1  # max_rate: one frame per rounded 1/cap slot
     code: int | None = None
     reformatter = VideoReformatter()
     index = -1
@@ -185,6 +186,13 @@ def sequential(
             code = _note_geometry(frame, stats, orientation)
         if progress is not None and index % 30 == 0:
             progress(min(max(0.0, t - start), duration or math.inf), duration)
+        if cap is not None:  # above the cap: skipped before any conversion, taps included
+            if cap_slot < 0:
+                cap_first = t
+            slot = math.floor((t - cap_first) * cap + 0.499)  # nearest slot; halves go to the earlier one
+            if slot <= cap_slot:
+                continue
+            cap_slot = slot
         for tap, rf in dense:
             _offer(tap, frame, t, index, stats, code, rf, path, max_corrupt)
         if sampling.mode == "fps":
@@ -279,7 +287,7 @@ def _seek(
         try:
             if position > stats.start_time and stream.time_base:
                 container.seek(
-                    int(position / stream.time_base), stream=stream, backward=True, any_frame=False
+                    int(position / (stream.time_base or 1)), stream=stream, backward=True, any_frame=False
                 )
             else:  # rewind to the top of the file (MPEG-TS can skip a lone keyframe when seeking to it)
                 container.seek(0)

@@ -4,8 +4,14 @@ PostgreSQL database given as a URL (a library a desk shares); see :mod:`.dialect
 Every write is one transaction (one per clip; SQLite ``BEGIN IMMEDIATE``, PostgreSQL a row lock
 on the generation counter): a failure or a kill leaves the library as it was. Writers wait for
 each other (``busy_timeout``/``lock_timeout`` plus a retry loop with back-off), readers never
-wait (WAL, MVCC). Nothing here is specific to one engine: the SQL is written with ``?``
-placeholders and what differs lives in the dialect.
+wait (WAL, MVCC). The SQL is written with ``?`` placeholders and what differs between the
+engines lives in the dialect.
+
+Opening never modifies a file that is not a verify library: an existing file is first
+looked at through a read-only connection (is it SQLite, which schema, is it writable) and
+only a verify library (or an empty database) is switched to WAL and migrated. SQLite's
+errors become :mod:`verify.errors` with a plain cause: read-only
+(:class:`LibraryReadOnlyError`), disk full (:class:`LibraryFullError`), locked, damaged.
 """
 
 from __future__ import annotations
@@ -13,6 +19,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import sqlite3
 import threading
 import time
 import weakref
@@ -21,6 +28,7 @@ from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
 
 import numpy as np
 
@@ -30,10 +38,13 @@ from ..errors import (
     LibraryBusyError,
     LibraryCorruptError,
     LibraryError,
+    LibraryFullError,
     LibraryNotFoundError,
+    LibraryReadOnlyError,
     ReferenceNotFoundError,
 )
 from ..fingerprint import Fingerprint, FingerprintSettings
+from ..text import json_text
 from . import schema
 from .dialect import dialect_for, is_url
 from .models import AddResult, LibraryStats, Provenance, Reference
@@ -63,6 +74,69 @@ _REF_COLUMNS = (
     "(SELECT algorithm FROM fingerprints f WHERE f.ref_id = refs.id ORDER BY f.id LIMIT 1), "
     "(SELECT length(hashes) / 8 FROM fingerprints f WHERE f.ref_id = refs.id ORDER BY f.id LIMIT 1)"
 )
+
+
+def _is_locked(exc: sqlite3.Error) -> bool:
+    code = getattr(exc, "sqlite_errorcode", 0) & 0xFF
+    text = str(exc).lower()
+    return code in (5, 6) or "locked" in text or "busy" in text
+
+
+#: Primary SQLite result codes (https://sqlite.org/rescode.html).
+_READONLY, _IOERR, _CORRUPT, _FULL, _CANTOPEN, _NOTADB = 8, 10, 11, 13, 14, 26
+
+
+#: Free space below which a write error is taken to mean a full disk.
+NEARLY_FULL = 1 << 20
+
+
+def _no_room(path: str) -> str:
+    """Why there is no room to write beside ``path`` ("" when there seems to be room)."""
+    import resource
+
+    soft, _ = resource.getrlimit(resource.RLIMIT_FSIZE)
+    if soft != resource.RLIM_INFINITY:
+        return f"the file-size limit of this process (ulimit -f: {soft:,} bytes) was reached"
+    try:
+        st = os.statvfs(os.path.dirname(os.path.abspath(path)) or ".")
+    except OSError:
+        return ""
+    free = st.f_bavail * st.f_frsize
+    return f"the disk is full ({free:,} bytes free)" if free < NEARLY_FULL else ""
+
+
+def library_error(exc: sqlite3.Error, path: str, doing: str = "use") -> LibraryError:
+    """The :class:`LibraryError` that says in plain words what an SQLite error means."""
+    code = getattr(exc, "sqlite_errorcode", 0) & 0xFF
+    if _is_locked(exc):
+        return LibraryBusyError(f"the library stayed locked ({exc})", path=path)
+    if code == _FULL:
+        return LibraryFullError(
+            f"cannot {doing} the library: {_no_room(path) or 'the disk is full'}", path=path
+        )
+    if code in (_IOERR, _CANTOPEN) and _no_room(path):
+        return LibraryFullError(f"cannot {doing} the library: {_no_room(path)}", path=path)
+    if code == _READONLY:
+        return LibraryReadOnlyError(f"cannot {doing} the library: it is read-only ({exc})", path=path)
+    if code == _IOERR:
+        return LibraryError(f"cannot {doing} the library: the disk reported an error ({exc})", path=path,
+                            hint="Check the disk and its free space; everything committed before is kept.")  # fmt: skip
+    if code == _CANTOPEN:
+        return LibraryError(f"cannot open the library file ({exc})", path=path,
+                            hint="Check that the file and its folder exist and can be read and written.")  # fmt: skip
+    if code in (_CORRUPT, _NOTADB) or not isinstance(exc, sqlite3.OperationalError):
+        return LibraryCorruptError(f"not a verify library or damaged ({exc})", path=path)
+    return LibraryError(f"cannot {doing} the library ({exc})", path=path)
+
+
+def _storable(text: str) -> str:
+    """Text SQLite can store: a file name that is not valid UTF-8 (surrogate escapes) keeps its
+    bytes visible as ``\\xff`` instead of failing the insert."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    return text
 
 
 def redact(target: str) -> str:
@@ -113,9 +187,12 @@ class Library:
             if not p.parent.exists():
                 raise LibraryError("the folder for the library does not exist", path=p,
                                    hint="Create the folder first or choose another path.")  # fmt: skip
+            _look(p, busy_seconds)  # read-only: refuses a foreign or read-only file before any write
         try:
             self._conn = self.dialect.connect(self.path, busy_seconds)
         except self.dialect.errors as exc:
+            if isinstance(exc, sqlite3.Error):
+                raise library_error(exc, self.path, "open") from exc
             raise LibraryError(f"cannot open the library ({exc})", path=self.display,
                                hint="Check the path or the server address and credentials.") from exc  # fmt: skip
         try:
@@ -133,6 +210,8 @@ class Library:
             self._retry(lambda: self.dialect.setup(self._conn, memory, self.busy_seconds))
             version = schema.current_version(self._conn, self.dialect)
         except self.dialect.errors as exc:
+            if isinstance(exc, sqlite3.Error):
+                raise library_error(exc, self.path, "open") from exc
             if self.dialect.is_locked(exc):
                 raise LibraryBusyError(f"the library stayed locked ({exc})", path=self.display) from exc
             raise LibraryCorruptError(f"not a verify library or damaged ({exc})", path=self.display) from exc
@@ -170,26 +249,46 @@ class Library:
 
     @contextmanager
     def _write(self) -> Iterator[Any]:
-        """One write transaction: begin (retried while locked) ... COMMIT, or ROLLBACK."""
+        """One write transaction: begin (retried while locked) ... COMMIT, or ROLLBACK.
+
+        Engine errors inside become :class:`LibraryError` with their real cause: when SQLite has
+        already rolled the transaction back itself (a full disk during COMMIT), no second
+        ROLLBACK hides that cause behind "no transaction is active".
+        """
         d = self.dialect
         with self._lock:
             try:
                 self._retry(lambda: d.begin_write(self._conn))
             except d.errors as exc:
                 if d.in_transaction(self._conn):
-                    self._conn.execute("ROLLBACK")
-                if d.is_locked(exc):
-                    raise LibraryBusyError(f"the library stayed locked ({exc})", path=self.display) from exc
-                if d.is_corrupt(exc):
-                    raise LibraryCorruptError(f"the library is damaged ({exc})", path=self.display) from exc
-                raise LibraryError(f"cannot write to the library ({exc})", path=self.display) from exc
+                    self._rollback()
+                raise self._error(exc, "write to") from exc
             try:
                 yield self._conn
                 self._retry(lambda: self._conn.execute("COMMIT"))
-            except BaseException:
+            except BaseException as exc:
                 if d.in_transaction(self._conn):  # an interrupt can land just after COMMIT
-                    self._conn.execute("ROLLBACK")
+                    self._rollback()
+                if isinstance(exc, d.errors):
+                    raise self._error(exc, "write to") from exc
                 raise
+
+    def _rollback(self) -> None:
+        try:
+            self._conn.execute("ROLLBACK")
+        except self.dialect.errors as rollback:  # the first error is the one that matters
+            log.warning("library %s: rollback failed too (%s)", self.display, rollback)
+
+    def _error(self, exc: BaseException, doing: str) -> LibraryError:
+        """The :class:`LibraryError` that says in plain words what an engine error means."""
+        d = self.dialect
+        if isinstance(exc, sqlite3.Error):
+            return library_error(exc, self.path, doing)
+        if d.is_locked(exc):
+            return LibraryBusyError(f"the library stayed locked ({exc})", path=self.display)
+        if d.is_corrupt(exc):
+            return LibraryCorruptError(f"the library is damaged ({exc})", path=self.display)
+        return LibraryError(f"cannot {doing} the library ({exc})", path=self.display)
 
     def _query(self, sql: str, args: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
         d = self.dialect
@@ -197,11 +296,7 @@ class Library:
             try:
                 return list(self._retry(lambda: self._conn.execute(sql, args).fetchall()))
             except d.errors as exc:
-                if d.is_locked(exc):
-                    raise LibraryBusyError(f"the library stayed locked ({exc})", path=self.display) from exc
-                if d.is_corrupt(exc) or (d.name == "sqlite" and not isinstance(exc, sqlite_operational())):
-                    raise LibraryCorruptError(f"the library is damaged ({exc})", path=self.display) from exc
-                raise LibraryError(f"cannot read the library ({exc})", path=self.display) from exc
+                raise self._error(exc, "read") from exc
 
     def _meta(self, key: str) -> str:
         rows = self._query("SELECT value FROM meta WHERE key = ?", (key,))
@@ -286,10 +381,10 @@ class Library:
                 "INSERT INTO refs (sha256, path, title, source_url, first_seen, found_at, description, tags,"
                 " notes, duration, width, height, media, added_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
                 " RETURNING id",
-                (sha, os.path.abspath(media_path), prov.title, prov.source_url, prov.first_seen, prov.found_at,
-                 prov.description, json.dumps(list(prov.tags), ensure_ascii=False), prov.notes,
-                 float(fp.duration or 0.0), width, height, json.dumps(media, ensure_ascii=False),
-                 schema.now_utc()),
+                (sha, _storable(os.path.abspath(media_path)), _storable(prov.title), _storable(prov.source_url),
+                 _storable(prov.first_seen), _storable(prov.found_at), _storable(prov.description),
+                 json_text([_storable(t) for t in prov.tags]), _storable(prov.notes),
+                 float(fp.duration or 0.0), width, height, json_text(media), schema.now_utc()),
             )  # fmt: skip
             ref_id = int(cur.fetchone()[0])
             conn.execute(
@@ -610,10 +705,55 @@ def _size_of(media: dict[str, Any]) -> tuple[int, int]:
     return 0, 0
 
 
-def sqlite_operational() -> type[BaseException]:
-    import sqlite3
+def _writable(path: Path) -> bool:
+    """Whether SQLite can write ``path`` and create its ``-wal``/``-shm`` files beside it."""
+    folder = path.parent if str(path.parent) else Path(".")
+    return os.access(folder, os.W_OK | os.X_OK) and (not path.exists() or os.access(path, os.W_OK))
 
-    return sqlite3.OperationalError
+
+def _look(path: Path, busy_seconds: float) -> None:
+    """Before anything writes: is ``path`` a verify library (or empty, or new) we may write?
+
+    An existing file is opened read-only (``mode=ro``), so a foreign database is refused
+    unmodified (no WAL switch, no journal). Raises the LibraryError that applies.
+    """
+    if not path.exists():
+        if not _writable(path):
+            raise LibraryReadOnlyError("cannot create the library: its folder is read-only", path=path)
+        return
+    writable = _writable(path)
+    # read-only; and when we may not write anyway, immutable: SQLite then creates no -wal/-shm beside it
+    uri = f"file:{quote(os.path.abspath(path))}?mode=ro" + ("" if writable else "&immutable=1")
+    try:
+        conn = sqlite3.connect(uri, uri=True, timeout=busy_seconds)
+    except sqlite3.Error as exc:
+        raise library_error(exc, str(path), "open") from exc
+    try:
+        version = schema.current_version(conn)
+    except sqlite3.Error as exc:
+        code = getattr(exc, "sqlite_errorcode", 0) & 0xFF
+        if code in (_CANTOPEN, _READONLY) and not writable:
+            what = "file" if not os.access(path, os.W_OK) else "folder"
+            raise LibraryReadOnlyError(f"the library {what} is read-only (SQLite cannot even read it "
+                                       "without its -shm file beside it)", path=path) from exc  # fmt: skip
+        raise library_error(exc, str(path), "open") from exc
+    finally:
+        conn.close()
+    if version < 0:
+        raise LibraryError(
+            "is an SQLite database but not a verify library (left unchanged)",
+            path=path,
+            hint="Choose another file name for the library.",
+        )
+    if version > schema.LATEST:
+        raise LibraryError(
+            f"was written by a newer verify (schema {version}, this one knows {schema.LATEST})",
+            path=path,
+            hint="Upgrade verify to use this library.",
+        )
+    if not writable:
+        what = "folder" if os.access(path, os.W_OK) else "file"
+        raise LibraryReadOnlyError(f"the library {what} is read-only", path=path)
 
 
 def known_lookup(target: str) -> Callable[[str], bool]:
@@ -627,9 +767,6 @@ def known_lookup(target: str) -> Callable[[str], bool]:
                 if is_url(target):
                     state["conn"] = dialect_for(target).connect(target, 60)
                 else:
-                    import sqlite3
-                    from urllib.parse import quote
-
                     uri = f"file:{quote(os.path.abspath(target))}?mode=ro"  # spaces, '?', '#' in names
                     state["conn"] = sqlite3.connect(uri, uri=True, timeout=60)
             row = state["conn"].execute("SELECT 1 FROM refs WHERE sha256 = ?", (sha,)).fetchone()
