@@ -1,7 +1,8 @@
 """Files the analyst brings in: uploads saved to disk once (named by sha256), local paths hashed.
 
-Nothing here interprets media; it only moves bytes and names them. Uploads are streamed to disk
-in chunks while their sha256 is computed, so a 2 GB upload is never held twice in memory.
+Nothing here interprets media; it only moves bytes and names them. Uploads arrive on disk already
+hashed (the server streams them, ``ui.server``) and are moved into place; bytes handed over in
+memory (``AppTest``) are streamed to disk in chunks while their sha256 is computed.
 """
 
 from __future__ import annotations
@@ -63,6 +64,24 @@ def safe_name(name: str, limit: int = 80) -> str:
     return stem[: limit - len(suffix)] + suffix.lower()
 
 
+def _place(tmp: str | Path, sha: str, size: int, name: str, dest_dir: Path) -> Path:
+    """Rename the finished temporary file ``tmp`` to ``dest_dir/<sha256[:16]>-<name>``.
+
+    An identical file already there is reused (and marked as used now, for the storage cap's
+    oldest-first order); ``tmp`` is then deleted.
+    """
+    final = dest_dir / f"{sha[:16]}-{safe_name(name)}"
+    if final.exists() and final.stat().st_size == size:
+        os.unlink(tmp)
+        os.utime(final)
+    else:
+        os.replace(tmp, final)
+    st = final.stat()
+    with _hash_lock:
+        _hash_cache[(str(final.resolve()), st.st_size, st.st_mtime_ns)] = sha
+    return final
+
+
 def save_stream(src: BinaryIO, name: str, dest_dir: Path) -> tuple[Path, str, int]:
     """Copy ``src`` to ``dest_dir/<sha256[:16]>-<name>``; return (path, sha256, size).
 
@@ -80,16 +99,19 @@ def save_stream(src: BinaryIO, name: str, dest_dir: Path) -> tuple[Path, str, in
                 out.write(block)
                 size += len(block)
         sha = digest.hexdigest()
-        final = dest_dir / f"{sha[:16]}-{safe_name(name)}"
-        if final.exists() and final.stat().st_size == size:
-            os.unlink(tmp)
-        else:
-            os.replace(tmp, final)
-        st = final.stat()
-        with _hash_lock:
-            _hash_cache[(str(final.resolve()), st.st_size, st.st_mtime_ns)] = sha
-        return final, sha, size
+        return _place(tmp, sha, size, name, dest_dir), sha, size
     except BaseException:
         if os.path.exists(tmp):
             os.unlink(tmp)
+        raise
+
+
+def adopt(tmp: Path, sha: str, size: int, name: str, dest_dir: Path) -> tuple[Path, str, int]:
+    """Move a file already written and hashed (an upload the server streamed to disk) into place."""
+    dest_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        return _place(tmp, sha, size, name, dest_dir), sha, size
+    except BaseException:
+        if tmp.exists():
+            tmp.unlink()
         raise
