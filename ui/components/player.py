@@ -6,9 +6,9 @@ from typing import Any
 
 import streamlit as st
 
-from .. import analysis
+from .. import analysis, safe
 from ..config import paths
-from ..errors import message
+from ..errors import MESSAGE_LIMIT, message
 from ..files import Loaded
 from ..preview import browser_can_play, make_preview, mime_for
 
@@ -32,13 +32,15 @@ def show(key: str, loaded: Loaded, info: Any) -> None:
         st.video(str(loaded.path), format=mime_for(loaded.path), width=width)
         return
     try:
-        with st.spinner(f"Making a browser preview ({video.codec} cannot play in the browser)…"):
+        with st.spinner(f"Making a browser preview ({safe.md(video.codec, 40)} cannot play in the browser)…"):
             preview = make_preview(loaded.path, loaded.sha256, paths().previews)
     except Exception as exc:  # noqa: BLE001 - a preview failure must not hide the analysis
-        st.warning(message(exc, "The browser preview"), icon=":material/videocam_off:")
+        st.warning(
+            safe.md(message(exc, "The browser preview"), MESSAGE_LIMIT), icon=":material/videocam_off:"
+        )
         return
     st.video(str(preview), format="video/mp4", width=width)
     st.caption(
-        f"Playing a small H.264 preview: the browser cannot play {video.codec} in this container. "
+        f"Playing a small H.264 preview: the browser cannot play {safe.md(video.codec, 40)} in this container. "
         "The analysis uses the original, which is never changed."
     )
