@@ -124,10 +124,11 @@ def hostile_clip(path: Path, seconds: float = 4.0) -> Path:
 
 def hostile_case(clip: Path, out: Path) -> Path:
     """A real case file of ``clip`` with an extra member whose name is hostile (not in the manifest)."""
+    from verify.analysis import analyse
     from verify.case import save_case
     from verify.report import build_report
 
-    saved = save_case(build_report(clip), out.with_name("plain.verify.zip"))
+    saved = save_case(build_report(analyse(clip)), out.with_name("plain.verify.zip"))
     with zipfile.ZipFile(saved) as zin, zipfile.ZipFile(out, "w") as zout:
         for info in zin.infolist():
             zout.writestr(info, zin.read(info))

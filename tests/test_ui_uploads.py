@@ -13,9 +13,11 @@ import pytest
 
 from tests import media
 from ui import cases, config, server, uploads
+from verify.digest import Digests
 from verify.notes import Notes
 
 BOUNDARY = b"----WebKitFormBoundaryq7bJ2Lr0Xq9ZkPcd"
+DIGESTS = Digests("0" * 64, "0" * 32, 10)
 
 
 def form_body(name: bytes, data: bytes, field: bytes | None = None) -> bytes:
@@ -52,7 +54,9 @@ def test_the_streamed_form_writes_the_file_and_hands_on_an_empty_one(tmp_path: P
     form = server._Form(BOUNDARY, spool)
     asyncio.run(feed(form, body, rng))
     assert spool.read_bytes() == data and form.size == len(data)
-    assert form.digest.hexdigest() == hashlib.sha256(data).hexdigest()
+    assert form.digests() == Digests(
+        hashlib.sha256(data).hexdigest(), hashlib.md5(data).hexdigest(), len(data)
+    )
     assert form.files == 1 and not form.error
 
     parts: list[dict[str, object]] = []
@@ -95,9 +99,9 @@ def test_sweep_deletes_unclaimed_and_stray_spools_but_not_live_transfers(data: c
     stray = spool(data, "stray.part")  # left by an earlier server run
     busy = spool(data, "busy.part")  # still being written
     uploads.register(
-        "s1", "f-old", uploads.Spooled(old, "0" * 64, 10, "a.mp4", "s1", now - uploads.INCOMING_TTL - 5)
+        "s1", "f-old", uploads.Spooled(old, DIGESTS, "a.mp4", "s1", now - uploads.INCOMING_TTL - 5)
     )
-    uploads.register("s1", "f-fresh", uploads.Spooled(fresh, "1" * 64, 10, "b.mp4", "s1", now))
+    uploads.register("s1", "f-fresh", uploads.Spooled(fresh, DIGESTS, "b.mp4", "s1", now))
     uploads.writing(busy.name, True)
     try:
         assert uploads.sweep_incoming(data, now=now) == 2

@@ -34,6 +34,8 @@ from http.cookies import SimpleCookie
 from pathlib import Path
 from typing import Any
 
+from verify.digest import Digests
+
 from . import uploads
 from .config import paths
 
@@ -117,6 +119,7 @@ class _Form:
         self.files = 0
         self.size = 0
         self.digest = hashlib.sha256()
+        self.md5 = hashlib.md5(usedforsecurity=False)
         self.pending = bytearray()
         self.error = ""
         self._field = b""
@@ -155,6 +158,7 @@ class _Form:
 
     def _write(self, block: bytes) -> None:
         self.digest.update(block)
+        self.md5.update(block)
         self._out.write(block)
         self.size += len(block)
 
@@ -173,6 +177,10 @@ class _Form:
 
     def close(self) -> None:
         self._out.close()
+
+    def digests(self) -> Digests:
+        """What ``verify.digest.copy_digests`` gives for the same bytes (sha256, md5, size)."""
+        return Digests(self.digest.hexdigest(), self.md5.hexdigest(), self.size)
 
     def placeholder(self) -> bytes:
         """The same form with the file's content left out: what Streamlit's handler receives."""
@@ -260,9 +268,7 @@ class UploadSpool:
                 ),
                 "",
             )
-            spooled = uploads.Spooled(
-                spool, form.digest.hexdigest(), form.size, name, session_id, time.time()
-            )
+            spooled = uploads.Spooled(spool, form.digests(), name, session_id, time.time())
             kept = await self._forward(scope, receive, send, form.placeholder(), session_id, file_id, spooled)
         finally:
             form.close()

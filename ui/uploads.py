@@ -25,6 +25,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from verify.digest import Digests
+
 from . import cases
 from .config import DataPaths, upload_cap
 from .files import adopt, save_stream
@@ -44,11 +46,10 @@ cap = upload_cap
 
 @dataclass(frozen=True)
 class Spooled:
-    """An upload the server wrote to disk: where, its sha256 and size, and when it arrived."""
+    """An upload the server wrote to disk: where, its digests (computed as it streamed), when it arrived."""
 
     path: Path
-    sha256: str
-    size: int
+    digests: Digests
     name: str
     session_id: str
     arrived: float
@@ -125,13 +126,16 @@ def spooled_path(uploaded: Any) -> Path | None:
     return s.path if s is not None else None
 
 
-def receive(uploaded: Any, paths: DataPaths) -> tuple[Path, str, int]:
-    """The upload as a file in ``uploads/``: (path, sha256, size). Streamlit's record is dropped."""
+def receive(uploaded: Any, paths: DataPaths) -> tuple[Path, Digests]:
+    """The upload as a file in ``uploads/`` and its digests; Streamlit's record is dropped.
+
+    Either way the bytes are hashed as they are written, never read again.
+    """
     name = str(getattr(uploaded, "name", "") or "upload")
     try:
         spooled = claim(*_ids(uploaded))
         if spooled is not None:
-            return adopt(spooled.path, spooled.sha256, spooled.size, name, paths.uploads)
+            return adopt(spooled.path, spooled.digests, name, paths.uploads)
         uploaded.seek(0)
         return save_stream(uploaded, name, paths.uploads)
     finally:
@@ -215,7 +219,9 @@ def usage(paths: DataPaths) -> int:
     )
 
 
-def enforce_cap(paths: DataPaths, *, keep: set[str] = frozenset(), limit: int | None = None) -> list[str]:
+def enforce_cap(
+    paths: DataPaths, *, keep: set[str] | frozenset[str] = frozenset(), limit: int | None = None
+) -> list[str]:
     """Remove the oldest unattached uploads until ``uploads/`` fits the cap; returns the names removed.
 
     Uploads whose sha256 is in ``keep`` (the one just opened) are never removed.

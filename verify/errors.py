@@ -141,6 +141,16 @@ class MatchingError(VerifyError):
     stage = "matching"
 
 
+# -- analysis ----------------------------------------------------------------------------
+
+
+class AnalysisCancelled(VerifyError):
+    """The analysis was stopped on request (the analyst moved on); nothing is wrong with the file."""
+
+    stage = "analysis"
+    default_hint = "Start the analysis again when you need it."
+
+
 # -- reports, case files, evidence -------------------------------------------------------
 
 

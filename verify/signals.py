@@ -60,8 +60,11 @@ def _spread(times: list[TimeStamp]) -> tuple[TimeStamp, TimeStamp, float] | None
     """The two times furthest apart among comparable ones (all with a zone, or all without)."""
     best = None
     for aware in (True, False):
-        group = [(t, _instant(t)) for t in times if (t.utc is not None) == aware]
-        group = [(t, i) for t, i in group if i is not None]
+        group: list[tuple[TimeStamp, datetime]] = []
+        for t in times:
+            instant = _instant(t) if (t.utc is not None) == aware else None
+            if instant is not None:
+                group.append((t, instant))
         if len(group) < 2:
             continue
         lo = min(group, key=lambda x: x[1])
@@ -221,8 +224,10 @@ def _vfr(info: MediaInfo) -> list[Signal]:
     rates_differ = bool(v.avg_frame_rate and v.real_frame_rate) and (
         abs(v.avg_frame_rate - v.real_frame_rate) / max(v.real_frame_rate or 1.0, 1e-9) > 0.02  # type: ignore[operator]
     )
-    spread = t is not None and t.min_interval and t.max_interval and t.max_interval > 1.5 * t.min_interval
-    if not (t is not None and t.irregular) and not (rates_differ and spread and t.packets >= 6):
+    if t is None:
+        return []
+    spread = bool(t.min_interval and t.max_interval and t.max_interval > 1.5 * t.min_interval)
+    if not t.irregular and not (rates_differ and spread and t.packets >= 6):
         return []
     fields: dict[str, Any] = {
         "avg_frame_rate": round(v.avg_frame_rate, 3) if v.avg_frame_rate else None,
@@ -257,6 +262,8 @@ def _norm(text: str | None) -> str:
 
 def _gap(a: TimeStamp, b: TimeStamp) -> float | None:
     """Seconds between two times: in UTC when both have a zone, else wall clock to wall clock."""
+    x: datetime | None
+    y: datetime | None
     if a.utc and b.utc:
         x, y = datetime.fromisoformat(a.utc), datetime.fromisoformat(b.utc)
     else:

@@ -18,7 +18,7 @@ from verify.frames import check_file
 from .. import access, cases, safe, uploads
 from ..config import APP_ROOT, FIRST_CLIP, paths
 from ..errors import MESSAGE_LIMIT, message
-from ..files import Loaded, sha256_file
+from ..files import Loaded, file_digests
 from ..fmt import size as fmt_size
 from ..samples import sample_clips
 
@@ -71,10 +71,10 @@ def open_path(key: str, path: str | Path, origin: str = "path", *, automatic: bo
             if bar is not None:
                 bar.progress(min(1.0, done / max(total, 1)), text=f"Hashing {name} (sha256)…")
 
-        sha = sha256_file(p, tick)
+        d = file_digests(p, tick)
         if bar is not None:
             bar.empty()
-        loaded = Loaded(p.resolve(), sha, p.name, origin, p.stat().st_size)
+        loaded = Loaded(p.resolve(), d.sha256, p.name, origin, d.size, d.md5)
     except (MediaNotFoundError, NotMediaError, access.PathNotAllowedError, ValueError, OSError) as exc:
         st.session_state[f"{key}.error"] = message(exc, "Opening the file")
         return None
@@ -86,15 +86,15 @@ def _take_upload(key: str, uploaded: object) -> None:
     name = str(getattr(uploaded, "name", "") or "upload")
     try:
         with st.spinner(f"Saving {safe.md(name, 120)} and computing its sha256…"):
-            path, sha, size = uploads.receive(uploaded, paths())
+            path, d = uploads.receive(uploaded, paths())
     except OSError as exc:
         st.session_state[f"{key}.error"] = (
             f"{name}: the upload could not be saved ({exc}). Check the free disk space."
         )
         return
-    loaded = Loaded(path, sha, name, "upload", size)
+    loaded = Loaded(path, d.sha256, name, "upload", d.size, d.md5)
     _set(key, loaded)
-    removed = uploads.enforce_cap(paths(), keep={sha})
+    removed = uploads.enforce_cap(paths(), keep={d.sha256})
     if removed:
         st.session_state[f"{key}.removed"] = removed
 

@@ -2,39 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import streamlit as st
 
-from verify.text import safe_text
-
 from .. import safe
-from ..analysis import MatchView
-from ..errors import MESSAGE_LIMIT
+from ..analysis import MatchView, pair_views
 from ..files import Loaded
-from ..safe import Md
 from . import match_card, timeline
 from .library_picker import ActiveLibrary
 
 
-def _line(m: Any) -> Md:
-    """verify's one-sentence summary of a match, the reference title in italics, all of it as text.
-
-    ``Match.summary()`` wraps the (untrusted) title in ``*…*``; the sentence is escaped as a whole,
-    then only that pair of asterisks is put back, around the escaped title.
-    """
-    line = m.summary()
-    ref = m.reference
-    title = safe_text(ref.provenance.title or ref.path.rsplit("/", 1)[-1] or f"reference {ref.id}", limit=120)
-    marked = f"*{title}*"
-    if line.count(marked) == 1:
-        before, after = line.split(marked)
-        return safe.fmt("{}*{}*{}", before, title, after)
-    return safe.md(line, 1000)
-
-
-def show(key: str, loaded: Loaded, library: ActiveLibrary, view: MatchView, pairs: object = None) -> None:
-    """``pairs``: the frame-pairs task (``ui.jobs.Task``) or None while it is not queued yet."""
+def show(key: str, loaded: Loaded, library: ActiveLibrary, view: MatchView) -> None:
     result = view.result
     n_refs = view.library_references
     if not result.matches:
@@ -52,8 +29,8 @@ def show(key: str, loaded: Loaded, library: ActiveLibrary, view: MatchView, pair
             f"#### :material/history: Seen before: {len(result.matches)} segment"
             f"{'s' if len(result.matches) != 1 else ''} from {len(refs)} known clip{'s' if len(refs) != 1 else ''}"
         )
-        for m in result.matches:
-            st.markdown(f"- {_line(m)}")
+        for line in result.summary_lines():  # plain sentences from verify: shown as text
+            st.markdown(f"- {safe.md(line, 1000)}")
         st.caption(
             f"Checked against {n_refs:d} references in {safe.md(library.label)}. "
             "Footage first seen before the event it is said to show is recycled."
@@ -63,9 +40,7 @@ def show(key: str, loaded: Loaded, library: ActiveLibrary, view: MatchView, pair
         width="stretch",
         height=timeline.lanes_height(1 + len(result.matches), 34),
     )
-    ready = getattr(pairs, "status", "") == "done"
-    if getattr(pairs, "status", "") == "failed":
-        st.warning(safe.fmt("Frame pairs could not be cut: {}", safe.md(pairs.error, MESSAGE_LIMIT)))  # type: ignore[attr-defined]
+    pairs = pair_views(view)
     for i, m in enumerate(result.matches, start=1):
-        match_pairs = pairs.result[i - 1] if ready else None  # type: ignore[attr-defined]
+        match_pairs = pairs[i - 1] if i - 1 < len(pairs) else ()
         match_card.show(f"{key}.{i}", i, m, match_pairs, float(result.query.duration))

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import streamlit as st
 
-from .. import safe
+from verify.errors import VerifyError
+
+from .. import analysis, safe
 from ..errors import MESSAGE_LIMIT
 from ..files import Loaded
 from . import activity
@@ -28,7 +30,14 @@ def show(key: str, loaded: Loaded, library: ActiveLibrary) -> None:
     if task.status == "failed":
         st.error(safe.md(task.error or "Matching failed.", MESSAGE_LIMIT), icon=":material/error:")
         return
-    view = task.result
+    try:
+        view = analysis.match_view(task)
+    except VerifyError as exc:
+        st.error(safe.md(str(exc), MESSAGE_LIMIT), icon=":material/error:")
+        return
+    if view is None:
+        st.info(safe.fmt("Checking {} for this footage…", library.label), icon=":material/hourglass_top:")
+        return
     n = len(view.result.matches)
     if n:
         refs = {m.reference.id for m in view.result.matches}

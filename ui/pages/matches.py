@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from ui import safe
+from ui import analysis, safe
 from ui.components import activity, header, match_summary
 from ui.errors import MESSAGE_LIMIT, guard
 from ui.shell import context
@@ -39,6 +39,7 @@ elif ctx.info is not None:
         st.error(safe.md(task.error, MESSAGE_LIMIT), icon=":material/error:")
     else:
         with guard("The match view"):
-            match_summary.show(
-                "matches", ctx.loaded, ctx.library, task.result, activity.pairs_task(ctx.loaded, ctx.library)
-            )
+            view = analysis.match_view(task)
+            if view is None:
+                st.rerun()
+            match_summary.show("matches", ctx.loaded, ctx.library, view)

@@ -15,6 +15,7 @@ import logging
 import sys
 import traceback
 from collections.abc import Sequence
+from typing import IO, Any
 
 import click
 
@@ -36,7 +37,7 @@ class PartialFailure(click.ClickException):
 
     exit_code = EXIT_PARTIAL
 
-    def show(self, file=None) -> None:  # type: ignore[no-untyped-def]
+    def show(self, file: IO[Any] | None = None) -> None:
         click.echo(f"error: {self.message}", err=True)
 
 

@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -34,6 +34,9 @@ from ..fingerprint import Fingerprint, FingerprintSettings
 from . import schema
 from .models import AddResult, LibraryStats, Provenance, Reference
 from .table import CACHE, HashTable, concatenate
+
+if TYPE_CHECKING:
+    from ..probe import MediaInfo
 
 log = logging.getLogger("verify")
 
@@ -199,16 +202,18 @@ class Library:
         settings: FingerprintSettings | None = None,
         progress: Progress | None = None,
     ) -> AddResult:
-        """Fingerprint ``media_path`` and add it; a file already present (same sha256) is left alone."""
+        """Fingerprint ``media_path`` and add it; a file already present (same sha256) is left alone.
+
+        The file is read once (the probe's digest pass) and decoded once (the fingerprint)."""
         from .. import fingerprint as fpmod
         from ..frames import check_file
 
         path = check_file(media_path)
-        sha = file_sha256(path)
+        info, sha = probe_once(path)
         existing = self.find_sha256(sha)
         if existing is not None:
             return _exists(existing, path, sha)
-        fp = fpmod.fingerprint(path, settings or fpmod.REFERENCE, progress)  # type: ignore[attr-defined]
+        fp = fpmod.fingerprint(path, settings or fpmod.REFERENCE, progress, info=info)
         return self.add_fingerprint(fp, path, provenance, sha256=sha)
 
     def add_fingerprint(
@@ -376,6 +381,15 @@ class Library:
             size_bytes=size,
             generation=self.generation,
         )
+
+
+def probe_once(path: Path) -> tuple[MediaInfo, str]:
+    """The probe of a file about to be fingerprinted (its one pass over the bytes) and its sha256."""
+    from ..probe import probe
+
+    info = probe(path)
+    assert info.file is not None  # probe always fills it
+    return info, info.file.sha256
 
 
 def _exists(ref: Reference, path: str | Path, sha: str) -> AddResult:
