@@ -71,6 +71,10 @@ def show_add_current(key: str, loaded: Loaded | None, library: ActiveLibrary) ->
         bar.empty()
         if result.status == "added":
             st.success(f"Added as reference #{result.reference.id:d}.", icon=":material/check:")
+            if prov.source_url and not safe.is_web_url(prov.source_url):
+                st.caption(
+                    "The source is not an http(s) URL: it is kept as text and is never shown as a link."
+                )
         elif result.status == "exists":
             st.info(safe.md(result.message, MESSAGE_LIMIT), icon=":material/info:")
         else:
