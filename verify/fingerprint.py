@@ -357,12 +357,14 @@ def fingerprint(
     max_bytes: int | None = None,
     info: MediaInfo | None = None,
     tap: FrameTap | None = None,
+    audio: Callable[[Any], None] | None = None,
 ) -> Fingerprint:
     """Fingerprint a clip (or a still, as one sample) in one decode.
 
     ``info`` is the file's probe result when the caller has it (then the file is not probed
     again); ``tap`` receives colour pictures of the samples from the same decode (see
-    :class:`verify.frames.FrameTap`). ``progress(done, total)`` gets seconds decoded and the
+    :class:`verify.frames.FrameTap`); ``audio`` receives the decoded sound of the same pass
+    (``av.AudioFrame`` objects, e.g. for ``verify.audio.AudioFingerprinter.add_frame``). ``progress(done, total)`` gets seconds decoded and the
     duration; an exception it raises stops the decode (cancellation). Every failure is a
     ``verify.errors`` error naming the file (missing, empty, not media, no video,
     undecodable, too large for ``max_bytes``, bad settings).
@@ -383,7 +385,10 @@ def fingerprint(
     builder = _Builder(settings, stats)
     shot_taker = _ShotFeatures(settings.shot_fps) if _dense_shots(settings) else None
     taps = [t for t in (tap, shot_taker.tap() if shot_taker else None) if t is not None]
-    for frame in iter_frames(p, sampling, max_bytes=max_bytes, stats=stats, progress=progress, tap=taps):
+    frames = iter_frames(
+        p, sampling, max_bytes=max_bytes, stats=stats, progress=progress, tap=taps, audio=audio
+    )
+    for frame in frames:
         builder.add(frame.time, frame.image)
     builder.flush()
     if not builder.times:

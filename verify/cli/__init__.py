@@ -29,7 +29,15 @@ EXIT_PARTIAL = 3
 EXIT_INTERRUPTED = 130
 
 #: Command modules; each has ``register(group)``.
-COMMAND_MODULES = ("probe_cmd", "frames_cmd", "match_cmd", "report_cmd")
+COMMAND_MODULES = (
+    "probe_cmd",
+    "frames_cmd",
+    "match_cmd",
+    "report_cmd",
+    "get_cmd",
+    "claimreview_cmd",
+    "text_cmd",
+)
 
 
 class PartialFailure(click.ClickException):

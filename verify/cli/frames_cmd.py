@@ -10,6 +10,7 @@ import click
 from ..export.frames import export_frames
 from ..serial import to_jsonable
 from ..text import safe_text
+from .views import ocr_lines
 
 
 @click.command("frames")
@@ -45,14 +46,19 @@ from ..text import safe_text
     help="Longest side of the images in pixels.",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the index as JSON instead of a summary.")
-def frames_command(file: Path, out: Path, mode: str, fps: float, fmt: str, size: int, as_json: bool) -> None:
+@click.option(
+    "--ocr", is_flag=True, help='Also read the text on screen of these frames (adds "ocr" to index.json).'
+)
+def frames_command(
+    file: Path, out: Path, mode: str, fps: float, fmt: str, size: int, as_json: bool, ocr: bool
+) -> None:
     """Save representative frames of FILE as images named by their time.
 
     Names look like clip_t000012.345_s003.jpg (seconds from the start of the
     video as a player shows it, shot 3); index.json lists every image with its
     time, frame index and shot, and the file's sha256.
     """
-    index = export_frames(file, out, mode=mode, fps=fps, fmt=fmt, size=size)
+    index = export_frames(file, out, mode=mode, fps=fps, fmt=fmt, size=size, ocr=ocr)
     if as_json:
         click.echo(json.dumps(to_jsonable(index), indent=2, ensure_ascii=False))
         return
@@ -66,6 +72,8 @@ def frames_command(file: Path, out: Path, mode: str, fps: float, fmt: str, size:
         click.echo(f"  {i.time:9.3f} s  frame {i.index:>6}{shot}  {safe_text(i.file)}")
     if index.corrupt_frames_skipped:
         click.echo(f"  note: {index.corrupt_frames_skipped} corrupt frames were skipped")
+    if index.ocr is not None:
+        click.echo("\n".join(ocr_lines(index.ocr)))
     click.echo(f"  index: {safe_text(str(out / 'index.json'))}")
 
 

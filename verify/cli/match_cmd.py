@@ -7,6 +7,7 @@ Thin: options become calls to ``verify.library`` (``ingest``, ``Library``) and
 from __future__ import annotations
 
 import json
+import os
 import re
 import sys
 from pathlib import Path
@@ -24,8 +25,9 @@ _library_option = click.option(
     "--library",
     "library_path",
     required=True,
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="The library file (SQLite), created on first use by `hash`.",
+    type=str,  # a file, or a postgresql:// URL (a Path would fold its "//")
+    help="The library file (SQLite), created on first use by `hash`, or a PostgreSQL URL "
+    "(postgresql://user@host/db) for a shared library.",
 )
 _json_option = click.option("--json", "as_json", is_flag=True, help="Machine-readable JSON on stdout.")
 
@@ -42,8 +44,10 @@ def _check_date(ctx: click.Context, param: click.Parameter, value: str) -> str:
     return value
 
 
-def _open(path: Path, create: bool = False) -> Library:
-    return Library(path, create=create)
+def _open(path: str | Path, create: bool = False) -> Library:
+    # where the persistent index lives (default: beside the file; ~/.cache for a PostgreSQL library)
+    index = os.environ.get("VERIFY_INDEX_DIR") or None
+    return Library(path, create=create, index_folder=Path(index) if index else None)
 
 
 # -- hash ---------------------------------------------------------------------------------
@@ -72,10 +76,13 @@ def _hash_line(r: AddResult) -> str:
 @click.option("--notes", default="", help="Free notes.")
 @click.option("--workers", type=click.IntRange(1, 64), default=1, show_default=True,
               help="Files hashed in parallel (worker processes).")  # fmt: skip
+@click.option("--cluster", "cluster", default=None, metavar="SCHEDULER",
+              help="Fingerprint on a Dask cluster (scheduler address or file); files must be on shared storage.")  # fmt: skip
+@click.option("--ocr", is_flag=True, help="Also read the text on screen of each added clip (searchable).")
 @_json_option
 def hash_cmd(
     paths: tuple[Path, ...],
-    library_path: Path,
+    library_path: str,
     title: str,
     source_url: str,
     first_seen: str,
@@ -84,7 +91,9 @@ def hash_cmd(
     tags: tuple[str, ...],
     notes: str,
     workers: int,
+    ocr: bool,
     as_json: bool,
+    cluster: str | None = None,
 ) -> None:
     """Fingerprint PATHS (files, or folders searched recursively) into the library.
 
@@ -107,9 +116,19 @@ def hash_cmd(
                 bar.update(pos - last[0])
                 last[0] = pos
 
+        client = None
+        if cluster:
+            from ..cluster import connect, ingest_on_cluster
+
+            client = connect(cluster)
+            results = ingest_on_cluster(paths, lib, client, prov, progress=progress)
+        else:
+            results = ingest(paths, lib, prov, workers=workers, progress=progress)
         try:
-            for result in ingest(paths, lib, prov, workers=workers, progress=progress):
+            for result in results:
                 counts[result.status] += 1
+                if ocr and result.status == "added" and result.reference is not None:
+                    _store_text(lib, result)
                 if as_json:
                     click.echo(json.dumps(result.to_dict(), ensure_ascii=False))
                 else:
@@ -120,6 +139,8 @@ def hash_cmd(
         finally:
             if bar is not None:
                 bar.__exit__(None, None, None)
+            if client is not None:
+                client.close()
         health = lib.integrity_check()
     total = counts["added"] + counts["exists"] + counts["failed"]
     if not as_json and total:
@@ -132,6 +153,19 @@ def hash_cmd(
         raise click.UsageError("no media files found in the given paths")
     if counts["failed"]:
         raise PartialFailure(f"{counts['failed']} of {total} files failed (see above)")
+
+
+def _store_text(lib: Library, result: AddResult) -> None:
+    """OCR of an added clip's keyframes into the library; a failure is a note, not a failed file."""
+    from ..errors import VerifyError
+    from ..ocr import ocr_file
+
+    try:
+        lib.set_text(result.reference.id, ocr_file(result.path))  # type: ignore[union-attr]
+    except VerifyError as exc:
+        click.echo(
+            f"note    text on screen of {safe_text(result.path)} not read: {safe_text(str(exc))}", err=True
+        )
 
 
 # -- match --------------------------------------------------------------------------------
@@ -175,12 +209,21 @@ def _match_lines(result: MatchResult) -> list[str]:
 @click.option(
     "--top", type=click.IntRange(1, 1000), default=10, show_default=True, help="Most matches shown."
 )
+@click.option("--cluster", "cluster", default=None, metavar="SCHEDULER",
+              help="Search the index sharded over a Dask cluster (scheduler address or file).")  # fmt: skip
 @_json_option
-def match_cmd(file: Path, library_path: Path, top: int, as_json: bool) -> None:
+def match_cmd(file: Path, library_path: str, top: int, as_json: bool, cluster: str | None = None) -> None:
     """Find which parts of FILE are known footage from the library, and where in it."""
     from ..matching import match_file
 
-    with _open(library_path) as lib:
+    with _open(library_path) as opened:
+        lib: Any = opened
+        client = None
+        if cluster:
+            from ..cluster import ClusterLibrary, connect
+
+            client = connect(cluster)
+            lib = ClusterLibrary(opened, client)
         if sys.stderr.isatty() and not as_json:
             with click.progressbar(length=1000, label="fingerprinting", file=sys.stderr) as bar:
                 last = [0]
@@ -193,6 +236,8 @@ def match_cmd(file: Path, library_path: Path, top: int, as_json: bool) -> None:
                 result = match_file(file, lib, top=top, progress=progress)
         else:
             result = match_file(file, lib, top=top)
+        if client is not None:
+            client.close()
     if as_json:
         click.echo(json.dumps(result.to_dict(), ensure_ascii=False))
     else:
@@ -211,7 +256,7 @@ def library_group() -> None:
 @_library_option
 @click.option("--search", default=None, help="Only references whose text fields contain this.")
 @_json_option
-def library_list(library_path: Path, search: str | None, as_json: bool) -> None:
+def library_list(library_path: str, search: str | None, as_json: bool) -> None:
     """Every reference: id, title, duration, first seen, file."""
     with _open(library_path) as lib:
         refs = lib.references(search)
@@ -229,12 +274,16 @@ def library_list(library_path: Path, search: str | None, as_json: bool) -> None:
 @click.argument("ref_id")
 @_library_option
 @_json_option
-def library_show(ref_id: str, library_path: Path, as_json: bool) -> None:
+def library_show(ref_id: str, library_path: str, as_json: bool) -> None:
     """One reference (by id or sha256) with all its provenance."""
     with _open(library_path) as lib:
         ref = lib.get(ref_id)
+        text = lib.text_of(ref.id)
+    d = _ref_dict(ref)
+    if text is not None:
+        d["text_on_screen"] = text.text().splitlines()
     if as_json:
-        click.echo(json.dumps(_ref_dict(ref), ensure_ascii=False))
+        click.echo(json.dumps(d, ensure_ascii=False))
         return
     p = ref.provenance
     rows = [
@@ -243,6 +292,7 @@ def library_show(ref_id: str, library_path: Path, as_json: bool) -> None:
         ("path", ref.path), ("sha256", ref.sha256), ("duration", clock(ref.duration, 1)),
         ("size", f"{ref.width}x{ref.height}"), ("added_at", ref.added_at), ("algorithm", ref.algorithm),
         ("hashes", ref.n_hashes),
+        *(("text", line) for line in d.get("text_on_screen", ())),
     ]  # fmt: skip
     for key, value in rows:
         click.echo(f"{key:>12}: {safe_text(value)}")
@@ -252,7 +302,7 @@ def library_show(ref_id: str, library_path: Path, as_json: bool) -> None:
 @click.argument("ref_id")
 @_library_option
 @_json_option
-def library_remove(ref_id: str, library_path: Path, as_json: bool) -> None:
+def library_remove(ref_id: str, library_path: str, as_json: bool) -> None:
     """Delete a reference (by id or sha256) and its fingerprint."""
     with _open(library_path) as lib:
         ref = lib.remove(ref_id)
@@ -260,6 +310,52 @@ def library_remove(ref_id: str, library_path: Path, as_json: bool) -> None:
         click.echo(json.dumps({"removed": _ref_dict(ref)}, ensure_ascii=False))
     else:
         click.echo(f"removed #{ref.id} {safe_text(ref.display_title)}")
+
+
+@library_group.command("index")
+@_library_option
+@click.option(
+    "--check", is_flag=True, help="Read every index file and verify its checksum; rebuild what is damaged."
+)
+@click.option("--rebuild", is_flag=True, help="Rebuild the index from the library.")
+@click.option(
+    "--compact", is_flag=True, help="Merge the index into one segment (after many small additions)."
+)
+@click.option("--shards", type=click.IntRange(1, 4096), default=None,
+              help="Also bring the index split into N shards up to date (for `match --cluster`).")  # fmt: skip
+@_json_option
+def library_index(library_path: str, check: bool, rebuild: bool, compact: bool, shards: int | None,
+                  as_json: bool) -> None:  # fmt: skip
+    """The persistent search index beside the library: bring it up to date, check, rebuild or compact it."""
+    from ..library import persistent
+
+    with _open(library_path) as lib:
+        status = lib.check_index() if check else "ok"
+        algorithms = [a for a in lib.stats().hashes]
+        if rebuild or compact:
+            lib.rebuild_index(compact=compact and not rebuild)
+        out: list[dict[str, Any]] = []
+        for alg in algorithms:
+            lib.hash_table(alg)  # opens it, bringing it up to date with the library
+            if shards:
+                from ..cluster import update_shards
+
+                update_shards(lib, alg, shards)
+            store = persistent.index_store(lib.index_folder, alg) if lib.index_folder else None
+            current = store.read() if store else None
+            segs = current[1] if current else []
+            out.append({"algorithm": alg, "folder": str(store.folder) if store else None, "segments": len(segs),
+                        "rows": sum(s.rows for s in segs), "bytes": store.size_bytes() if store else 0})  # fmt: skip
+    if as_json:
+        click.echo(json.dumps({"check": status, "indexes": out}, ensure_ascii=False))
+    else:
+        for x in out:
+            click.echo(f"{safe_text(x['algorithm'])}: {x['rows']:,} rows in {x['segments']} segments, "
+                       f"{x['bytes'] / 1e6:.1f} MB  ({safe_text(x['folder'])})")  # fmt: skip
+        if check:
+            click.echo(f"check: {safe_text(status)}")
+    if status != "ok":
+        raise click.ClickException(f"the index was damaged and has been rebuilt: {status}")
 
 
 def register(cli: click.Group) -> None:

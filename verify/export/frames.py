@@ -20,6 +20,7 @@ from pathlib import Path
 
 from ..digest import sha256_file
 from ..frames import DecodeStats, Sampling, iter_frames
+from ..ocr.model import OcrResult
 from ..pictures import decode, encode
 from ..serial import to_jsonable
 from . import paths
@@ -56,6 +57,7 @@ class FrameIndex:
     shots: int | None
     images: tuple[FrameFile, ...]
     schema_version: int = SCHEMA_VERSION
+    ocr: OcrResult | None = None  # text on screen of these frames (``--ocr``)
 
 
 def stem_of(path: Path) -> str:
@@ -112,9 +114,12 @@ def export_frames(
     fps: float = 1.0,
     fmt: str = "jpg",
     size: int = 640,
+    ocr: bool = False,
     progress: Progress | None = None,
 ) -> FrameIndex:
-    """Write the frames of ``path`` into ``out_dir`` and its ``index.json``; return the index."""
+    """Write the frames of ``path`` into ``out_dir`` and its ``index.json``; return the index.
+
+    ``ocr`` also reads the text on screen of the frames written (``verify.ocr``; no second decode)."""
     if mode not in MODES:
         raise ValueError(f"unknown frames mode {mode!r}")
     p = Path(path)
@@ -138,6 +143,11 @@ def export_frames(
         paths.write_bytes(paths.target(folder, name), data)
         written.append(FrameFile(name, item.time, item.pts_time, item.index, item.shot, item.shot_start,
                                  item.shot_end))  # fmt: skip
+    text = None
+    if ocr:
+        from ..ocr import read_text
+
+        text = read_text([(item.time, decode(jpeg)) for item, jpeg in items])
     index = FrameIndex(
         source=p.name,
         sha256=str(facts["sha256"]),
@@ -149,7 +159,8 @@ def export_frames(
         rotation=int(facts["rotation"]),
         shots=len({f.shot for f in written if f.shot is not None}) if mode == "shots" else None,
         images=tuple(written),
+        ocr=text,
     )
-    text = json.dumps(to_jsonable(index), indent=2, ensure_ascii=False)
-    paths.write_bytes(paths.target(folder, "index.json"), text.encode())
+    record = json.dumps(to_jsonable(index), indent=2, ensure_ascii=False)
+    paths.write_bytes(paths.target(folder, "index.json"), record.encode())
     return index

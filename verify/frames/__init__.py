@@ -34,8 +34,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..errors import UnsupportedCodecError
+
+if TYPE_CHECKING:
+    import av
 from .base import (
     MAX_CORRUPT_FRAMES,
     SEEK_GAP,
@@ -89,6 +93,7 @@ def iter_frames(
     stats: DecodeStats | None = None,
     progress: Callable[[float, float], None] | None = None,
     tap: FrameTap | Sequence[FrameTap] | None = None,
+    audio: Callable[[av.AudioFrame], None] | None = None,
 ) -> Iterator[Frame]:
     """Yield ``Frame(time, index, image)`` from the first video stream of ``path``.
 
@@ -97,8 +102,10 @@ def iter_frames(
     ``max_corrupt`` of them a :class:`DecodeError` is raised. ``progress`` is
     called with ``(seconds decoded, duration)`` every few frames (``(done, total)``
     times asked in ``times`` mode). ``tap`` (one or several; sequential modes and stills)
-    receives other pictures of the frames from the same decode (see :class:`FrameTap`). Every
-    failure is a ``VerifyError``.
+    receives other pictures of the frames from the same decode (see :class:`FrameTap`); ``audio``
+    (sequential modes) receives the decoded frames of the main audio stream, demuxed in the same
+    pass (undecodable audio is counted in ``stats``, never fatal). Every failure is a
+    ``VerifyError``.
     """
     sampling = sampling or Sampling()
     stats = stats if stats is not None else DecodeStats()
@@ -125,7 +132,7 @@ def iter_frames(
             yield from at_times(container, stream, p, sampling, stats, max_corrupt, orientation, progress)
         else:
             yield from sequential(
-                container, stream, p, sampling, stats, max_corrupt, orientation, progress, taps
+                container, stream, p, sampling, stats, max_corrupt, orientation, progress, taps, audio
             )
     finally:
         container.close()

@@ -119,6 +119,9 @@ class DecodeStats:
     duration: float = 0.0
     rate: float = 0.0
     codec: str = ""
+    audio_frames: int = 0  # audio frames handed to an audio sink (one pass for picture and sound)
+    audio_errors: int = 0
+    audio_last_error: str = ""
 
 
 def check_file(path: str | Path, max_bytes: int | None = None) -> Path:

@@ -14,20 +14,18 @@ import logging
 import multiprocessing
 import os
 import signal
-import sqlite3
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import quote
 
 from ..digest import sha256_file
 from ..errors import VerifyError
 from ..fingerprint import Fingerprint, FingerprintSettings
 from .models import AddResult, Provenance
-from .store import Library, probe_once
+from .store import Library, known_lookup, probe_once
 
 log = logging.getLogger("verify")
 
@@ -143,7 +141,7 @@ def _sha256_quietly(path: str) -> str:
         return ""
 
 
-_worker_db: sqlite3.Connection | None = None
+_worker_known: dict[str, Callable[[str], bool]] = {}
 
 
 def _size(path: str) -> int:
@@ -160,18 +158,9 @@ def _worker_init() -> None:
 
 def _worker_job(path: str, settings: FingerprintSettings | None, library_path: str) -> _Outcome:
     """Runs in a worker process: looks the sha256 up read-only, never writes."""
-
-    def known(sha: str) -> bool:
-        global _worker_db
-        try:
-            if _worker_db is None:
-                uri = f"file:{quote(os.path.abspath(library_path))}?mode=ro"  # spaces, '?', '#' in names
-                _worker_db = sqlite3.connect(uri, uri=True, timeout=60)
-            return _worker_db.execute("SELECT 1 FROM refs WHERE sha256 = ?", (sha,)).fetchone() is not None
-        except sqlite3.Error:
-            return False  # the parent re-checks inside its write transaction
-
-    return _hash_one(path, settings, known, None)
+    if library_path not in _worker_known:
+        _worker_known[library_path] = known_lookup(library_path)
+    return _hash_one(path, settings, _worker_known[library_path], None)
 
 
 def _commit(library: Library, out: _Outcome, provenance: Provenance) -> AddResult:
@@ -205,18 +194,19 @@ def ingest(
     total = float(len(files))
     if progress:
         progress(0.0, total)
-    if workers <= 1 or len(files) <= 1 or library.path == ":memory:":
-        for i, path in enumerate(files):
-            inner = (lambda d, t, i=i: progress(i + (d / t if t else 0.0), total)) if progress else None
-            known = lambda sha: library.find_sha256(sha) is not None  # noqa: E731
-            yield _commit(library, _hash_one(path, settings, known, inner), prov)
+    with library.deferred_index():  # the persistent index catches up every few seconds and at the end
+        if workers <= 1 or len(files) <= 1 or library.path == ":memory:":
+            for i, path in enumerate(files):
+                inner = (lambda d, t, i=i: progress(i + (d / t if t else 0.0), total)) if progress else None
+                known = lambda sha: library.find_sha256(sha) is not None  # noqa: E731
+                yield _commit(library, _hash_one(path, settings, known, inner), prov)
+                if progress:
+                    progress(i + 1.0, total)
+            return
+        for done, out in enumerate(_parallel(files, settings, library.path, workers), start=1):
+            yield _commit(library, out, prov)
             if progress:
-                progress(i + 1.0, total)
-        return
-    for done, out in enumerate(_parallel(files, settings, library.path, workers), start=1):
-        yield _commit(library, out, prov)
-        if progress:
-            progress(float(done), total)
+                progress(float(done), total)
 
 
 def _context() -> multiprocessing.context.BaseContext:

@@ -23,11 +23,12 @@ import logging
 from dataclasses import replace
 from pathlib import Path
 
-from .. import signals as _signals
 from ..c2pa_info import read_c2pa
 from ..digest import Digests, scan
 from ..errors import NotMediaError
 from ..filetype import HEAD_BYTES, extension_mismatch, sniff
+from ..xmp import read_xmp
+from . import signals as _signals
 from .container import CHUNK, SCAN_PACKETS, STILL_FORMATS, check_path, read_container, read_still
 from .interpret import find_device, find_encoders, find_gps, find_times, main_encoder
 from .model import (
@@ -97,6 +98,8 @@ def probe(path: str | Path, *, max_bytes: int | None = None, digests: Digests | 
         has_video = any(s.type == "video" and not s.attached_pic for s in streams)
         kind = "video" if has_video else "audio" if any(s.type == "audio" for s in streams) else "unknown"
     exif = image.exif if image else None
+    xmp = read_xmp(p, sniffed.format, _tag_places(container, streams))
+    notes += [*xmp.refused, *xmp.notes]
     fixes = find_gps(container, streams, exif, notes)
     encoders = find_encoders(container, streams, exif)
     file_info = FileInfo(
@@ -127,6 +130,7 @@ def probe(path: str | Path, *, max_bytes: int | None = None, digests: Digests | 
         encoders=encoders,
         c2pa=read_c2pa(p, sniffed.mime or None, head),
         notes=tuple(dict.fromkeys(notes)),
+        xmp=xmp if xmp.present else None,
     )
     return _with_signals(info)
 
@@ -139,6 +143,15 @@ def _digests(path: Path, given: Digests | None) -> Digests:
         return given
     with open(path, "rb") as fh:
         return replace(given, head=fh.read(HEAD_BYTES))
+
+
+def _tag_places(
+    container: ContainerInfo | None, streams: tuple[StreamInfo, ...]
+) -> dict[str, dict[str, str]]:
+    """FFmpeg's tags by place, where XMP may hide (Matroska tags)."""
+    places = {"format": container.tags} if container is not None else {}
+    places.update({f"stream {s.index}": s.tags for s in streams})
+    return places
 
 
 def _with_signals(info: MediaInfo) -> MediaInfo:

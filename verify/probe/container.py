@@ -18,9 +18,9 @@ import av
 import av.error
 
 from ..errors import NotMediaError, TruncatedMediaError
-from ..exif import read_exif
 from ..filetype import Sniffed
 from ..frames import check_file
+from .exif import read_exif
 from .model import ContainerInfo, ImageInfo, StreamInfo, TimingScan
 
 CHUNK = 1 << 20

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 if TYPE_CHECKING:
     from .exif import TimeStamp
-    from .probe import MediaInfo
+    from .model import MediaInfo
 
 Severity = Literal["info", "notice", "warning"]
 
@@ -139,7 +139,7 @@ def _human(seconds: float) -> str:
 def _has_metadata(info: MediaInfo) -> bool:
     exif_tags = info.image is not None and info.image.exif is not None and bool(info.image.exif.tags)
     return bool(info.device.present or _usable(info.creation_times) or info.gps_all or exif_tags
-                or info.c2pa.present)  # fmt: skip
+                or info.c2pa.present or info.xmp is not None)  # fmt: skip
 
 
 def file_signals(info: MediaInfo, now: datetime | None = None) -> list[Signal]:
@@ -211,7 +211,14 @@ def file_signals(info: MediaInfo, now: datetime | None = None) -> list[Signal]:
             "broken." if bad else "The file carries signed C2PA Content Credentials saying who made or edited it.",
             {"state": c.state, "issuer": c.issuer, "claim_generator": c.claim_generator},
         ))  # fmt: skip
+    out += _xmp_signals(info)
     return out
+
+
+def _xmp_signals(info: MediaInfo) -> list[Signal]:
+    from ..xmp.signals import xmp_signals  # here: verify.xmp imports this module
+
+    return xmp_signals(info)
 
 
 def _vfr(info: MediaInfo) -> list[Signal]:
