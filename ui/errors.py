@@ -1,4 +1,7 @@
-"""Failures become one readable message in the page, never a traceback."""
+"""Failures become one readable message in the page, never a traceback.
+
+Messages quote file names and paths, so they are shown through ``ui.safe.md`` (text, not markup).
+"""
 
 from __future__ import annotations
 
@@ -10,7 +13,12 @@ import streamlit as st
 
 from verify.errors import VerifyError
 
+from . import safe
+
 log = logging.getLogger("verify")
+
+#: Longest error message shown (messages quote file names, which may be long and hostile).
+MESSAGE_LIMIT = 1000
 
 
 def message(exc: BaseException, what: str) -> str:
@@ -28,7 +36,7 @@ def guard(what: str) -> Iterator[None]:
     try:
         yield
     except VerifyError as exc:
-        st.error(message(exc, what), icon=":material/error:")
+        st.error(safe.md(message(exc, what), MESSAGE_LIMIT), icon=":material/error:")
     except Exception as exc:  # the UI edge: nothing reaches the page as a traceback
         log.exception("%s failed", what)
-        st.error(message(exc, what), icon=":material/error:")
+        st.error(safe.md(message(exc, what), MESSAGE_LIMIT), icon=":material/error:")

@@ -1,8 +1,9 @@
 """Files the analyst brings in: uploads saved to disk once (named by sha256), local paths hashed.
 
-Nothing here interprets media; it only moves bytes and names them. Uploads are streamed to disk
-in chunks while their sha256 and md5 are computed (``verify.digest``), so a 2 GB upload is never
-held twice in memory and never read again to be hashed; a file opened by path is hashed once.
+Nothing here interprets media; it only moves bytes and names them. Uploads arrive on disk already
+hashed (sha256 and md5: the server streams them there, ``ui.server``) and are moved into place;
+bytes handed over in memory (``AppTest``) are streamed to disk in chunks while they are hashed
+(``verify.digest``). No upload is read again to be hashed; a file opened by path is hashed once.
 """
 
 from __future__ import annotations
@@ -58,6 +59,24 @@ def safe_name(name: str, limit: int = 80) -> str:
     return stem[: limit - len(suffix)] + suffix.lower()
 
 
+def _place(tmp: str | Path, d: Digests, name: str, dest_dir: Path) -> Path:
+    """Rename the finished temporary file ``tmp`` to ``dest_dir/<sha256[:16]>-<name>``.
+
+    An identical file already there is reused (and marked as used now, for the storage cap's
+    oldest-first order); ``tmp`` is then deleted.
+    """
+    final = dest_dir / f"{d.sha256[:16]}-{safe_name(name)}"
+    if final.exists() and final.stat().st_size == d.size:
+        os.unlink(tmp)
+        os.utime(final)
+    else:
+        os.replace(tmp, final)
+    st = final.stat()
+    with _hash_lock:
+        _hash_cache[(str(final.resolve()), st.st_size, st.st_mtime_ns)] = d
+    return final
+
+
 def save_stream(src: BinaryIO, name: str, dest_dir: Path) -> tuple[Path, Digests]:
     """Copy ``src`` to ``dest_dir/<sha256[:16]>-<name>``; return (path, digests).
 
@@ -69,16 +88,19 @@ def save_stream(src: BinaryIO, name: str, dest_dir: Path) -> tuple[Path, Digests
     try:
         with os.fdopen(fd, "wb") as out:
             d = copy_digests(src, out, chunk=CHUNK, head=0)
-        final = dest_dir / f"{d.sha256[:16]}-{safe_name(name)}"
-        if final.exists() and final.stat().st_size == d.size:
-            os.unlink(tmp)
-        else:
-            os.replace(tmp, final)
-        st = final.stat()
-        with _hash_lock:
-            _hash_cache[(str(final.resolve()), st.st_size, st.st_mtime_ns)] = d
-        return final, d
+        return _place(tmp, d, name, dest_dir), d
     except BaseException:
         if os.path.exists(tmp):
             os.unlink(tmp)
+        raise
+
+
+def adopt(tmp: Path, d: Digests, name: str, dest_dir: Path) -> tuple[Path, Digests]:
+    """Move a file already written and hashed (an upload the server streamed to disk) into place."""
+    dest_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        return _place(tmp, d, name, dest_dir), d
+    except BaseException:
+        if tmp.exists():
+            tmp.unlink()
         raise

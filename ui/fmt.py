@@ -1,8 +1,12 @@
-"""Small display formatters (times, sizes, dates). No Streamlit here, no analysis."""
+"""Small display formatters (times, sizes, percentages) of numbers. No Streamlit here, no analysis.
+
+They only ever return digits, punctuation and fixed words, so their results may go into Markdown
+as they are (``tests/test_ui_markup_scan.py`` trusts them); untrusted text goes through ``ui.safe``.
+"""
 
 from __future__ import annotations
 
-from verify.text import clock, safe_text
+from verify.text import clock
 from verify.text import span as verify_span
 
 
@@ -25,24 +29,6 @@ def size(n: int | None) -> str:
             return f"{int(value):,} bytes" if unit == "bytes" else f"{value:,.1f} {unit}"
         value /= 1024
     return f"{n} bytes"
-
-
-def shown(value: object, limit: int = 300) -> str:
-    """Untrusted text (from a file) made safe to show: control characters visible, long values cut."""
-    if value is None:
-        return "–"
-    return safe_text(value, limit=limit)
-
-
-def md_escape(text: str) -> str:
-    """Neutralise Markdown in untrusted text shown with st.markdown."""
-    out = []
-    for ch in text:
-        if ch in "\\`*_[]|<>~$#:":
-            out.append("\\" + ch)
-        else:
-            out.append(ch)
-    return "".join(out)
 
 
 def pct(x: float | None) -> str:

@@ -11,6 +11,7 @@ from typing import Any
 
 import streamlit as st
 
+from . import access, safe
 from .components import activity, library_picker, loader
 from .config import APP_ROOT
 from .errors import guard
@@ -55,7 +56,8 @@ def context() -> Context:
 
 
 def run() -> None:
-    st.set_page_config(page_title="verify · workbench", page_icon=":material/verified:", layout="wide")
+    # a local file: a ":material/...:" page icon makes the browser fetch it from a Google fonts host
+    st.set_page_config(page_title="verify · workbench", page_icon=str(ASSETS / "icon.svg"), layout="wide")
     st.html(CSS)
     nav = st.navigation(
         [st.Page(path, title=title, icon=icon, default=i == 0) for i, (path, title, icon) in enumerate(PAGES)]
@@ -63,6 +65,16 @@ def run() -> None:
     st.logo(str(ASSETS / "logo.svg"), size="large", icon_image=str(ASSETS / "icon.svg"))
     with st.sidebar:
         st.caption("Offline media verification. Nothing leaves this machine unless you send it.")
+        rules = access.current()
+        if not rules.loopback:
+            st.warning(
+                safe.fmt(
+                    "This workbench listens on {}: anyone who can reach that address can use it (no login). "
+                    "See the README, *Running it on another address*.",
+                    rules.address or "every network interface",
+                ),
+                icon=":material/public:",
+            )
         loader.ensure_first_clip()
         loaded = loader.show()
         st.divider()

@@ -12,7 +12,7 @@ from typing import Any
 
 import streamlit as st
 
-from .. import analysis, jobs
+from .. import analysis, jobs, safe
 from ..errors import message
 from ..files import Loaded
 from .library_picker import ActiveLibrary
@@ -32,17 +32,21 @@ def prepare(loaded: Loaded | None, library: ActiveLibrary, slot: Any = None, key
     info = analysis.cached_probe(loaded.sha256)
     if info is None:
         box = slot if slot is not None else st
-        with box.status(f"Analysing {loaded.name}…", expanded=True) as status:
+        with box.status(f"Analysing {safe.md(loaded.name, 120)}…", expanded=True) as status:
             st.write("✓ Hashing (sha256)")
             st.write("Reading metadata (container, streams, EXIF, C2PA)…")
             try:
                 info = analysis.probe_file(loaded)
             except Exception as exc:  # noqa: BLE001 - any failure becomes a message; the session stays usable
                 errors[loaded.sha256] = message(exc, "Reading the file")
-                status.update(label=f"{loaded.name} could not be read", state="error", expanded=False)
+                status.update(
+                    label=f"{safe.md(loaded.name, 120)} could not be read", state="error", expanded=False
+                )
                 return None
             st.write("Queued: shots and keyframes, then matching against the library")
-            status.update(label=f"Metadata of {loaded.name} read", state="complete", expanded=False)
+            status.update(
+                label=f"Metadata of {safe.md(loaded.name, 120)} read", state="complete", expanded=False
+            )
     # matching first: "has this been seen before?" is the question the analyst came with (it
     # makes the one decode, which the keyframes then reuse)
     if library.path.exists():
@@ -63,8 +67,9 @@ def match_task(loaded: Loaded, library: ActiveLibrary) -> jobs.Task | None:
 
 def _render(active: list[jobs.Task]) -> None:
     for t in active:
-        label = t.stage if t.status == "running" else "waiting"
-        st.progress(t.fraction, text=f"{t.label}: {label}")
+        st.progress(
+            t.fraction, text=f"{safe.md(t.label)}: {safe.md(t.stage) if t.status == 'running' else 'waiting'}"
+        )
 
 
 @st.fragment(run_every=1.0)

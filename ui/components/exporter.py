@@ -17,10 +17,10 @@ from typing import Any
 
 import streamlit as st
 
-from .. import analysis, cases
+from .. import analysis, cases, safe, uploads
 from ..config import paths
 from ..files import Loaded, safe_name
-from ..fmt import shown, timecode
+from ..fmt import timecode
 from .library_picker import ActiveLibrary
 
 FORMATS = {"PDF": "pdf", "HTML (self-contained)": "html", "Markdown (+ images, zipped)": "md", "JSON": "json"}
@@ -90,9 +90,11 @@ def show_report(key: str, loaded: Loaded, library: ActiveLibrary) -> None:
     ready = st.session_state.get(f"{key}.ready")
     if ready and ready[0] == loaded.sha256:
         _, name, data, fmt, case_id = ready
-        st.success(f"Report {case_id} is ready ({len(data):,} bytes).", icon=":material/check:")
+        st.success(
+            safe.fmt("Report {} is ready ({} bytes).", case_id, f"{len(data):,}"), icon=":material/check:"
+        )
         st.download_button(
-            f"Download {name}", data=data, file_name=name, mime=MIME[fmt], icon=":material/download:",
+            f"Download {safe.md(name, 200)}", data=data, file_name=name, mime=MIME[fmt], icon=":material/download:",
             key=f"{key}.download", on_click="ignore",
         )  # fmt: skip
 
@@ -109,7 +111,7 @@ def show_case(key: str, loaded: Loaded, library: ActiveLibrary) -> None:
     ready = st.session_state.get(f"{key}.ready")
     if ready and ready[0] == loaded.sha256:
         st.download_button(
-            f"Download {ready[1]}", data=ready[2], file_name=ready[1], mime="application/zip",
+            f"Download {safe.md(ready[1], 200)}", data=ready[2], file_name=ready[1], mime="application/zip",
             icon=":material/download:", key=f"{key}.download", on_click="ignore",
         )  # fmt: skip
 
@@ -120,12 +122,18 @@ def show_open_case(key: str) -> None:
     up = st.file_uploader("Open a case file (.verify.zip)", type=["zip"], key=f"{key}.upload")
     if up is None:
         return
-    with tempfile.TemporaryDirectory() as tmp:
-        p = Path(tmp) / safe_name(up.name)
-        p.write_bytes(up.getvalue())
-        case = open_case(p, strict=False)
-    (st.success if case.check.ok else st.error)(f"Integrity: {shown(case.check.describe(), 500)}")
-    st.text(shown(case.summary(), 3000))
+    spooled = uploads.spooled_path(up)  # the server streamed it to disk: open it there
+    if spooled is not None:
+        case = open_case(spooled, strict=False)
+    else:
+        with tempfile.TemporaryDirectory() as tmp:
+            p = Path(tmp) / safe_name(up.name)
+            p.write_bytes(up.getvalue())
+            case = open_case(p, strict=False)
+    (st.success if case.check.ok else st.error)(
+        safe.fmt("Integrity: {}", safe.md(case.check.describe(), 2000))
+    )
+    st.text(safe.lines(case.summary(), 3000))
 
 
 def show_evidence(key: str, loaded: Loaded, view: Any) -> None:
@@ -138,9 +146,10 @@ def show_evidence(key: str, loaded: Loaded, view: Any) -> None:
     idx = st.selectbox(
         "Match",
         list(range(len(matches))),
-        format_func=lambda i: (
-            f"{i + 1}. {shown(matches[i].reference.display_title, 80)} "
-            f"(clip {timecode(matches[i].query_start)}–{timecode(matches[i].query_end)})"
+        format_func=lambda i: safe.text(
+            f"{i + 1}. {matches[i].reference.display_title} "
+            f"(clip {timecode(matches[i].query_start)}–{timecode(matches[i].query_end)})",
+            160,
         ),
         key=f"{key}.match",
     )
@@ -162,6 +171,6 @@ def show_evidence(key: str, loaded: Loaded, view: Any) -> None:
         out = Path(ready[1])
         st.video(str(out))
         st.download_button(
-            f"Download {out.name}", data=out.read_bytes(), file_name=out.name, mime="video/mp4",
+            f"Download {safe.md(out.name, 200)}", data=out.read_bytes(), file_name=out.name, mime="video/mp4",
             icon=":material/download:", key=f"{key}.download", on_click="ignore",
         )  # fmt: skip

@@ -17,7 +17,7 @@ from PIL import Image
 
 from verify.digest import sha256_bytes
 
-from .. import analysis, cases
+from .. import analysis, cases, safe
 from ..analysis import KeyframeView
 from ..config import paths
 from ..errors import guard
@@ -98,7 +98,7 @@ def _body(key: str, loaded: Loaded, kf: KeyframeView, still: bool) -> None:
             )
             for engine, url in ENGINES.items():
                 st.link_button(
-                    engine,
+                    safe.md(engine),
                     url,
                     key=f"{key}.engine.{engine}",
                     on_click=record_handoff,
@@ -108,10 +108,12 @@ def _body(key: str, loaded: Loaded, kf: KeyframeView, still: bool) -> None:
                 )
         with picture:
             st.image(zoomed(full, factor, cx / 100, cy / 100), width=400 if h > w else "stretch")
-            st.caption(f"{timecode(kf.time, millis=True)} · shot {kf.shot} · {w} × {h} px (full resolution)")
+            st.caption(
+                f"{timecode(kf.time, millis=True)} · shot {kf.shot:d} · {w:d} × {h:d} px (full resolution)"
+            )
         last = st.session_state.get("frame_viewer.last_handoff")
         if last:
-            st.caption(f"Recorded: frame handed to {last}.")
+            st.caption(f"Recorded: frame handed to {safe.md(last, 60)}.")
 
 
 def show(key: str, loaded: Loaded, kf: KeyframeView, still: bool, on_close: Callable[[], None]) -> None:

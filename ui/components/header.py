@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import streamlit as st
 
+from .. import safe
 from ..files import Loaded
-from ..fmt import md_escape, shown
+from ..safe import Markdown
 
 
-def show(title: str, loaded: Loaded | None, *, icon: str = "", blurb: str = "") -> None:
-    st.header(f"{icon} {title}".strip(), anchor=False, divider="gray")
+def show(title: Markdown, loaded: Loaded | None, *, icon: Markdown = "", blurb: Markdown = "") -> None:
+    """``title``, ``icon`` and ``blurb`` are Markdown of ours (literals or built with ``ui.safe``)."""
+    st.header(f"{icon} {title}" if icon else title, anchor=False, divider="gray")
     if loaded is not None:
-        st.caption(f"{md_escape(shown(loaded.name, 120))} · sha256 `{loaded.sha256}`")
+        st.caption(safe.fmt("{} · sha256 {}", safe.md(loaded.name, 120), safe.code(loaded.sha256)))
     if blurb:
         st.caption(blurb)
 

@@ -64,7 +64,7 @@ def show(key: str, loaded: Loaded, frames: Sequence[KeyframeView], still: bool) 
             with col, st.container(border=True):
                 st.image(kf.jpeg, width="stretch")
                 st.caption(
-                    f"**{kf.number}.** {timecode(kf.time, millis=True)} · shot {kf.shot} · frame {kf.index}"
+                    f"**{kf.number:d}.** {timecode(kf.time, millis=True)} · shot {kf.shot:d} · frame {kf.index:d}"
                 )
                 st.button(
                     "Enlarge",

@@ -2,6 +2,8 @@
 
 Owns ``st.session_state["<key>.*"]``. Fingerprinting and storing are ``verify.library``'s
 (``Library.add`` and ``ingest``); this component collects the provenance and shows progress.
+A folder is read only where ``ui.access`` allows (off when the server is reachable from other
+machines and no allow-list is set); names and messages are shown as text (``ui.safe``).
 """
 
 from __future__ import annotations
@@ -13,9 +15,9 @@ import streamlit as st
 
 from verify.library import Library, Provenance, ingest
 
-from ..errors import guard
+from .. import access, safe
+from ..errors import MESSAGE_LIMIT, guard
 from ..files import Loaded
-from ..fmt import shown
 from .library_picker import ActiveLibrary
 
 
@@ -32,7 +34,7 @@ def show_add_current(key: str, loaded: Loaded | None, library: ActiveLibrary) ->
         st.caption("Open a file first to add it.")
         return
     with st.form(f"{key}.form", clear_on_submit=False):
-        st.markdown(f"Add **{shown(loaded.name, 80)}** to {library.label} as known footage.")
+        st.markdown(safe.fmt("Add **{}** to {} as known footage.", safe.md(loaded.name, 80), library.label))
         title = st.text_input("Title", value=Path(loaded.name).stem, key=f"{key}.title")
         c = st.columns(2)
         source = c[0].text_input("Source URL", key=f"{key}.source", placeholder="https://…")
@@ -59,7 +61,7 @@ def show_add_current(key: str, loaded: Loaded | None, library: ActiveLibrary) ->
         tags=_tags(tags),
         notes=notes.strip(),
     )
-    bar = st.progress(0.0, text=f"Fingerprinting {loaded.name}…")
+    bar = st.progress(0.0, text=f"Fingerprinting {safe.md(loaded.name, 120)}…")
     with guard("Adding to the library"), Library(library.path) as lib:
         result = lib.add(
             loaded.path,
@@ -68,30 +70,59 @@ def show_add_current(key: str, loaded: Loaded | None, library: ActiveLibrary) ->
         )
         bar.empty()
         if result.status == "added":
-            st.success(f"Added as reference #{result.reference.id}.", icon=":material/check:")
+            st.success(f"Added as reference #{result.reference.id:d}.", icon=":material/check:")
+            if prov.source_url and not safe.is_web_url(prov.source_url):
+                st.caption(
+                    "The source is not an http(s) URL: it is kept as text and is never shown as a link."
+                )
         elif result.status == "exists":
-            st.info(shown(result.message, 300), icon=":material/info:")
+            st.info(safe.md(result.message, MESSAGE_LIMIT), icon=":material/info:")
         else:
-            st.error(shown(result.message, 300), icon=":material/error:")
+            st.error(safe.md(result.message, MESSAGE_LIMIT), icon=":material/error:")
+
+
+def _folder(raw: str, rules: access.Access) -> Path | None:
+    """The folder to add, or None after showing why not (outside the allow-list: one message for all)."""
+    if not raw:
+        st.error("No folder given. Paste the full path of a folder on this machine.")
+        return None
+    try:
+        p = access.resolve(raw, rules)
+    except access.PathNotAllowedError as exc:
+        st.error(safe.md(str(exc), MESSAGE_LIMIT), icon=":material/lock:")
+        return None
+    if not p.is_dir():
+        st.error(safe.fmt("{}: not a folder on this machine. Paste the full path.", safe.md(raw, 200)))
+        return None
+    return p
 
 
 def show_add_folder(key: str, library: ActiveLibrary) -> None:
+    rules = access.current()
+    if not rules.paths_enabled:
+        st.warning(safe.md(rules.describe(), 600), icon=":material/lock:")
+    elif rules.allowed:
+        st.caption(safe.md(rules.describe(), 600))
     with st.form(f"{key}.form"):
         folder = st.text_input(
-            "Folder on this machine", key=f"{key}.folder", placeholder="/path/to/known/footage"
+            "Folder on this machine",
+            key=f"{key}.folder",
+            placeholder="/path/to/known/footage",
+            disabled=not rules.paths_enabled,
         )
         c = st.columns(2)
         found = c[0].text_input("Found at (for every file)", key=f"{key}.found")
         tags = c[1].text_input("Tags (for every file)", key=f"{key}.tags")
-        submitted = st.form_submit_button("Add folder", icon=":material/create_new_folder:")
+        submitted = st.form_submit_button(
+            "Add folder", icon=":material/create_new_folder:", disabled=not rules.paths_enabled
+        )
     if not submitted:
         return
-    p = Path(folder.strip()).expanduser()
-    if not folder.strip() or not p.is_dir():
-        st.error(
-            f"{shown(folder, 200) or 'No folder given'}: not a folder on this machine. Paste the full path."
-        )
+    p = _folder(folder.strip(), rules)
+    if p is None:
         return
+    # with an allow-list, only the files that resolve inside it (a symlink out is skipped)
+    targets: list[Path] = list(access.media_in(p, rules)) if rules.allowed else [p]
     bar = st.progress(0.0, text="Looking for media files…")
     rows = []
 
@@ -101,20 +132,20 @@ def show_add_folder(key: str, library: ActiveLibrary) -> None:
         )
 
     with guard("Adding the folder"), Library(library.path) as lib:
-        for r in ingest([p], lib, Provenance(found_at=found.strip(), tags=_tags(tags)), progress=tick):
+        for r in ingest(targets, lib, Provenance(found_at=found.strip(), tags=_tags(tags)), progress=tick):
             rows.append(
                 {
-                    "file": shown(Path(r.path).name, 120),
+                    "file": safe.text(Path(r.path).name, 120),
                     "result": r.status,
                     "reference": f"#{r.reference.id}" if r.reference else "",
-                    "message": shown(r.message, 300),
+                    "message": safe.text(r.message, 300),
                 }
             )
     bar.empty()
     added = sum(r["result"] == "added" for r in rows)
     failed = sum(r["result"] == "failed" for r in rows)
     (st.warning if failed else st.success)(
-        f"{len(rows)} file(s): {added} added, {len(rows) - added - failed} already there, {failed} failed.",
+        f"{len(rows)} file(s): {added:d} added, {len(rows) - added - failed:d} already there, {failed:d} failed.",
     )
     if rows:
         st.dataframe(rows, hide_index=True, width="stretch")

@@ -1,31 +1,39 @@
 """Browse and search the known-footage library; see one reference; remove it.
 
 Owns ``st.session_state["<key>.*"]``. Reads and writes go through ``verify.library.Library``.
+Every library field is shown as text (``ui.safe``); a source URL is a link only when it is an
+http(s) URL, shown in full, in the reference's details (the table shows it as text).
 """
 
 from __future__ import annotations
+
+import time
 
 import streamlit as st
 
 from verify.library import Library
 
+from .. import safe
 from ..errors import guard
-from ..fmt import md_escape, shown, timecode
 from ..fmt import size as fmt_size
+from ..fmt import timecode
 from .library_picker import ActiveLibrary
+
+#: How long the "Removed reference" message stays.
+FLASH_SECONDS = 10.0
 
 
 def _rows(refs: list) -> list[dict[str, object]]:
     return [
         {
             "id": r.id,
-            "title": shown(r.display_title, 120),
-            "first seen": shown(r.provenance.first_seen, 20),
-            "found at": shown(r.provenance.found_at, 80),
-            "source": shown(r.provenance.source_url, 200),
+            "title": safe.text(r.display_title, 120),
+            "first seen": safe.text(r.provenance.first_seen, 20),
+            "found at": safe.text(r.provenance.found_at, 80),
+            "source": safe.text(r.provenance.source_url, 200),
             "duration": timecode(r.duration),
             "size": f"{r.width}×{r.height}" if r.width else "",
-            "tags": ", ".join(shown(t, 40) for t in r.provenance.tags),
+            "tags": ", ".join(safe.text(t, 40) for t in r.provenance.tags),
             "added": (r.added_at or "")[:19].replace("T", " "),
         }
         for r in refs
@@ -35,26 +43,30 @@ def _rows(refs: list) -> list[dict[str, object]]:
 def _remove(key: str, path: str, ref_id: int) -> None:
     with Library(path) as lib:
         removed = lib.remove(ref_id)
-    st.session_state[f"{key}.flash"] = f"Removed reference #{removed.id}: {shown(removed.display_title, 120)}"
+    message = safe.fmt("Removed reference #{}: {}", int(removed.id), safe.md(removed.display_title, 120))
+    st.session_state[f"{key}.flash"] = (message, time.monotonic())
 
 
 def show(key: str, library: ActiveLibrary) -> None:
-    flash = st.session_state.pop(f"{key}.flash", None)
-    if flash:
-        st.success(flash, icon=":material/check:")
+    flash = st.session_state.get(f"{key}.flash")
+    if flash is not None:  # shown for a while: the reruns that follow a removal would hide it at once
+        if time.monotonic() - flash[1] < FLASH_SECONDS:
+            st.success(safe.checked(flash[0]), icon=":material/check:")
+        else:
+            st.session_state.pop(f"{key}.flash", None)
     if not library.path.exists():
         st.info(
-            f"{library.label} is empty. Add the current clip or a folder below.",
+            safe.fmt("{} is empty. Add the current clip or a folder below.", library.label),
             icon=":material/video_library:",
         )
         return
     with guard("Reading the library"), Library(library.path) as lib:
         stats = lib.stats()
         c = st.columns(4)
-        c[0].metric("References", stats.references)
+        c[0].metric("References", f"{stats.references:d}")
         c[1].metric("Stored hashes", f"{sum(stats.hashes.values()):,}")
         c[2].metric("File size", fmt_size(stats.size_bytes))
-        c[3].metric("Schema", stats.schema)
+        c[3].metric("Schema", safe.md(stats.schema, 40))
         query = st.text_input(
             "Search titles, sources, tags, notes, file names",
             key=f"{key}.search",
@@ -69,16 +81,13 @@ def show(key: str, library: ActiveLibrary) -> None:
         _rows(refs),
         hide_index=True,
         width="stretch",
-        column_config={
-            "id": st.column_config.NumberColumn("#", width="small"),
-            "source": st.column_config.LinkColumn("source"),
-        },
+        column_config={"id": st.column_config.NumberColumn("#", width="small")},
     )
     by_id = {r.id: r for r in refs}
     chosen = st.selectbox(
         "Reference",
         options=list(by_id),
-        format_func=lambda i: f"#{i} · {shown(by_id[i].display_title, 80)}",
+        format_func=lambda i: safe.text(f"#{i} · {by_id[i].display_title}", 90),
         key=f"{key}.chosen",
     )
     ref = by_id.get(chosen)
@@ -86,20 +95,22 @@ def show(key: str, library: ActiveLibrary) -> None:
         return
     with st.container(border=True):
         prov = ref.provenance
-        st.markdown(f"**#{ref.id} · {md_escape(shown(ref.display_title, 160))}**")
+        st.markdown(f"**#{ref.id:d} · {safe.md(ref.display_title, 160)}**")
+        if prov.source_url:
+            st.markdown(f"Source: {safe.link(prov.source_url)}")
         st.text(
             "\n".join(
                 line
                 for line in (
-                    f"first seen   {shown(prov.first_seen, 40)}" if prov.first_seen else "",
-                    f"found at     {shown(prov.found_at, 200)}" if prov.found_at else "",
-                    f"source       {shown(prov.source_url, 300)}" if prov.source_url else "",
-                    f"file         {shown(ref.path, 300)}",
+                    f"first seen   {safe.text(prov.first_seen, 40)}" if prov.first_seen else "",
+                    f"found at     {safe.text(prov.found_at, 200)}" if prov.found_at else "",
+                    f"source       {safe.text(prov.source_url, 300)}" if prov.source_url else "",
+                    f"file         {safe.text(ref.path, 300)}",
                     f"sha256       {ref.sha256}",
                     f"duration     {timecode(ref.duration, millis=True)}  ·  {ref.width}×{ref.height}",
                     f"fingerprint  {ref.algorithm}, {ref.n_hashes:,} samples",
-                    f"description  {shown(prov.description, 600)}" if prov.description else "",
-                    f"notes        {shown(prov.notes, 600)}" if prov.notes else "",
+                    f"description  {safe.text(prov.description, 600)}" if prov.description else "",
+                    f"notes        {safe.text(prov.notes, 600)}" if prov.notes else "",
                 )
                 if line
             )

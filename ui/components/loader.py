@@ -1,8 +1,9 @@
 """Loading the file to examine: upload, a path on this machine (no copy), or a bundled sample.
 
-Owns ``st.session_state["<key>.*"]``. Uploads are streamed to the data folder under their sha256
-and then dropped from Streamlit's memory; a path is hashed where it lies and never copied. Each
-load is recorded in the case's custody log.
+Owns ``st.session_state["<key>.*"]``. Uploads arrive on disk in the data folder (``ui.uploads``;
+the server streams them there) and are named by sha256; a path is hashed where it lies and never
+copied, and only when ``ui.access`` allows it (any path on loopback, the allow-list otherwise).
+Each load is recorded in the case's custody log. Names and paths are shown as text (``ui.safe``).
 """
 
 from __future__ import annotations
@@ -14,11 +15,10 @@ import streamlit as st
 from verify.errors import MediaNotFoundError, NotMediaError
 from verify.frames import check_file
 
-from .. import cases
+from .. import access, cases, safe, uploads
 from ..config import APP_ROOT, FIRST_CLIP, paths
-from ..errors import message
-from ..files import Loaded, file_digests, save_stream
-from ..fmt import md_escape, shown
+from ..errors import MESSAGE_LIMIT, message
+from ..files import Loaded, file_digests
 from ..fmt import size as fmt_size
 from ..samples import sample_clips
 
@@ -53,56 +53,50 @@ def _set(key: str, loaded: Loaded, *, automatic: bool = False) -> None:
 
 
 def open_path(key: str, path: str | Path, origin: str = "path", *, automatic: bool = False) -> Loaded | None:
-    """Open a file where it lies (hashing it with a progress bar); errors are kept for display."""
+    """Open a file where it lies (hashing it with a progress bar); errors are kept for display.
+
+    A path the analyst typed (``origin="path"``) must pass :func:`ui.access.resolve`; the bundled
+    samples are the workbench's own files.
+    """
     raw = str(path).strip().strip('"').strip("'")
     try:
         if not raw:
             raise MediaNotFoundError("no path given", hint="Paste the full path of a file on this machine.")
-        p = Path(raw).expanduser()
+        p = access.resolve(raw, access.current()) if origin == "path" else Path(raw)
         check_file(p)
-        bar = st.progress(0.0, text=f"Hashing {p.name} (sha256)…") if p.stat().st_size > (64 << 20) else None
+        name = safe.md(p.name, 120)
+        bar = st.progress(0.0, text=f"Hashing {name} (sha256)…") if p.stat().st_size > (64 << 20) else None
 
         def tick(done: float, total: float) -> None:
             if bar is not None:
-                bar.progress(min(1.0, done / max(total, 1)), text=f"Hashing {p.name} (sha256)…")
+                bar.progress(min(1.0, done / max(total, 1)), text=f"Hashing {name} (sha256)…")
 
         d = file_digests(p, tick)
         if bar is not None:
             bar.empty()
         loaded = Loaded(p.resolve(), d.sha256, p.name, origin, d.size, d.md5)
-    except (MediaNotFoundError, NotMediaError, ValueError, OSError) as exc:
+    except (MediaNotFoundError, NotMediaError, access.PathNotAllowedError, ValueError, OSError) as exc:
         st.session_state[f"{key}.error"] = message(exc, "Opening the file")
         return None
     _set(key, loaded, automatic=automatic)
     return loaded
 
 
-def _free_upload(uploaded: object) -> None:
-    """Drop the upload's bytes from Streamlit's memory once they are on disk."""
-    try:
-        from streamlit.runtime.scriptrunner import get_script_run_ctx
-
-        ctx = get_script_run_ctx()
-        if ctx is not None:
-            ctx.uploaded_file_mgr.remove_file(ctx.session_id, uploaded.file_id)  # type: ignore[attr-defined]
-    except (AttributeError, KeyError, RuntimeError):
-        pass
-
-
 def _take_upload(key: str, uploaded: object) -> None:
-    name = getattr(uploaded, "name", "upload")
+    name = str(getattr(uploaded, "name", "") or "upload")
     try:
-        uploaded.seek(0)  # type: ignore[attr-defined]
-        with st.spinner(f"Saving {name} and computing its sha256…"):
-            path, d = save_stream(uploaded, name, paths().uploads)  # type: ignore[arg-type]
+        with st.spinner(f"Saving {safe.md(name, 120)} and computing its sha256…"):
+            path, d = uploads.receive(uploaded, paths())
     except OSError as exc:
         st.session_state[f"{key}.error"] = (
             f"{name}: the upload could not be saved ({exc}). Check the free disk space."
         )
         return
-    finally:
-        _free_upload(uploaded)
-    _set(key, Loaded(path, d.sha256, name, "upload", d.size, d.md5))
+    loaded = Loaded(path, d.sha256, name, "upload", d.size, d.md5)
+    _set(key, loaded)
+    removed = uploads.enforce_cap(paths(), keep={d.sha256})
+    if removed:
+        st.session_state[f"{key}.removed"] = removed
 
 
 def _sample_label(p: Path) -> str:
@@ -132,22 +126,32 @@ def show(key: str = "loader") -> Loaded | None:
             _take_upload(key, uploaded)
             st.session_state[f"{key}.gen"] = gen + 1
             st.rerun()
-    with path_tab, st.form(f"{key}.pathform", border=False):
-        typed = st.text_input(
-            "A file on this machine",
-            key=f"{key}.path",
-            placeholder="/path/to/clip.mp4",
-            help="The file is read where it is; it is not copied or changed.",
-        )
-        if st.form_submit_button("Open file", icon=":material/folder_open:"):
-            open_path(key, typed)
+    with path_tab:
+        rules = access.current()
+        if not rules.paths_enabled:
+            st.warning(safe.md(rules.describe(), 600), icon=":material/lock:")
+        with st.form(f"{key}.pathform", border=False):
+            typed = st.text_input(
+                "A file on this machine",
+                key=f"{key}.path",
+                placeholder="/path/to/clip.mp4",
+                help="The file is read where it is; it is not copied or changed.",
+                disabled=not rules.paths_enabled,
+            )
+            opened = st.form_submit_button(
+                "Open file", icon=":material/folder_open:", disabled=not rules.paths_enabled
+            )
+            if opened:
+                open_path(key, typed)
+        if rules.allowed:
+            st.caption(safe.md(rules.describe(), 600))
     with sample_tab:
         clips = sample_clips()
         choice = st.selectbox(
             "A bundled sample (demo data)",
             options=clips,
             index=None,
-            format_func=_sample_label,
+            format_func=lambda p: safe.text(_sample_label(p), 200),
             key=f"{key}.sample",
             placeholder="Choose a demo clip",
         )
@@ -157,7 +161,13 @@ def show(key: str = "loader") -> Loaded | None:
 
     error = st.session_state.get(f"{key}.error")
     if error:
-        st.error(error, icon=":material/error:")
+        st.error(safe.md(error, MESSAGE_LIMIT), icon=":material/error:")
+    removed = st.session_state.pop(f"{key}.removed", None)
+    if removed:
+        st.caption(
+            f"Upload storage is capped at {fmt_size(uploads.cap())}: removed {len(removed)} older upload"
+            f"{'s' if len(removed) != 1 else ''} not attached to a case."
+        )
     loaded = current(key)
     if loaded is not None:
         where = loaded.path
@@ -166,8 +176,8 @@ def show(key: str = "loader") -> Loaded | None:
         except ValueError:
             pass
         st.caption(
-            f"**Examining** {md_escape(shown(loaded.name, 80))}  \n{fmt_size(loaded.size)} · "
-            f"{ORIGIN_TEXT[loaded.origin]}  \nsha256 `{loaded.sha256[:16]}…`",
-            help=f"{where}\n\nsha256 {loaded.sha256}",
+            f"**Examining** {safe.md(loaded.name, 80)}  \n{fmt_size(loaded.size)} · "
+            f"{ORIGIN_TEXT[loaded.origin]}  \nsha256 {safe.code(loaded.sha256[:16] + '…')}",
+            help=safe.fmt("{}\n\nsha256 {}", str(where), loaded.sha256),
         )
     return loaded

@@ -6,35 +6,45 @@ from typing import Any
 
 import streamlit as st
 
+from .. import safe
 from ..analysis import PairView
-from ..fmt import md_escape, pct, shown, span, timecode
+from ..fmt import pct, span, timecode
+from ..safe import Md
 from . import timeline
 
 
-def alterations(m: Any) -> list[tuple[str, str]]:
-    """(label, colour) badges for what was done to the footage, as matching found it."""
+def alterations(m: Any) -> list[tuple[Md, str]]:
+    """(label, colour) badges for what was done to the footage, as matching found it.
+
+    Badge labels are Markdown in which backslash escapes show, so they hold only words of ours
+    and numbers; the crop variant's name (verify's own) goes through ``safe.word``.
+    """
     out = []
     if m.mirrored:
-        out.append(("mirrored", "violet"))
+        out.append((safe.Md("mirrored"), "violet"))
     if m.crop:
         crop = str(m.crop)
-        out.append((f"cropped ({crop})" if crop.startswith("crop") else f"reframed ({crop})", "orange"))
+        out.append(
+            (
+                safe.Md(
+                    f"cropped ({safe.word(crop)})"
+                    if crop.startswith("crop")
+                    else f"reframed ({safe.word(crop)})"
+                ),
+                "orange",
+            )
+        )
     bars = getattr(m, "bars", None)
     if bars and any(bars):
-        t, b, left, r = [*bars, 0, 0, 0, 0][:4]
-        out.append((f"black bars removed (top {t}, bottom {b}, left {left}, right {r} px)", "gray"))
+        t, b, left, r = (int(x) for x in [*bars, 0, 0, 0, 0][:4])
+        out.append(
+            (safe.Md(f"black bars removed (top {t:d}, bottom {b:d}, left {left:d}, right {r:d} px)"), "gray")
+        )
     if abs(float(m.speed) - 1.0) > 0.03:
-        out.append((f"speed {m.speed:.2f}×", "red"))
+        out.append((safe.Md(f"speed {float(m.speed):.2f}×"), "red"))
     if not out:
-        out.append(("no alteration detected", "green"))
+        out.append((safe.Md("no alteration detected"), "green"))
     return out
-
-
-def _link(url: str) -> str:
-    text = shown(url, 200)
-    if url.startswith(("http://", "https://")) and not any(c in url for c in " <>()[]"):
-        return f"[{md_escape(text)}]({url})"
-    return md_escape(text)
 
 
 def show(key: str, number: int, m: Any, pairs: tuple[PairView, ...] | None, query_duration: float) -> None:
@@ -42,21 +52,21 @@ def show(key: str, number: int, m: Any, pairs: tuple[PairView, ...] | None, quer
     ref, prov = m.reference, m.reference.provenance
     color = timeline.PALETTE[(number - 1) % len(timeline.PALETTE)]
     with st.container(border=True):
-        st.subheader(f"{number}. {md_escape(shown(ref.display_title, 160))}", anchor=False)
+        st.subheader(f"{number:d}. {safe.md(ref.display_title, 160)}", anchor=False)
         facts = []
         if prov.first_seen:
-            facts.append(f"**First seen** {md_escape(shown(prov.first_seen, 40))}")
+            facts.append(safe.fmt("**First seen** {}", safe.md(prov.first_seen, 40)))
         if prov.found_at:
-            facts.append(f"**found at** {md_escape(shown(prov.found_at, 120))}")
+            facts.append(safe.fmt("**found at** {}", safe.md(prov.found_at, 120)))
         if prov.source_url:
-            facts.append(f"**source** {_link(prov.source_url)}")
-        st.markdown(" · ".join(facts) or "No provenance recorded for this reference.")
+            facts.append(safe.fmt("**source** {}", safe.link(prov.source_url)))
+        st.markdown(safe.join(" · ", facts) or "No provenance recorded for this reference.")
         if "demo" in (prov.notes or "").lower() or "demo" in [t.lower() for t in prov.tags]:
             st.caption("Demo data: this reference's provenance is illustrative (bundled sample library).")
         badges = st.container(horizontal=True)
         with badges:
             for label, colour in alterations(m):
-                st.badge(label, color=colour)
+                st.badge(safe.checked(label), color=colour)
         c = st.columns(4)
         c[0].metric("This clip", span(m.query_start, m.query_end))
         c[1].metric("Reference", span(m.reference_start, m.reference_end))
@@ -93,9 +103,11 @@ def show(key: str, number: int, m: Any, pairs: tuple[PairView, ...] | None, quer
                             b.caption("(reference file not available)")
                         b.caption(f"reference at {timecode(p.reference_time, millis=True)}")
                         st.caption(
-                            f"distance **{p.distance}** of 64 bits · compared as {shown(p.variant, 40)}"
+                            f"distance **{p.distance:d}** of 64 bits · compared as {safe.md(p.variant, 40)}"
                         )
         with st.expander("Reference file"):
-            st.text(f"#{ref.id} · {shown(ref.path, 400)}\nsha256 {ref.sha256}\nadded {ref.added_at}")
+            st.text(
+                f"#{ref.id} · {safe.text(ref.path, 400)}\nsha256 {ref.sha256}\nadded {safe.text(ref.added_at, 40)}"
+            )
             if prov.description:
-                st.text(shown(prov.description, 1000))
+                st.text(safe.lines(prov.description, 1000))

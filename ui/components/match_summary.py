@@ -4,16 +4,11 @@ from __future__ import annotations
 
 import streamlit as st
 
+from .. import safe
 from ..analysis import MatchView, pair_views
 from ..files import Loaded
-from ..fmt import md_escape
 from . import match_card, timeline
 from .library_picker import ActiveLibrary
-
-
-def _line(text: str) -> str:
-    """verify's summary line: keep its *italic* title, neutralise any other markup."""
-    return md_escape(text).replace("\\*", "*")
 
 
 def show(key: str, loaded: Loaded, library: ActiveLibrary, view: MatchView) -> None:
@@ -21,7 +16,8 @@ def show(key: str, loaded: Loaded, library: ActiveLibrary, view: MatchView) -> N
     n_refs = view.library_references
     if not result.matches:
         st.success(
-            f"**No match in the library** ({n_refs} reference{'s' if n_refs != 1 else ''} in {library.label}). "
+            f"**No match in the library** ({n_refs:d} reference{'s' if n_refs != 1 else ''} in "
+            f"{safe.md(library.label)}). "
             "This footage is not among the known clips here. That is not proof it is new: search the keyframes "
             "in reverse image search engines and check other archives.",
             icon=":material/search_off:",
@@ -33,10 +29,10 @@ def show(key: str, loaded: Loaded, library: ActiveLibrary, view: MatchView) -> N
             f"#### :material/history: Seen before: {len(result.matches)} segment"
             f"{'s' if len(result.matches) != 1 else ''} from {len(refs)} known clip{'s' if len(refs) != 1 else ''}"
         )
-        for line in result.summary_lines():
-            st.markdown(f"- {_line(line)}")
+        for line in result.summary_lines():  # plain sentences from verify: shown as text
+            st.markdown(f"- {safe.md(line, 1000)}")
         st.caption(
-            f"Checked against {n_refs} references in {library.label}. "
+            f"Checked against {n_refs:d} references in {safe.md(library.label)}. "
             "Footage first seen before the event it is said to show is recycled."
         )
     st.altair_chart(

@@ -6,7 +6,8 @@ import streamlit as st
 
 from verify.errors import VerifyError
 
-from .. import analysis
+from .. import analysis, safe
+from ..errors import MESSAGE_LIMIT
 from ..files import Loaded
 from . import activity
 from .library_picker import ActiveLibrary
@@ -15,33 +16,39 @@ from .library_picker import ActiveLibrary
 def show(key: str, loaded: Loaded, library: ActiveLibrary) -> None:
     task = activity.match_task(loaded, library)
     if task is None:
-        st.info(f"{library.label} is empty: nothing to match against yet.", icon=":material/video_library:")
+        st.info(
+            safe.fmt("{} is empty: nothing to match against yet.", library.label),
+            icon=":material/video_library:",
+        )
         return
     if task.active:
-        st.info(f"Checking {library.label} for this footage… ({task.stage})", icon=":material/hourglass_top:")
+        st.info(
+            safe.fmt("Checking {} for this footage… ({})", library.label, task.stage),
+            icon=":material/hourglass_top:",
+        )
         return
     if task.status == "failed":
-        st.error(task.error or "Matching failed.", icon=":material/error:")
+        st.error(safe.md(task.error or "Matching failed.", MESSAGE_LIMIT), icon=":material/error:")
         return
     try:
         view = analysis.match_view(task)
     except VerifyError as exc:
-        st.error(str(exc), icon=":material/error:")
+        st.error(safe.md(str(exc), MESSAGE_LIMIT), icon=":material/error:")
         return
     if view is None:
-        st.info(f"Checking {library.label} for this footage…", icon=":material/hourglass_top:")
+        st.info(safe.fmt("Checking {} for this footage…", library.label), icon=":material/hourglass_top:")
         return
     n = len(view.result.matches)
     if n:
         refs = {m.reference.id for m in view.result.matches}
         st.warning(
-            f"**Seen before:** {n} segment{'s' if n != 1 else ''} of this clip match{'es' if n == 1 else ''} "
-            f"{len(refs)} known clip{'s' if len(refs) != 1 else ''} in {library.label}.",
+            f"**Seen before:** {n:d} segment{'s' if n != 1 else ''} of this clip match{'es' if n == 1 else ''} "
+            f"{len(refs)} known clip{'s' if len(refs) != 1 else ''} in {safe.md(library.label)}.",
             icon=":material/history:",
         )
     else:
         st.success(
-            f"No match in {library.label} ({view.library_references} references).",
+            safe.fmt("No match in {} ({} references).", library.label, int(view.library_references)),
             icon=":material/search_off:",
         )
     st.page_link("ui/pages/matches.py", label="Open the matches", icon=":material/compare:")

@@ -12,7 +12,7 @@ import streamlit as st
 
 from verify.serial import to_jsonable
 
-from ..fmt import shown
+from .. import safe
 
 _SKIP = {"tags", "schema_version"}
 
@@ -28,9 +28,9 @@ def _flat(prefix: str, obj: Any) -> list[dict[str, str]]:
             continue
         if isinstance(v, (dict, list)):
             v = ", ".join(map(str, v)) if isinstance(v, list) else "; ".join(f"{a}={b}" for a, b in v.items())
-        rows.append({"where": prefix, "field": k, "value": shown(v, 500)})
+        rows.append({"where": prefix, "field": k, "value": safe.text(v, 500)})
     for k, v in (data.get("tags") or {}).items():
-        rows.append({"where": prefix, "field": f"tag: {shown(k, 120)}", "value": shown(v, 500)})
+        rows.append({"where": prefix, "field": f"tag: {safe.text(k, 120)}", "value": safe.text(v, 500)})
     return rows
 
 
@@ -68,16 +68,20 @@ def interpreted_rows(info: Any) -> list[dict[str, str]]:
     rows = _flat("device", info.device)
     for t in info.creation_times:
         rows.append(
-            {"where": "creation time", "field": shown(t.source, 120), "value": shown(t.local or t.raw, 200)}
+            {
+                "where": "creation time",
+                "field": safe.text(t.source, 120),
+                "value": safe.text(t.local or t.raw, 200),
+            }
         )
     for g in info.gps_all or ((info.gps,) if info.gps else ()):
         value = "null island (0, 0)" if g.null_island else f"{g.latitude}, {g.longitude}, alt {g.altitude}"
-        rows.append({"where": "gps", "field": shown(g.source, 120), "value": value})
+        rows.append({"where": "gps", "field": safe.text(g.source, 120), "value": value})
     for k, v in (info.encoders or {}).items():
-        rows.append({"where": "encoder", "field": shown(k, 120), "value": shown(v, 200)})
+        rows.append({"where": "encoder", "field": safe.text(k, 120), "value": safe.text(v, 200)})
     rows += _flat("c2pa", info.c2pa)
     for n in info.notes:
-        rows.append({"where": "probe note", "field": "", "value": shown(n, 500)})
+        rows.append({"where": "probe note", "field": "", "value": safe.text(n, 500)})
     return rows
 
 
@@ -102,7 +106,7 @@ def show(key: str, info: Any) -> None:
         "Interpreted": interpreted_rows(info),
     }
     filtered = {name: _filter(rows, query) for name, rows in tables.items()}
-    tabs = st.tabs([f"{name} ({len(rows)})" for name, rows in filtered.items()])
+    tabs = st.tabs([f"{safe.md(name)} ({len(rows)})" for name, rows in filtered.items()])
     for tab, (name, rows) in zip(tabs, filtered.items()):
         with tab:
             if rows:
@@ -122,6 +126,6 @@ def show(key: str, info: Any) -> None:
                     "EXIF belongs to stills; this file is a clip (its tags are under Container and Streams)."
                 )
             else:
-                st.caption("Nothing here" + (f" matches “{query}”." if query else "."))
+                st.caption("Nothing here" + (f" matches “{safe.md(query, 200)}”." if query else "."))
     if st.toggle("Show the raw record (JSON)", key=f"{key}.raw"):
         st.json(to_jsonable(info), expanded=2)

@@ -11,10 +11,9 @@ import streamlit as st
 
 from verify.notes import CHECKS, CONFIDENCES, STATUSES, Notes
 
-from .. import cases
+from .. import cases, safe
 from ..config import paths
 from ..files import Loaded
-from ..fmt import shown
 
 QUESTIONS = {
     "provenance": "Is this the original, or a copy of footage that circulated before?",
@@ -40,7 +39,7 @@ def show(key: str, loaded: Loaded) -> Notes:
             STATUSES,
             index=STATUSES.index(notes.verdict),
             key=f"{k}.verdict",
-            format_func=_fmt_status,
+            format_func=lambda s: safe.text(_fmt_status(s), 40),
         )
         analyst = top[1].text_input("Analyst", value=notes.analyst, key=f"{k}.analyst")
         summary = st.text_area(
@@ -51,11 +50,11 @@ def show(key: str, loaded: Loaded) -> Notes:
         for check in CHECKS:
             note = notes.check(check)
             with st.container(border=True):
-                st.markdown(f"**{check.title()}** · {QUESTIONS[check]}")
+                st.markdown(safe.fmt("**{}** · {}", check.title(), QUESTIONS[check]))
                 c = st.columns([1, 1, 3])
                 status = c[0].selectbox(
                     "Status", STATUSES, index=STATUSES.index(note.status), key=f"{k}.{check}.status",
-                    format_func=_fmt_status,
+                    format_func=lambda s: safe.text(_fmt_status(s), 40),
                 )  # fmt: skip
                 confidence = c[1].select_slider(
                     "Confidence", CONFIDENCES, value=note.confidence, key=f"{k}.{check}.confidence"
@@ -72,10 +71,10 @@ def show(key: str, loaded: Loaded) -> Notes:
 
         new = replace(new, analyst=analyst.strip())
         case = cases.save_notes(paths().cases, loaded.sha256, new, name=loaded.name)
-        st.success(f"Notes saved at {new.updated_at} (UTC).", icon=":material/check:")
+        st.success(safe.fmt("Notes saved at {} (UTC).", new.updated_at), icon=":material/check:")
         notes = new
     elif notes.updated_at:
-        st.caption(f"Last saved {notes.updated_at} (UTC).")
+        st.caption(safe.fmt("Last saved {} (UTC).", notes.updated_at))
     return notes
 
 
@@ -87,7 +86,14 @@ def show_custody(key: str, loaded: Loaded) -> None:
         st.caption("Nothing recorded yet.")
         return
     st.dataframe(
-        [{"when (UTC)": e.at, "step": e.step, "detail": shown(e.detail, 400)} for e in case.custody],
+        [
+            {
+                "when (UTC)": safe.text(e.at, 40),
+                "step": safe.text(e.step, 80),
+                "detail": safe.text(e.detail, 400),
+            }
+            for e in case.custody
+        ],
         hide_index=True,
         width="stretch",
     )

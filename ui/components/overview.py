@@ -1,18 +1,18 @@
 """The Overview: file facts, hashes, device, creation times, place, C2PA and provenance signals.
 
-Everything shown comes from ``verify.probe.MediaInfo``; strings that came from the file are made
-safe for display (control characters visible, long values cut) and never rendered as markup.
+Everything shown comes from ``verify.probe.MediaInfo``; strings that came from the file are shown
+as text through ``ui.safe`` (control characters visible, long values cut, never markup).
 """
 
 from __future__ import annotations
 
-import html
 from typing import Any
 
 import streamlit as st
 
-from ..fmt import md_escape, shown, timecode
+from .. import safe
 from ..fmt import size as fmt_size
+from ..fmt import timecode
 
 SEVERITY = {
     "warning": (":material/warning:", "orange", 0),
@@ -21,12 +21,19 @@ SEVERITY = {
 }
 
 
+SEVERITY_ICON = {severity: icon for severity, (icon, _, _) in SEVERITY.items()}
+C2PA_ABSENT = {
+    "none": "None: the file carries no C2PA manifest.",
+    "unsupported": "Not checked for this file type.",
+}
+
+
 def osm_link(lat: float, lon: float) -> str:
     return f"https://www.openstreetmap.org/?mlat={lat:.6f}&mlon={lon:.6f}#map=15/{lat:.6f}/{lon:.6f}"
 
 
 def facts(info: Any, name: str | None = None) -> list[tuple[str, str]]:
-    """(label, value) rows of the file facts, values safe to show (not yet HTML-escaped).
+    """(label, value) rows of the file facts, values as text (``safe.html_table`` escapes them).
 
     ``name`` is the name the file came with (an upload is stored under its sha256).
     """
@@ -64,19 +71,12 @@ def facts(info: Any, name: str | None = None) -> list[tuple[str, str]]:
             rows.append(("Brand", f"{c.major_brand} ({', '.join(c.compatible_brands)})"))
     if info.encoder:
         rows.append(("Encoder", info.encoder))
-    return [(label, shown(value, 200)) for label, value in rows]
-
-
-def html_table(rows: list[tuple[str, str]]) -> str:
-    body = "".join(
-        f"<tr><th>{html.escape(label)}</th><td>{html.escape(value)}</td></tr>" for label, value in rows
-    )
-    return f'<table class="vf-facts">{body}</table>'
+    return [(label, safe.text(value, 200)) for label, value in rows]
 
 
 def show_facts(info: Any, name: str | None = None) -> None:
     st.subheader("File", anchor=False)
-    st.html(html_table(facts(info, name)))
+    st.html(safe.html_table(facts(info, name), "vf-facts"))
     st.markdown("**sha256**")
     st.code(info.file.sha256, language=None, wrap_lines=True)
     st.markdown("**md5**")
@@ -91,16 +91,20 @@ def show_signals(info: Any) -> None:
             "No provenance signals: nothing in the metadata stands out.", icon=":material/check_circle:"
         )
     for s in sigs:
-        icon, color, _ = SEVERITY.get(s.severity, (":material/info:", "gray", 3))
+        _, color, _ = SEVERITY.get(s.severity, (":material/info:", "gray", 3))
         with st.container(border=True):
             cols = st.columns([5, 1], vertical_alignment="center")
-            cols[0].markdown(f"{icon} **{md_escape(shown(s.title, 200))}**")
+            cols[0].markdown(
+                f"{SEVERITY_ICON.get(s.severity, ':material/info:')} **{safe.md(s.title, 200)}**"
+            )
             with cols[1]:
-                st.badge(s.severity, color=color)
-            st.markdown(md_escape(shown(s.explanation, 600)))
+                st.badge(safe.word(s.severity), color=color)
+            st.markdown(safe.md(s.explanation, 600))
             if s.fields:
                 with st.expander("Fields behind it"):
-                    st.json({k: shown(v, 400) for k, v in s.fields.items()}, expanded=True)
+                    st.json(
+                        {safe.text(k, 120): safe.text(v, 400) for k, v in s.fields.items()}, expanded=True
+                    )
     st.caption("Metadata is easily forged or stripped: treat each signal as a lead to check, never as proof.")
 
 
@@ -112,13 +116,19 @@ def show_device(info: Any) -> None:
         return
     lines = []
     if d.label():
-        lines.append(f"**{md_escape(shown(d.label(), 120))}**")
-    for label, value in (("Software", d.software), ("Firmware", d.firmware)):
-        if value:
-            lines.append(f"{label}: {md_escape(shown(value, 120))}")
-    st.markdown("  \n".join(lines))
+        lines.append(safe.fmt("**{}**", safe.md(d.label(), 120)))
+    if d.software:
+        lines.append(safe.fmt("Software: {}", safe.md(d.software, 120)))
+    if d.firmware:
+        lines.append(safe.fmt("Firmware: {}", safe.md(d.firmware, 120)))
+    st.markdown(safe.join("  \n", lines))
     if d.sources:
-        st.caption("From " + ", ".join(f"{k} ← `{shown(v, 80)}`" for k, v in d.sources.items()))
+        st.caption(
+            safe.fmt(
+                "From {}",
+                safe.join(", ", [safe.fmt("{} ← {}", k, safe.code(v, 80)) for k, v in d.sources.items()]),
+            )
+        )
 
 
 def show_times(info: Any) -> None:
@@ -128,11 +138,11 @@ def show_times(info: Any) -> None:
         return
     rows = [
         {
-            "source": shown(t.source, 80),
-            "as written": shown(t.raw, 80),
-            "local time": shown(t.local, 60) if t.local else "–",
-            "UTC": shown(t.utc, 60) if t.utc else "unknown zone",
-            "zone": t.tz or "–",
+            "source": safe.text(t.source, 80),
+            "as written": safe.text(t.raw, 80),
+            "local time": safe.text(t.local, 60) if t.local else "–",
+            "UTC": safe.text(t.utc, 60) if t.utc else "unknown zone",
+            "zone": safe.text(t.tz or "–", 20),
             "note": "placeholder (unset)" if t.unset else "",
         }
         for t in info.creation_times
@@ -148,17 +158,25 @@ def show_place(info: Any) -> None:
         return
     if g.null_island or g.latitude is None or g.longitude is None:
         st.warning(
-            f"The GPS tag says 0, 0 (“null island”): an unset position, not a place. Raw: `{shown(g.raw, 80)}`",
+            safe.fmt(
+                "The GPS tag says 0, 0 (“null island”): an unset position, not a place. Raw: {}",
+                safe.code(g.raw, 80),
+            ),
             icon=":material/location_off:",
         )
         return
-    alt = f", altitude {g.altitude:.1f} m" if g.altitude is not None else ""
-    st.markdown(f"**{g.latitude:.6f}, {g.longitude:.6f}**{alt}")
-    st.caption(f"From `{shown(g.source, 80)}` (as written: `{shown(g.raw, 80)}`)")
+    alt = f", altitude {float(g.altitude):.1f} m" if g.altitude is not None else ""
+    st.markdown(f"**{float(g.latitude):.6f}, {float(g.longitude):.6f}**{alt}")
+    st.caption(safe.fmt("From {} (as written: {})", safe.code(g.source, 80), safe.code(g.raw, 80)))
     st.link_button("Open in OpenStreetMap", osm_link(g.latitude, g.longitude), icon=":material/map:")
     if len(info.gps_all) > 1:
-        others = "; ".join(
-            f"{shown(x.source, 60)}: {x.latitude}, {x.longitude}" for x in info.gps_all if x is not g
+        others = safe.join(
+            "; ",
+            [
+                safe.fmt("{}: {}, {}", safe.md(x.source, 60), x.latitude, x.longitude)
+                for x in info.gps_all
+                if x is not g
+            ],
         )
         st.caption(f"Other positions in the file: {others}")
 
@@ -167,13 +185,12 @@ def show_c2pa(info: Any) -> None:
     st.subheader("Content Credentials (C2PA)", anchor=False)
     c = info.c2pa
     if not c.present:
-        text = {
-            "none": "None: the file carries no C2PA manifest.",
-            "unsupported": "Not checked for this file type.",
-        }
-        st.markdown(text.get(c.state, f"Could not be read: {shown(c.message or c.state, 200)}"))
+        if c.state in C2PA_ABSENT:
+            st.markdown(C2PA_ABSENT[c.state])
+        else:
+            st.markdown(safe.fmt("Could not be read: {}", safe.md(c.message or c.state, 200)))
         return
-    st.markdown(f"**{md_escape(shown(c.state, 40))}** · {c.manifest_count} manifest(s)")
+    st.markdown(safe.fmt("**{}** · {} manifest(s)", safe.md(c.state, 40), int(c.manifest_count)))
     for label, value in (
         ("Issuer", c.issuer),
         ("Signed", c.signed_at),
@@ -181,8 +198,12 @@ def show_c2pa(info: Any) -> None:
         ("Title", c.title),
     ):
         if value:
-            st.markdown(f"{label}: {md_escape(shown(value, 200))}")
+            st.markdown(safe.fmt("{}: {}", label, safe.md(value, 200)))
     if c.actions:
-        st.markdown("Actions: " + ", ".join(md_escape(shown(getattr(a, "action", a), 60)) for a in c.actions))
+        st.markdown(
+            safe.fmt(
+                "Actions: {}", safe.join(", ", [safe.md(getattr(a, "action", a), 60) for a in c.actions])
+            )
+        )
     for err in c.validation_errors:
-        st.warning(shown(err, 300))
+        st.warning(safe.md(err, 300))

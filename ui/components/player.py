@@ -6,9 +6,9 @@ from typing import Any
 
 import streamlit as st
 
-from .. import analysis
+from .. import analysis, safe
 from ..config import paths
-from ..errors import message
+from ..errors import MESSAGE_LIMIT, message
 from ..files import Loaded
 from ..preview import PLAYABLE_CODECS, browser_can_play, make_preview, mime_for, preview_path
 
@@ -34,8 +34,11 @@ def show(key: str, loaded: Loaded, info: Any) -> None:
     preview = preview_path(loaded.sha256, paths().previews)
     if not preview.is_file():
         # a preview decodes the whole clip again: made when the analyst asks, not on every open
-        why = "is too big to hand to the browser" if video.codec in PLAYABLE_CODECS else (
-            f"is {video.codec}, which browsers cannot play")  # fmt: skip
+        why = (
+            "is too big to hand to the browser"
+            if video.codec in PLAYABLE_CODECS
+            else f"is {safe.md(video.codec, 40)}, which browsers cannot play"
+        )
         st.info(f"This clip {why}. The analysis does not need it played.", icon=":material/videocam_off:")
         if not st.button(
             "Make a small playable preview", key=f"{key}.preview", icon=":material/play_circle:"
@@ -45,10 +48,12 @@ def show(key: str, loaded: Loaded, info: Any) -> None:
             with st.spinner("Making a browser preview (decodes the clip once more)…"):
                 preview = make_preview(loaded.path, loaded.sha256, paths().previews)
         except Exception as exc:  # noqa: BLE001 - a preview failure must not hide the analysis
-            st.warning(message(exc, "The browser preview"), icon=":material/videocam_off:")
+            st.warning(
+                safe.md(message(exc, "The browser preview"), MESSAGE_LIMIT), icon=":material/videocam_off:"
+            )
             return
     st.video(str(preview), format="video/mp4", width=width)
     st.caption(
-        f"Playing a small H.264 preview: the browser cannot play {video.codec} in this container. "
+        f"Playing a small H.264 preview: the browser cannot play {safe.md(video.codec, 40)} in this container. "
         "The analysis uses the original, which is never changed."
     )

@@ -8,14 +8,15 @@ from typing import Any
 import altair as alt
 import pandas as pd
 
-from ..fmt import shown, timecode
+from .. import safe
+from ..fmt import timecode
 
 PALETTE = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2", "#17becf"]
 GREY = "#d9dde3"
 
 
 def _title(ref: Any, limit: int = 44) -> str:
-    text = shown(ref.display_title, 400)
+    text = safe.text(ref.display_title, 400)
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 

@@ -2,9 +2,9 @@
 
 import streamlit as st
 
-from ui import analysis
+from ui import analysis, safe
 from ui.components import activity, exporter, header
-from ui.errors import guard
+from ui.errors import MESSAGE_LIMIT, guard
 from ui.shell import context
 
 ctx = context()
@@ -18,7 +18,7 @@ header.show(
 if ctx.loaded is None:
     header.no_file()
 elif ctx.error:
-    st.error(ctx.error, icon=":material/error:")
+    st.error(safe.md(ctx.error, MESSAGE_LIMIT), icon=":material/error:")
 else:
     report_tab, case_tab, evidence_tab, open_tab = st.tabs(
         ["Report", "Case file", "Evidence video", "Open a case file"]
@@ -30,7 +30,7 @@ else:
     with evidence_tab, guard("The evidence video"):
         task = activity.match_task(ctx.loaded, ctx.library)
         if task is not None and task.active:
-            st.progress(task.fraction, text=f"{task.stage}…")
+            st.progress(task.fraction, text=f"{safe.md(task.stage)}…")
         else:
             view = analysis.match_view(task) if task and task.status == "done" else None
             exporter.show_evidence("export.evidence", ctx.loaded, view)

@@ -2,9 +2,9 @@
 
 import streamlit as st
 
-from ui import analysis
+from ui import analysis, safe
 from ui.components import activity, header, keyframes_grid
-from ui.errors import guard
+from ui.errors import MESSAGE_LIMIT, guard
 from ui.shell import context
 
 ctx = context()
@@ -18,14 +18,14 @@ header.show(
 if ctx.loaded is None:
     header.no_file()
 elif ctx.error:
-    st.error(ctx.error, icon=":material/error:")
+    st.error(safe.md(ctx.error, MESSAGE_LIMIT), icon=":material/error:")
 elif ctx.info is not None:
     task = activity.keyframes_task(ctx.loaded)
     if task is None or task.active:
-        st.progress(task.fraction if task else 0.0, text=f"{task.stage if task else 'Queued'}…")
+        st.progress(task.fraction if task else 0.0, text=f"{safe.md(task.stage) if task else 'Queued'}…")
         st.caption("This page fills in by itself when the keyframes are ready.")
     elif task.status == "failed":
-        st.error(task.error, icon=":material/error:")
+        st.error(safe.md(task.error, MESSAGE_LIMIT), icon=":material/error:")
     else:
         with guard("The keyframe grid"):
             frames = analysis.keyframes_of(task)

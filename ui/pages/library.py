@@ -2,6 +2,7 @@
 
 import streamlit as st
 
+from ui import safe
 from ui.components import header, library_add, library_browser, library_picker
 from ui.shell import context
 
@@ -10,7 +11,9 @@ header.show(
     "Library",
     None,
     icon=":material/video_library:",
-    blurb=f"Known footage with its provenance. Active: {ctx.library.label} ({ctx.library.path}).",
+    blurb=safe.fmt(
+        "Known footage with its provenance. Active: {} ({}).", ctx.library.label, str(ctx.library.path)
+    ),
 )
 if ctx.library.is_sample:
     st.caption(

@@ -2,9 +2,9 @@
 
 import streamlit as st
 
-from ui import analysis
+from ui import analysis, safe
 from ui.components import activity, header, match_summary
-from ui.errors import guard
+from ui.errors import MESSAGE_LIMIT, guard
 from ui.shell import context
 
 ctx = context()
@@ -12,25 +12,31 @@ header.show(
     "Matches",
     ctx.loaded,
     icon=":material/compare:",
-    blurb=f"Time-aligned matching against {ctx.library.label}: every segment of this clip that follows a known clip.",
+    blurb=safe.fmt(
+        "Time-aligned matching against {}: every segment of this clip that follows a known clip.",
+        ctx.library.label,
+    ),
 )
 if ctx.loaded is None:
     header.no_file()
 elif ctx.error:
-    st.error(ctx.error, icon=":material/error:")
+    st.error(safe.md(ctx.error, MESSAGE_LIMIT), icon=":material/error:")
 elif ctx.info is not None:
     task = activity.match_task(ctx.loaded, ctx.library)
     if task is None:
         st.info(
-            f"{ctx.library.label} is empty, so there is nothing to match against. Add known footage on the "
-            "Library page, or switch to the sample library in the sidebar.",
+            safe.fmt(
+                "{} is empty, so there is nothing to match against. Add known footage on the "
+                "Library page, or switch to the sample library in the sidebar.",
+                ctx.library.label,
+            ),
             icon=":material/video_library:",
         )
     elif task.active:
-        st.progress(task.fraction, text=f"{task.stage}…")
+        st.progress(task.fraction, text=f"{safe.md(task.stage)}…")
         st.caption("This page fills in by itself when matching is done; the other pages stay usable.")
     elif task.status == "failed":
-        st.error(task.error, icon=":material/error:")
+        st.error(safe.md(task.error, MESSAGE_LIMIT), icon=":material/error:")
     else:
         with guard("The match view"):
             view = analysis.match_view(task)

@@ -2,8 +2,9 @@
 
 import streamlit as st
 
+from ui import safe
 from ui.components import header, metadata_tables
-from ui.errors import guard
+from ui.errors import MESSAGE_LIMIT, guard
 from ui.shell import context
 
 ctx = context()
@@ -16,7 +17,7 @@ header.show(
 if ctx.loaded is None:
     header.no_file()
 elif ctx.error:
-    st.error(ctx.error, icon=":material/error:")
+    st.error(safe.md(ctx.error, MESSAGE_LIMIT), icon=":material/error:")
 elif ctx.info is not None:
     with guard("The metadata tables"):
         metadata_tables.show("metadata", ctx.info)

@@ -2,8 +2,9 @@
 
 import streamlit as st
 
+from ui import safe
 from ui.components import header, matches_teaser, overview, player
-from ui.errors import guard
+from ui.errors import MESSAGE_LIMIT, guard
 from ui.shell import context
 
 ctx = context()
@@ -11,7 +12,7 @@ header.show("Overview", ctx.loaded, icon=":material/dashboard:")
 if ctx.loaded is None:
     header.no_file()
 elif ctx.error:
-    st.error(ctx.error, icon=":material/error:")
+    st.error(safe.md(ctx.error, MESSAGE_LIMIT), icon=":material/error:")
     st.caption("Open another file in the sidebar; nothing else is affected.")
 elif ctx.info is not None:
     with guard("The overview"):
