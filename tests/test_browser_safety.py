@@ -340,3 +340,70 @@ def test_an_aborted_upload_leaves_no_memory_and_no_file_behind(server: wb.Server
     # the complete upload waits on disk for its page; the server's sweep deletes it once the
     # session is gone (tests/test_ui_uploads.py); it is never in memory
     assert len(set(incoming.glob("*")) - earlier) <= 1
+
+
+#: The attacks opened through the workbench's Export page (each costs a page load and an upload in
+#: chromium; every one of the 66 goes through the same ``open_case(strict=False)`` in-process in
+#: tests/test_case_attacks.py and through the CLI in child processes).
+WORKBENCH_ATTACKS = ("valid", "zip-slip", "absolute-path", "symlink", "zip-bomb", "zip-bomb-lying",
+                     "json-bomb-report", "json-depth-report", "duplicate-report", "duplicate-manifest",
+                     "manifest-size-lies", "future-manifest", "original-mismatch", "hostile-strings",
+                     "name-50mb", "not-a-zip", "truncated")  # fmt: skip
+
+
+@pytest.mark.timeout(1200)
+def test_hostile_case_files_in_the_workbench_are_refused_or_shown_as_text_in_bounded_memory(
+    server: wb.Server, tmp_path: Path
+) -> None:
+    from tests.hostile_cases import HOSTILE_STRINGS, MAX_MB, build_all
+
+    cases = {c.name: c for c in build_all(tmp_path / "cases")}
+    assert set(WORKBENCH_ATTACKS) <= set(cases)
+    requests: list[str] = []
+    blocked: list[str] = []
+    findings: dict[str, list[str]] = {}
+    problems: list[str] = []
+    rows: list[str] = []  # printed (pytest -s): the numbers for the closing note
+    base = server.rss_mb()
+    peak = base
+    with wb.browser(requests, blocked) as page:
+        page.goto(server.url)
+        settle(page, "Examining")
+        for name in WORKBENCH_ATTACKS:
+            case = cases[name]
+            goto(page, "Export")
+            page.get_by_role("tab", name="Open a case file").click()
+            uploader = page.locator('[data-testid="stFileUploader"]').filter(has_text="Open a case file")
+            started = time.monotonic()
+            uploader.locator('input[type="file"]').set_input_files(str(case.path))
+            alert = page.locator('[data-testid="stAlert"]').filter(visible=True)
+            deadline = started + 60
+            while time.monotonic() < deadline and alert.count() == 0:
+                peak = max(peak, server.rss_mb())
+                page.wait_for_timeout(200)
+            page.wait_for_timeout(1000)
+            seconds = time.monotonic() - started
+            peak = max(peak, server.rss_mb())
+            text = visible_text(page)
+            check_dom(page, f"open case {name}", findings)
+            said = " | ".join(alert.all_inner_texts())
+            if not said:
+                problems.append(f"{name}: nothing said within 60 s")
+            elif case.expect in ("ok", "safe") and "Integrity: ok" not in said:
+                problems.append(f"{name}: an honest case was not opened: {said[:300]}")
+            elif case.expect == "refused" and "Integrity: ok" in said:
+                problems.append(f"{name}: a hostile case was shown as intact")
+            if "Traceback" in text or "failed unexpectedly" in text:
+                problems.append(f"{name}: internals shown: {text[-300:]}")
+            if any(s in text for s in HOSTILE_STRINGS[:3]):  # terminal controls never reach the page raw
+                problems.append(f"{name}: raw control characters on the page")
+            if seconds > 20:
+                problems.append(f"{name}: took {seconds:.1f} s")
+            rows.append(f"{name}: {seconds:.1f} s, server {server.rss_mb():.0f} MB, said: {said[:90]!r}")
+            page.goto(server.url)  # a fresh page for the next attack (the uploader keeps its file)
+            settle(page, "Examining")
+    print("\n".join([f"server RSS {base:.0f} MB before, {peak:.0f} MB at most", *rows]))
+    assert problems == []
+    assert findings == {}
+    assert peak - base < MAX_MB, f"the server grew from {base:.0f} MB to {peak:.0f} MB"
+    assert blocked == [] and all(wb.is_local_url(r) for r in requests)
