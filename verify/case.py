@@ -33,6 +33,7 @@ from .digest import sha256_file
 from .errors import CaseIntegrityError, ReportError
 from .notes import utc_now
 from .report.model import Report
+from .text import plural
 
 SCHEMA_VERSION = 1
 MANIFEST = "manifest.json"
@@ -76,10 +77,11 @@ class Case:
         lines = [
             f"case {r.case_id}: {r.file.name} ({r.file.size:,} bytes)",
             f"sha256 {r.file.sha256}",
-            f"verdict {r.notes.verdict}; {len(r.keyframes)} keyframes; {len(r.matches)} match(es)",
+            f"verdict {r.notes.verdict}; {plural(len(r.keyframes), 'keyframe')}; "
+            f"{plural(len(r.matches), 'match', 'matches')}",
             f"original {'included' if self.original else 'referenced by hash only'}",
             f"integrity {self.check.describe()}",
-            f"custody: {len(r.custody)} steps, last: "
+            f"custody: {plural(len(r.custody), 'step')}, last: "
             + (f"{r.custody.entries[-1].step} at {r.custody.entries[-1].at}" if len(r.custody) else "none"),
         ]
         return "\n".join(lines)

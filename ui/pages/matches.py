@@ -4,7 +4,7 @@ import streamlit as st
 
 from ui import analysis, safe
 from ui.components import activity, header, match_summary
-from ui.errors import MESSAGE_LIMIT, guard
+from ui.errors import MESSAGE_LIMIT, guard, readable
 from ui.shell import context
 
 ctx = context()
@@ -36,7 +36,7 @@ elif ctx.info is not None:
         st.progress(task.fraction, text=f"{safe.md(task.stage)}…")
         st.caption("This page fills in by itself when matching is done; the other pages stay usable.")
     elif task.status == "failed":
-        st.error(safe.md(task.error, MESSAGE_LIMIT), icon=":material/error:")
+        st.error(safe.md(readable(task.error or "", ctx.loaded), MESSAGE_LIMIT), icon=":material/error:")
     else:
         with guard("The match view"):
             view = analysis.match_view(task)

@@ -16,7 +16,7 @@ import click
 from .. import serial
 from ..probe import MediaInfo, StreamInfo, probe
 from ..probe.signals import pair_signals
-from ..text import safe_text
+from ..text import frame_rate, safe_text
 from .views import ocr_lines, xmp_lines
 
 _SIZE_RE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([kmgt]?)i?b?\s*$", re.IGNORECASE)
@@ -46,10 +46,7 @@ def _stream_line(s: StreamInfo) -> str:
     if s.pix_fmt:
         parts.append(_s(s.pix_fmt))
     if s.avg_frame_rate:
-        rate = f"{s.avg_frame_rate:.3f} fps"
-        if s.real_frame_rate and abs(s.real_frame_rate - s.avg_frame_rate) > 0.01:
-            rate += f" (real {s.real_frame_rate:.3f})"
-        parts.append(rate)
+        parts.append(frame_rate(s.avg_frame_rate, s.real_frame_rate))
     if s.frames:
         parts.append(f"{s.frames} frames")
     if s.rotation:

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 import click
 
 from ..errors import CaseIntegrityError, VerifyError
+from ..text import plural
 
 if TYPE_CHECKING:
     from ..analysis import Analysis
@@ -140,7 +141,7 @@ def report_command(
     report = _build(file, library, notes, not no_keyframes, top)
     path = export(report, fmt, out_dir, name=name, embed_images=embed_images)
     click.echo(
-        f"{path}  ({fmt}; case {report.case_id}; verdict {report.verdict}; {len(report.matches)} match(es))"
+        f"{path}  ({fmt}; case {report.case_id}; verdict {report.verdict}; {plural(len(report.matches), 'match', 'matches')})"
     )
 
 
@@ -235,7 +236,7 @@ def evidence_command(file: Path, library: Path | None, number: int, out: Path, h
     if result is None or len(result.matches) < number:
         found = 0 if result is None else len(result.matches)
         raise VerifyError(
-            f"has {found} match(es), not {number}"
+            f"has {plural(found, 'match', 'matches')}, not {number}"
             + (f" ({analysis.problems[-1]})" if analysis.problems else ""),
             path=file,
             stage="evidence",
