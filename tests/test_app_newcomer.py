@@ -249,3 +249,23 @@ def test_overview_frame_rate_and_the_tags_a_person_wrote(data: Path, tmp_path: P
     for value in ("Harbour at dusk", "shot from the ferry", "J. Doe"):
         assert value in text
     assert "Title and comments in the file" in text
+
+
+def test_an_opened_case_file_is_summarised_line_by_line(data: Path) -> None:
+    at = open_path(start(), STREAM)
+    idle()
+    at = page(at.run(), "export")
+    next(b for b in at.button if b.label == "Save the case file").click()
+    at.run(timeout=240)
+    assert not at.error, [e.value for e in at.error]
+    _, name, payload = at.session_state["export.case.ready"]
+    uploader = next(u for u in at.file_uploader if u.key == "export.open.upload")
+    uploader.set_value((name, payload, "application/zip"))
+    at.run(timeout=240)
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    summary = next(t.value for t in at.text if "sha256 " in t.value and "verdict" in t.value)
+    lines = summary.split("\n")  # real line breaks, not one line with visible escapes
+    assert len(lines) >= 5 and lines[0].startswith("case VER-"), summary
+    assert lines[1].startswith("sha256 ") and lines[2].startswith("verdict "), summary
+    assert "\\n" not in summary and "␊" not in summary
+    assert "keyframe" in lines[2] and "(es)" not in summary and "(s)" not in summary
