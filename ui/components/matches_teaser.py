@@ -16,6 +16,10 @@ from .library_picker import ActiveLibrary
 
 def show(key: str, loaded: Loaded, library: ActiveLibrary) -> None:
     task = activity.match_task(loaded, library)
+    why = analysis.failure(loaded.sha256)
+    if why is not None and (task is None or task.status != "failed"):
+        st.error(safe.md(readable(why, loaded), MESSAGE_LIMIT), icon=":material/error:")
+        return
     if task is None:
         st.info(
             safe.fmt("{} is empty: nothing to match against yet.", library.label),

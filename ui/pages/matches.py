@@ -23,7 +23,10 @@ elif ctx.error:
     st.error(safe.md(ctx.error, MESSAGE_LIMIT), icon=":material/error:")
 elif ctx.info is not None:
     task = activity.match_task(ctx.loaded, ctx.library)
-    if task is None:
+    why = analysis.failure(ctx.loaded.sha256)  # its pictures could not be decoded: nothing to match
+    if why is not None and (task is None or task.status != "failed"):
+        st.error(safe.md(readable(why, ctx.loaded), MESSAGE_LIMIT), icon=":material/error:")
+    elif task is None:
         st.info(
             safe.fmt(
                 "{} is empty, so there is nothing to match against. Add known footage on the "
