@@ -144,14 +144,50 @@ def is_still(info: Any) -> bool:
 # -- stage 2: the one decode (background) ---------------------------------------------------
 
 
+#: Files whose pictures could not be decoded (sha256 -> why), remembered so no page decodes them again.
+_FAILED: OrderedDict[str, str] = OrderedDict()
+MAX_FAILED = 1024
+
+
+def failure(sha256: str) -> str | None:
+    """Why the pictures of this file could not be decoded, when they could not."""
+    with _locks_guard:
+        return _FAILED.get(sha256)
+
+
+def forget_failures() -> None:
+    """Forget every remembered decode failure (tests: a fresh start)."""
+    with _locks_guard:
+        _FAILED.clear()
+
+
+def _remember_failure(sha256: str, why: str) -> None:
+    with _locks_guard:
+        _FAILED[sha256] = why
+        while len(_FAILED) > MAX_FAILED:
+            _FAILED.popitem(last=False)
+
+
 def decoded(loaded: Loaded, progress: Progress | None = None) -> Analysis:
-    """The decoded analysis of ``loaded`` (decoding it once if no one has yet)."""
+    """The decoded analysis of ``loaded`` (decoding it once if no one has yet).
+
+    Raises :class:`verify.errors.DecodeError` when no picture of the file could be decoded; that
+    is remembered for the file, so it is not decoded again (for another library either).
+    """
+    from verify.errors import DecodeError
+
     key = f"decode:{loaded.sha256}"
     with _lock_for(loaded.sha256):
+        why = failure(loaded.sha256)
+        if why is not None:
+            raise DecodeError(why, hint="")
         a = CACHE.get(key)
         if a is None:
             a = decode(started(loaded), progress=progress)
             CACHE.put(key, a)
+        if a.fingerprint is None and a.problems:
+            _remember_failure(loaded.sha256, a.problems[-1])
+            raise DecodeError(a.problems[-1], hint="")
         return a
 
 
@@ -176,11 +212,7 @@ def keyframes_key(sha256: str) -> str:
 def start_keyframes(loaded: Loaded, still: bool) -> jobs.Task:
     def work(task: jobs.Task) -> str:
         task.set_stage("Decoding: fingerprint, shots and keyframes")
-        a = decoded(loaded, task.progress)
-        if a.fingerprint is None and a.problems:
-            from verify.errors import DecodeError
-
-            raise DecodeError(a.problems[-1], hint="")
+        decoded(loaded, task.progress)
         return f"decode:{loaded.sha256}"
 
     return jobs.runner().submit(

@@ -3,7 +3,8 @@
 A :class:`Task` records its stage name, progress, result or error; pages read it, and a polling
 fragment re-renders while it runs. The worker only calls ``verify``: it never touches Streamlit.
 Tasks are keyed (e.g. ``"match:<sha256>:<library>"``), so the same work is never queued twice and
-a finished result is reused (the per-file cache of the analysis).
+a finished result is reused (the per-file cache of the analysis); a failed task stays failed (its
+message is shown, the work is not tried again on every visit) until it is forgotten.
 """
 
 from __future__ import annotations
@@ -86,7 +87,8 @@ class Runner:
     def submit(self, key: str, label: str, fn: Callable[[Task], Any], group: str = "") -> Task:
         with self._lock:
             task = self._tasks.get(key)
-            if task is not None and task.status != "failed":
+            # a failed task is remembered as failed (asking again does not run it again and again)
+            if task is not None:
                 self._tasks.move_to_end(key)
                 for i, (queued, _fn, _group) in enumerate(self._queue):
                     if queued is task:  # asked for again: serve it next

@@ -96,8 +96,14 @@ def make_preview(src: Path, sha256: str, out_dir: Path) -> Path:
             stream.run(cmd=ffmpeg_binary(), quiet=True)
         except ffmpeg.Error as exc:
             os.unlink(tmp)
-            tail = (exc.stderr or b"").decode("utf-8", "replace").strip().splitlines()[-1:] or ["no output"]
-            raise PreviewError(f"could not make a browser preview ({tail[0]})", path=src) from exc
+            # ffmpeg ends with "Conversion failed!": the line before says what was wrong with the file
+            said = [
+                line.strip()
+                for line in (exc.stderr or b"").decode("utf-8", "replace").splitlines()
+                if line.strip() and "conversion failed" not in line.lower()
+            ]
+            why = f" ({said[-1].rsplit(': ', 1)[-1]})" if said else ""
+            raise PreviewError(f"could not make a browser preview{why}", path=src) from exc
         except OSError as exc:
             os.unlink(tmp)
             raise PreviewError(f"could not run ffmpeg ({exc})", path=src) from exc

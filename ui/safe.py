@@ -139,6 +139,14 @@ def word(value: object, limit: int = 40) -> Md:
     return Md("".join(c for c in str(value)[:limit] if c.isascii() and (c.isalnum() or c == "-")))
 
 
+def words(value: object, limit: int = 120) -> Md:
+    """A phrase of ours or verify's ("cropped to 85 %, off centre") for labels that show backslash
+    escapes (``st.badge``): ASCII letters, digits, spaces and ``% , . ( ) -`` kept, ``:`` shown as
+    the ratio sign (``16∶9``: no ``:name:`` icon code can form), everything else dropped."""
+    kept = (c for c in str(value)[:limit] if c == ":" or (c.isascii() and (c.isalnum() or c in " %,.()-")))
+    return Md("".join(kept).replace(":", "\u2236"))
+
+
 def checked(value: object) -> Md:
     """A value built earlier (e.g. kept in session state) that must already be :class:`Md`."""
     if not isinstance(value, Md):

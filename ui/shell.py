@@ -12,7 +12,7 @@ from typing import Any
 import streamlit as st
 
 from . import access, safe
-from .components import activity, library_picker, loader
+from .components import activity, library_picker, loader, notes_form
 from .config import APP_ROOT
 from .errors import guard
 from .files import Loaded
@@ -41,6 +41,10 @@ table.vf-facts th { text-align: left; font-weight: 600; color: #4b5563; width: 3
 table.vf-facts td { padding: 0.3rem 0; border-bottom: 1px solid #e5e7eb; word-break: break-word; }
 </style>
 """
+
+#: While the file under examination changes: the elements left from the previous file's page.
+HIDE_STALE = '<style>[data-testid="stMain"] [data-stale="true"] { display: none !important; }</style>'
+NO_RULE = "<style></style>"
 
 
 @dataclass(frozen=True)
@@ -76,7 +80,25 @@ def run() -> None:
                 icon=":material/public:",
             )
         loader.ensure_first_clip()
+        # Streamlit keeps the last run's elements on screen (greyed) until this run replaces
+        # them: in the first run after the file under examination changed (every way of opening
+        # one reruns the page), the previous file's page is hidden at once, so a page never
+        # shows two files' data (the new name in the sidebar, the old video and tables beside it)
+        now = loader.current()
+        shown = now.sha256 if now is not None else ""
+        switched = st.session_state.get("shell.shown", shown) != shown
+        st.html(HIDE_STALE if switched else NO_RULE)
         loaded = loader.show()
+        if loaded is not None and st.query_params.get("file") != loaded.sha256:
+            st.query_params["file"] = loaded.sha256  # again after a page change (which clears it)
+        notes_form.guard_unload(loaded)
+        if notes_form.unsaved(loaded):
+            st.warning(
+                "**Unsaved notes** on this file: they are kept while you look around, but not saved "
+                "with the case or in the export until you press *Save notes*.",
+                icon=":material/edit_off:",
+            )
+            st.page_link("ui/pages/notes.py", label="Back to the notes", icon=":material/edit_note:")
         st.divider()
         library = library_picker.show()
         background = st.container()
@@ -90,3 +112,4 @@ def run() -> None:
     error = activity.probe_error(loaded.sha256) if loaded is not None else None
     st.session_state["shell.context"] = Context(loaded, library, info, error)
     nav.run()
+    st.session_state["shell.shown"] = shown  # drawn to the end: nothing of another file is left

@@ -106,3 +106,24 @@ def span(start: float, end: float, decimals: int = 1) -> str:
 def plural(n: int, one: str, many: str | None = None) -> str:
     """``plural(1, "reference")`` -> ``"1 reference"``; ``plural(3, "match", "matches")`` -> ``"3 matches"``."""
     return f"{n:,} {one if n == 1 else (many or one + 's')}"
+
+
+def _rate(fps: float) -> str:
+    return f"{fps:.3f}".rstrip("0").rstrip(".")
+
+
+def frame_rate(average: float | None, nominal: float | None = None) -> str:
+    """A stream's frame rate as an analyst reads it: ``"29.97 fps"``, or, when the average differs
+    from the nominal rate, ``"29.97 fps (average 10.645: frames are dropped or variable)"``.
+
+    ``average`` is frames over duration (ffprobe's ``avg_frame_rate``), ``nominal`` the rate the
+    timestamps are laid out on (``r_frame_rate``); a nominal rate above 240 fps is a time base, not
+    a frame rate, and is not shown.
+    """
+    if not average and not nominal:
+        return ""
+    if not nominal or nominal > 240:
+        return f"{_rate(average or 0.0)} fps" + (" (variable)" if nominal and nominal > 240 else "")
+    if not average or abs(nominal - average) <= 0.01:
+        return f"{_rate(nominal)} fps"
+    return f"{_rate(nominal)} fps (average {_rate(average)}: frames are dropped or variable)"

@@ -4,7 +4,7 @@ Runs ``streamlit run app.py`` on a fresh data folder (a first run: the sample li
 the sample clip opens), walks the pages in Debian chromium with Playwright and saves one PNG per
 page. The notes shown on the Notes page are typed in through the page, as an analyst would.
 
-Run: ``.venv/bin/python docs/screenshots/take_screenshots.py``
+Run: ``.venv/bin/python docs/screenshots/take_screenshots.py`` (``overview`` as its argument: that one only)
 """
 
 from __future__ import annotations
@@ -86,6 +86,8 @@ def main() -> None:
             page.get_by_text("Seen before").first.wait_for(timeout=300_000)
             settle()
             save(page.screenshot(), "overview")
+            if sys.argv[1:] == ["overview"]:
+                return
 
             goto("Metadata")
             save(page.screenshot(), "metadata")

@@ -13,7 +13,7 @@ from typing import Any
 import streamlit as st
 
 from .. import analysis, jobs, safe
-from ..errors import message
+from ..errors import message, readable
 from ..files import Loaded
 from .library_picker import ActiveLibrary
 
@@ -38,7 +38,7 @@ def prepare(loaded: Loaded | None, library: ActiveLibrary, slot: Any = None, key
             try:
                 info = analysis.probe_file(loaded)
             except Exception as exc:  # noqa: BLE001 - any failure becomes a message; the session stays usable
-                errors[loaded.sha256] = message(exc, "Reading the file")
+                errors[loaded.sha256] = readable(message(exc, "Reading the file"), loaded)
                 status.update(
                     label=f"{safe.md(loaded.name, 120)} could not be read", state="error", expanded=False
                 )

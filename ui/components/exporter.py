@@ -17,8 +17,11 @@ from typing import Any
 
 import streamlit as st
 
+from verify.errors import VerifyError
+
 from .. import analysis, cases, safe, uploads
 from ..config import paths
+from ..errors import readable
 from ..files import Loaded, safe_name
 from ..fmt import timecode
 from .library_picker import ActiveLibrary
@@ -41,12 +44,19 @@ def _analysis(loaded: Loaded, library: ActiveLibrary) -> Any:
             with st.spinner("Waiting for matching to finish…"):
                 task.finished_event.wait(600)
         if task.status == "failed":
-            raise RuntimeError(task.error or "matching failed")
+            from verify.errors import DecodeError
+
+            raise DecodeError(readable(task.error or "matching failed", loaded), hint="")
         view = analysis.match_view(task) if task.status == "done" else None
         if view is not None:
             return view.analysis
     with st.spinner("Waiting for the keyframes…"):
-        return analysis.decoded(loaded)
+        try:
+            return analysis.decoded(loaded)
+        except VerifyError as exc:
+            from verify.errors import DecodeError
+
+            raise DecodeError(readable(str(exc), loaded), hint="") from exc
 
 
 def build(loaded: Loaded, library: ActiveLibrary) -> Any:

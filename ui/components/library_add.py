@@ -9,11 +9,13 @@ machines and no allow-list is set); names and messages are shown as text (``ui.s
 from __future__ import annotations
 
 import datetime as dt
+import time
 from pathlib import Path
 
 import streamlit as st
 
 from verify.library import Library, Provenance, ingest
+from verify.text import plural
 
 from .. import access, safe
 from ..errors import MESSAGE_LIMIT, guard
@@ -29,7 +31,24 @@ def _date(value: dt.date | None) -> str:
     return value.isoformat() if value else ""
 
 
+#: How long the confirmation of an add stays up (the reruns that follow it would hide it at once).
+FLASH_SECONDS = 10.0
+
+
+def _flash(key: str) -> None:
+    flash = st.session_state.get(f"{key}.flash")
+    if flash is None:
+        return
+    if time.monotonic() - flash[2] >= FLASH_SECONDS:
+        st.session_state.pop(f"{key}.flash", None)
+        return
+    st.success(safe.checked(flash[0]), icon=":material/check:")
+    if flash[1]:
+        st.caption(safe.checked(flash[1]))
+
+
 def show_add_current(key: str, loaded: Loaded | None, library: ActiveLibrary) -> None:
+    _flash(key)
     if loaded is None:
         st.caption("Open a file first to add it.")
         return
@@ -70,11 +89,19 @@ def show_add_current(key: str, loaded: Loaded | None, library: ActiveLibrary) ->
         )
         bar.empty()
         if result.status == "added":
-            st.success(f"Added as reference #{result.reference.id:d}.", icon=":material/check:")
-            if prov.source_url and not safe.is_web_url(prov.source_url):
-                st.caption(
-                    "The source is not an http(s) URL: it is kept as text and is never shown as a link."
-                )
+            # the library list and the sidebar were drawn before the add: draw the page again, so
+            # nothing on it still says the library is empty; the confirmation is shown then
+            note = (
+                "The source is not an http(s) URL: it is kept as text and is never shown as a link."
+                if prov.source_url and not safe.is_web_url(prov.source_url)
+                else ""
+            )
+            st.session_state[f"{key}.flash"] = (
+                safe.Md(f"Added as reference #{result.reference.id:d}."),
+                safe.Md(note),
+                time.monotonic(),
+            )
+            st.rerun()
         elif result.status == "exists":
             st.info(safe.md(result.message, MESSAGE_LIMIT), icon=":material/info:")
         else:
@@ -117,7 +144,9 @@ def show_add_folder(key: str, library: ActiveLibrary) -> None:
             "Add folder", icon=":material/create_new_folder:", disabled=not rules.paths_enabled
         )
     if not submitted:
+        _outcome(key)
         return
+    st.session_state.pop(f"{key}.outcome", None)
     p = _folder(folder.strip(), rules)
     if p is None:
         return
@@ -144,8 +173,28 @@ def show_add_folder(key: str, library: ActiveLibrary) -> None:
     bar.empty()
     added = sum(r["result"] == "added" for r in rows)
     failed = sum(r["result"] == "failed" for r in rows)
+    st.session_state[f"{key}.outcome"] = (len(rows), added, failed, rows, time.monotonic())
+    if added:
+        st.rerun()  # the library list and the sidebar were drawn before the add: draw them again
+    _outcome(key)
+
+
+def _outcome(key: str) -> None:
+    outcome = st.session_state.get(f"{key}.outcome")
+    if outcome is None:
+        return
+    n, added, failed, rows, when = outcome
+    if time.monotonic() - when >= FLASH_SECONDS:
+        st.session_state.pop(f"{key}.outcome", None)
+        return
     (st.warning if failed else st.success)(
-        f"{len(rows)} file(s): {added:d} added, {len(rows) - added - failed:d} already there, {failed:d} failed.",
+        safe.fmt(
+            "{}: {} added, {} already there, {} failed.",
+            plural(int(n), "file"),
+            int(added),
+            int(n - added - failed),
+            int(failed),
+        ),
     )
     if rows:
         st.dataframe(rows, hide_index=True, width="stretch")

@@ -15,7 +15,7 @@ import streamlit as st
 from verify.errors import MediaNotFoundError, NotMediaError
 from verify.frames import check_file
 
-from .. import access, cases, safe, uploads
+from .. import access, cases, recent, safe, uploads
 from ..config import APP_ROOT, FIRST_CLIP, paths
 from ..errors import MESSAGE_LIMIT, message
 from ..files import Loaded, file_digests
@@ -37,7 +37,9 @@ def current(key: str = "loader") -> Loaded | None:
 def _set(key: str, loaded: Loaded, *, automatic: bool = False) -> None:
     st.session_state[f"{key}.current"] = loaded
     st.session_state[f"{key}.error"] = None
+    st.query_params["file"] = loaded.sha256  # a reload or a bookmark returns to this file
     p = paths()
+    recent.remember(p, loaded)
     first = not (p.cases / f"{loaded.sha256}.json").exists()
     if automatic and not first:
         return  # the first-run sample reopened by a new session is not an analyst's action
@@ -104,11 +106,26 @@ def _sample_label(p: Path) -> str:
 
 
 def ensure_first_clip(key: str = "loader") -> None:
-    """On a new session, open the bundled sample clip so a newcomer sees a match straight away."""
+    """On a new session, open the file the address names (``?file=<sha256>``: a reload, a bookmark)
+    or else the bundled sample clip, so a newcomer sees a match straight away."""
     if st.session_state.get(f"{key}.started"):
         return
     st.session_state[f"{key}.started"] = True
-    if current(key) is None and FIRST_CLIP.is_file():
+    if current(key) is not None:
+        return
+    wanted = st.query_params.get("file")
+    if wanted:
+        found = recent.find(paths(), str(wanted).strip().lower(), access.current())
+        if found is not None:
+            _set(key, found, automatic=True)
+            return
+        del st.query_params["file"]
+        st.session_state[f"{key}.error"] = (
+            "The file named in the page address is not one this workbench stored or opened (or it "
+            "is no longer there). Open it again in the sidebar."
+        )
+        return
+    if FIRST_CLIP.is_file():
         open_path(key, FIRST_CLIP, origin="sample", automatic=True)
 
 
@@ -141,8 +158,8 @@ def show(key: str = "loader") -> Loaded | None:
             opened = st.form_submit_button(
                 "Open file", icon=":material/folder_open:", disabled=not rules.paths_enabled
             )
-            if opened:
-                open_path(key, typed)
+            if opened and open_path(key, typed) is not None:
+                st.rerun()  # the page is drawn again for the new file (``ui.shell`` hides the old one)
         if rules.allowed:
             st.caption(safe.md(rules.describe(), 600))
     with sample_tab:
@@ -157,7 +174,8 @@ def show(key: str = "loader") -> Loaded | None:
         )
         if choice is not None and st.session_state.get(f"{key}.sample_done") != str(choice):
             st.session_state[f"{key}.sample_done"] = str(choice)
-            open_path(key, choice, origin="sample")
+            if open_path(key, choice, origin="sample") is not None:
+                st.rerun()
 
     error = st.session_state.get(f"{key}.error")
     if error:

@@ -6,6 +6,8 @@ from typing import Any
 
 import streamlit as st
 
+from verify.hashing.variants import describe_base, describe_variant
+
 from .. import safe
 from ..analysis import PairView
 from ..fmt import pct, span, timecode
@@ -16,24 +18,15 @@ from . import timeline
 def alterations(m: Any) -> list[tuple[Md, str]]:
     """(label, colour) badges for what was done to the footage, as matching found it.
 
-    Badge labels are Markdown in which backslash escapes show, so they hold only words of ours
-    and numbers; the crop variant's name (verify's own) goes through ``safe.word``.
+    Labels are verify's words for the reframing (``describe_base``), never region names such
+    as ``band169``, and words and numbers of ours.
     """
     out = []
     if m.mirrored:
         out.append((safe.Md("mirrored"), "violet"))
-    if m.crop:
-        crop = str(m.crop)
-        out.append(
-            (
-                safe.Md(
-                    f"cropped ({safe.word(crop)})"
-                    if crop.startswith("crop")
-                    else f"reframed ({safe.word(crop)})"
-                ),
-                "orange",
-            )
-        )
+    crop = describe_base(str(m.crop)) if m.crop else None
+    if crop:  # verify's own words ("cropped to 85 %, off centre"), never the region's name
+        out.append((safe.words(crop), "orange"))
     bars = getattr(m, "bars", None)
     if bars and any(bars):
         t, b, left, r = (int(x) for x in [*bars, 0, 0, 0, 0][:4])
@@ -103,7 +96,7 @@ def show(key: str, number: int, m: Any, pairs: tuple[PairView, ...] | None, quer
                             b.caption("(reference file not available)")
                         b.caption(f"reference at {timecode(p.reference_time, millis=True)}")
                         st.caption(
-                            f"distance **{p.distance:d}** of 64 bits · compared as {safe.md(p.variant, 40)}"
+                            f"distance **{p.distance:d}** of 64 bits · compared as {safe.md(describe_variant(p.variant), 120)}"
                         )
         with st.expander("Reference file"):
             st.text(

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import streamlit as st
 
+from verify.text import plural
+
 from .. import safe
 from ..analysis import MatchView, pair_views
 from ..files import Loaded
@@ -16,7 +18,7 @@ def show(key: str, loaded: Loaded, library: ActiveLibrary, view: MatchView) -> N
     n_refs = view.library_references
     if not result.matches:
         st.success(
-            f"**No match in the library** ({n_refs:d} reference{'s' if n_refs != 1 else ''} in "
+            f"**No match in the library** ({safe.md(plural(n_refs, 'reference'))} in "
             f"{safe.md(library.label)}). "
             "This footage is not among the known clips here. That is not proof it is new: search the keyframes "
             "in reverse image search engines and check other archives.",
@@ -32,7 +34,7 @@ def show(key: str, loaded: Loaded, library: ActiveLibrary, view: MatchView) -> N
         for line in result.summary_lines():  # plain sentences from verify: shown as text
             st.markdown(f"- {safe.md(line, 1000)}")
         st.caption(
-            f"Checked against {n_refs:d} references in {safe.md(library.label)}. "
+            f"Checked against {safe.md(plural(n_refs, 'reference'))} in {safe.md(library.label)}. "
             "Footage first seen before the event it is said to show is recycled."
         )
     st.altair_chart(

@@ -5,9 +5,10 @@ from __future__ import annotations
 import streamlit as st
 
 from verify.errors import VerifyError
+from verify.text import plural
 
 from .. import analysis, safe
-from ..errors import MESSAGE_LIMIT
+from ..errors import MESSAGE_LIMIT, readable
 from ..files import Loaded
 from . import activity
 from .library_picker import ActiveLibrary
@@ -15,6 +16,10 @@ from .library_picker import ActiveLibrary
 
 def show(key: str, loaded: Loaded, library: ActiveLibrary) -> None:
     task = activity.match_task(loaded, library)
+    why = analysis.failure(loaded.sha256)
+    if why is not None and (task is None or task.status != "failed"):
+        st.error(safe.md(readable(why, loaded), MESSAGE_LIMIT), icon=":material/error:")
+        return
     if task is None:
         st.info(
             safe.fmt("{} is empty: nothing to match against yet.", library.label),
@@ -28,12 +33,15 @@ def show(key: str, loaded: Loaded, library: ActiveLibrary) -> None:
         )
         return
     if task.status == "failed":
-        st.error(safe.md(task.error or "Matching failed.", MESSAGE_LIMIT), icon=":material/error:")
+        st.error(
+            safe.md(readable(task.error or "Matching failed.", loaded), MESSAGE_LIMIT),
+            icon=":material/error:",
+        )
         return
     try:
         view = analysis.match_view(task)
     except VerifyError as exc:
-        st.error(safe.md(str(exc), MESSAGE_LIMIT), icon=":material/error:")
+        st.error(safe.md(readable(str(exc), loaded), MESSAGE_LIMIT), icon=":material/error:")
         return
     if view is None:
         st.info(safe.fmt("Checking {} for this footage…", library.label), icon=":material/hourglass_top:")
@@ -48,7 +56,9 @@ def show(key: str, loaded: Loaded, library: ActiveLibrary) -> None:
         )
     else:
         st.success(
-            safe.fmt("No match in {} ({} references).", library.label, int(view.library_references)),
+            safe.fmt(
+                "No match in {} ({}).", library.label, plural(int(view.library_references), "reference")
+            ),
             icon=":material/search_off:",
         )
     st.page_link("ui/pages/matches.py", label="Open the matches", icon=":material/compare:")

@@ -10,7 +10,10 @@ from typing import Any
 
 import streamlit as st
 
+from verify.text import frame_rate
+
 from .. import safe
+from ..errors import readable
 from ..fmt import size as fmt_size
 from ..fmt import timecode
 
@@ -53,10 +56,7 @@ def facts(info: Any, name: str | None = None) -> list[tuple[str, str]]:
         rows.append(("Resolution", f"{w} × {h}" + (f" (rotated {info.rotation}°)" if info.rotation else "")))
     if v is not None:
         if v.avg_frame_rate:
-            fps = f"{v.avg_frame_rate:.3f} fps"
-            if v.real_frame_rate and abs(v.real_frame_rate - v.avg_frame_rate) > 0.01:
-                fps += f" (real {v.real_frame_rate:.3f})"
-            rows.append(("Frame rate", fps))
+            rows.append(("Frame rate", frame_rate(v.avg_frame_rate, v.real_frame_rate)))
         rows.append(("Video codec", " · ".join(x for x in (v.codec, v.profile, v.pix_fmt) if x)))
     if audio is not None:
         bits = [audio.codec or "?"]
@@ -81,6 +81,18 @@ def show_facts(info: Any, name: str | None = None) -> None:
     st.code(info.file.sha256, language=None, wrap_lines=True)
     st.markdown("**md5**")
     st.code(info.file.md5, language=None, wrap_lines=True)
+
+
+def show_tags(info: Any) -> None:
+    """The title, comment, artist and similar tags the file carries (text, as written)."""
+    from verify.probe.signals import descriptive_tags
+
+    tags = descriptive_tags(info)
+    if not tags:
+        return
+    st.subheader("Title and comments in the file", anchor=False)
+    st.html(safe.html_table([(safe.text(k, 60), safe.text(v, 400)) for k, v in tags.items()], "vf-facts"))
+    st.caption("Written by whoever made or edited the file: easily changed, like any tag.")
 
 
 def show_signals(info: Any) -> None:
@@ -188,9 +200,10 @@ def show_c2pa(info: Any) -> None:
         if c.state in C2PA_ABSENT:
             st.markdown(C2PA_ABSENT[c.state])
         else:
-            st.markdown(safe.fmt("Could not be read: {}", safe.md(c.message or c.state, 200)))
+            st.markdown(safe.fmt("Could not be read: {}", safe.md(readable(c.message or c.state), 200)))
         return
-    st.markdown(safe.fmt("**{}** · {} manifest(s)", safe.md(c.state, 40), int(c.manifest_count)))
+    n = int(c.manifest_count)
+    st.markdown(safe.fmt("**{}** · {} manifest{}", safe.md(c.state, 40), n, "" if n == 1 else "s"))
     for label, value in (
         ("Issuer", c.issuer),
         ("Signed", c.signed_at),

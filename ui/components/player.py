@@ -8,7 +8,7 @@ import streamlit as st
 
 from .. import analysis, safe
 from ..config import paths
-from ..errors import MESSAGE_LIMIT, message
+from ..errors import MESSAGE_LIMIT, message, readable
 from ..files import Loaded
 from ..preview import PLAYABLE_CODECS, browser_can_play, make_preview, mime_for, preview_path
 
@@ -49,7 +49,8 @@ def show(key: str, loaded: Loaded, info: Any) -> None:
                 preview = make_preview(loaded.path, loaded.sha256, paths().previews)
         except Exception as exc:  # noqa: BLE001 - a preview failure must not hide the analysis
             st.warning(
-                safe.md(message(exc, "The browser preview"), MESSAGE_LIMIT), icon=":material/videocam_off:"
+                safe.md(readable(message(exc, "The browser preview"), loaded), MESSAGE_LIMIT),
+                icon=":material/videocam_off:",
             )
             return
     st.video(str(preview), format="video/mp4", width=width)

@@ -4,7 +4,7 @@ import streamlit as st
 
 from ui import analysis, safe
 from ui.components import activity, header, keyframes_grid
-from ui.errors import MESSAGE_LIMIT, guard
+from ui.errors import MESSAGE_LIMIT, guard, readable
 from ui.shell import context
 
 ctx = context()
@@ -25,7 +25,7 @@ elif ctx.info is not None:
         st.progress(task.fraction if task else 0.0, text=f"{safe.md(task.stage) if task else 'Queued'}…")
         st.caption("This page fills in by itself when the keyframes are ready.")
     elif task.status == "failed":
-        st.error(safe.md(task.error, MESSAGE_LIMIT), icon=":material/error:")
+        st.error(safe.md(readable(task.error or "", ctx.loaded), MESSAGE_LIMIT), icon=":material/error:")
     else:
         with guard("The keyframe grid"):
             frames = analysis.keyframes_of(task)

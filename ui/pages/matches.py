@@ -4,7 +4,7 @@ import streamlit as st
 
 from ui import analysis, safe
 from ui.components import activity, header, match_summary
-from ui.errors import MESSAGE_LIMIT, guard
+from ui.errors import MESSAGE_LIMIT, guard, readable
 from ui.shell import context
 
 ctx = context()
@@ -23,7 +23,10 @@ elif ctx.error:
     st.error(safe.md(ctx.error, MESSAGE_LIMIT), icon=":material/error:")
 elif ctx.info is not None:
     task = activity.match_task(ctx.loaded, ctx.library)
-    if task is None:
+    why = analysis.failure(ctx.loaded.sha256)  # its pictures could not be decoded: nothing to match
+    if why is not None and (task is None or task.status != "failed"):
+        st.error(safe.md(readable(why, ctx.loaded), MESSAGE_LIMIT), icon=":material/error:")
+    elif task is None:
         st.info(
             safe.fmt(
                 "{} is empty, so there is nothing to match against. Add known footage on the "
@@ -36,7 +39,7 @@ elif ctx.info is not None:
         st.progress(task.fraction, text=f"{safe.md(task.stage)}…")
         st.caption("This page fills in by itself when matching is done; the other pages stay usable.")
     elif task.status == "failed":
-        st.error(safe.md(task.error, MESSAGE_LIMIT), icon=":material/error:")
+        st.error(safe.md(readable(task.error or "", ctx.loaded), MESSAGE_LIMIT), icon=":material/error:")
     else:
         with guard("The match view"):
             view = analysis.match_view(task)

@@ -23,6 +23,7 @@ elif ctx.info is not None:
             overview.show_signals(ctx.info)
         with right:
             overview.show_facts(ctx.info, ctx.loaded.name)
+            overview.show_tags(ctx.info)
         a, b = st.columns(2, gap="large")
         with a:
             overview.show_device(ctx.info)

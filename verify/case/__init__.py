@@ -40,7 +40,7 @@ from ..errors import CaseIntegrityError, CaseLimitError, InputLimitError, Report
 from ..notes import utc_now
 from ..report.model import SCHEMA_VERSION as REPORT_SCHEMA_VERSION
 from ..report.model import Report
-from ..text import json_text, safe_text
+from ..text import json_text, plural, safe_text
 from . import archive
 from .archive import MAX_PICTURE_BYTES, MAX_REPORT_BYTES, MAX_TOTAL_BYTES, safe_name, shown
 from .shape import record_problem
@@ -107,10 +107,11 @@ class Case:
         lines = [
             f"case {t(r.case_id, 80)}: {t(r.file.name)} ({r.file.size:,} bytes)",
             f"sha256 {t(r.file.sha256, 80)}",
-            f"verdict {t(r.notes.verdict, 20)}; {len(r.keyframes)} keyframes; {len(r.matches)} match(es)",
+            f"verdict {t(r.notes.verdict, 20)}; {plural(len(r.keyframes), 'keyframe')}; "
+            f"{plural(len(r.matches), 'match', 'matches')}",
             f"original {'included' if self.original else 'referenced by hash only'}",
             f"integrity {self.check.describe()}",
-            f"custody: {len(r.custody)} steps, last: "
+            f"custody: {plural(len(r.custody), 'step')}, last: "
             + (f"{t(last.step, 80)} at {t(last.at, 40)}" if last is not None else "none"),
         ]
         return "\n".join(lines)

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from ..text import json_text, safe_text
+from ..text import frame_rate, json_text, safe_text
 from .views import ocr_lines, xmp_lines
 
 if TYPE_CHECKING:
@@ -45,10 +45,7 @@ def _stream_line(s: StreamInfo) -> str:
     if s.pix_fmt:
         parts.append(_s(s.pix_fmt))
     if s.avg_frame_rate:
-        rate = f"{s.avg_frame_rate:.3f} fps"
-        if s.real_frame_rate and abs(s.real_frame_rate - s.avg_frame_rate) > 0.01:
-            rate += f" (real {s.real_frame_rate:.3f})"
-        parts.append(rate)
+        parts.append(frame_rate(s.avg_frame_rate, s.real_frame_rate))
     if s.frames:
         parts.append(f"{s.frames} frames")
     if s.rotation:

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 import click
 
 from ..errors import CaseIntegrityError, VerifyError
-from ..text import safe_text
+from ..text import plural, safe_text
 
 if TYPE_CHECKING:
     from ..analysis import Analysis
@@ -156,7 +156,7 @@ def report_command(
     path = export(report, fmt, out_dir, name=name, embed_images=embed_images, full_paths=full_paths)
     click.echo(
         f"{safe_text(str(path))}  ({fmt}; case {safe_text(report.case_id, limit=80)}; verdict {report.verdict}; "
-        f"{len(report.matches)} match(es))"
+        f"{plural(len(report.matches), 'match', 'matches')})"
     )
 
 
@@ -257,7 +257,7 @@ def evidence_command(file: Path, library: Path | None, number: int, out: Path, h
     if result is None or len(result.matches) < number:
         found = 0 if result is None else len(result.matches)
         raise VerifyError(
-            f"has {found} match(es), not {number}"
+            f"has {plural(found, 'match', 'matches')}, not {number}"
             + (f" ({analysis.problems[-1]})" if analysis.problems else ""),
             path=file,
             stage="evidence",

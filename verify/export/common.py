@@ -13,7 +13,7 @@ from typing import Any
 from ..library.models import Reference
 from ..probe.signals import Signal
 from ..report.model import MatchRecord, Report
-from ..text import clock, span
+from ..text import clock, plural, span
 
 #: Longest metadata value shown in a table cell (the JSON keeps all of it).
 CELL_LIMIT = 600
@@ -40,6 +40,13 @@ def ref_label(ref: Reference) -> str:
 def signal_text(s: Signal) -> str:
     """A provenance signal as one line of text: its title and its explanation."""
     return f"{s.title}: {s.explanation}" if s.title else s.explanation
+
+
+def compared_as(variant: str) -> str:
+    """How a frame pair was compared, in words (never a region name such as ``band169``)."""
+    from ..hashing.variants import describe_variant
+
+    return describe_variant(variant)
 
 
 def fmt_time(t: float) -> str:
@@ -144,6 +151,6 @@ def settings_rows(report: Report) -> list[tuple[str, str]]:
         rows.append(("Keyframes", f"one per shot and one more every {a.get('long_shot_every')} s of a long shot "
                                   f"(at most {a.get('max_keyframes')})"))  # fmt: skip
     if st.get("library_hashes") is not None and report.library is not None:
-        rows.append(("Library searched", f"{report.library.references} reference(s), "
+        rows.append(("Library searched", f"{plural(report.library.references, 'reference')}, "
                                          f"{st['library_hashes']:,} hashes"))  # fmt: skip
     return rows

@@ -14,7 +14,7 @@ from typing import Any
 
 from ..pictures import ImageRef
 from ..report.model import Report
-from ..text import safe_text
+from ..text import plural, safe_text
 from . import common
 
 CSP = "default-src 'none'; img-src data:; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'"
@@ -113,9 +113,7 @@ def _matches(report: Report) -> str:
     lib = report.library
     if lib is None:
         return '<section id="matches"><h2>Matches</h2><p class="note">Not matched against a library.</p></section>'
-    head = (
-        f'<p class="note">Library {esc(common.base_name(lib.path))} with {lib.references} reference(s).</p>'
-    )
+    head = f'<p class="note">Library {esc(common.base_name(lib.path))} with {plural(lib.references, "reference")}.</p>'
     if not report.matches:
         return f'<section id="matches"><h2>Matches</h2>{head}<p>No match in the library.</p></section>'
     parts = []
@@ -132,7 +130,7 @@ def _matches(report: Report) -> str:
             f"<figcaption>query {common.fmt_time(p.query_time)}</figcaption></figure>"
             f"<figure>{_img(report, p.reference_image, 'reference frame')}"
             f"<figcaption>reference {common.fmt_time(p.reference_time)} · {p.distance} bits · "
-            f"{esc(p.variant, 40)}</figcaption></figure></div>"
+            f"{esc(common.compared_as(p.variant), 120)}</figcaption></figure></div>"
             for p in m.evidence
         )
         parts.append(

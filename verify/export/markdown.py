@@ -13,7 +13,7 @@ from typing import Any
 
 from ..pictures import ImageRef
 from ..report.model import Report
-from ..text import safe_text
+from ..text import plural, safe_text
 from . import common
 
 _PUNCT = re.compile(r"([\\`*_{}\[\]()#+\-.!|~:])")
@@ -82,7 +82,7 @@ def render(report: Report, image_folder: str | None = None) -> str:
         lines.append("Not matched against a library.")
     else:
         lines.append(
-            f"Library {md(common.base_name(report.library.path))} with {report.library.references} reference(s)."
+            f"Library {md(common.base_name(report.library.path))} with {plural(report.library.references, 'reference')}."
         )
         if not report.matches:
             lines += ["", "No match in the library."]
@@ -94,7 +94,7 @@ def render(report: Report, image_folder: str | None = None) -> str:
             lines.append(
                 f"- query {common.fmt_time(p.query_time)} {_img(p.query_image, 'query frame', image_folder)} · "
                 f"reference {common.fmt_time(p.reference_time)} "
-                f"{_img(p.reference_image, 'reference frame', image_folder)} · {p.distance} bits · {md(p.variant)}"
+                f"{_img(p.reference_image, 'reference frame', image_folder)} · {p.distance} bits · {md(common.compared_as(p.variant))}"
             )
     rows, cut = common.metadata_rows(report)
     lines += ["", "## Metadata (as the file states it)", "", *_table(rows)]

@@ -20,7 +20,7 @@ from reportlab.platypus import Image, KeepTogether, Paragraph, SimpleDocTemplate
 
 from ..pictures import ImageRef
 from ..report.model import Report
-from ..text import safe_text
+from ..text import plural, safe_text
 from . import common
 
 _STYLES = getSampleStyleSheet()
@@ -111,7 +111,7 @@ def _story(report: Report) -> list[Any]:
     else:
         s.append(
             _p(
-                f"Library {common.base_name(report.library.path)} with {report.library.references} reference(s)."
+                f"Library {common.base_name(report.library.path)} with {plural(report.library.references, 'reference')}."
             )
         )
         if not report.matches:
@@ -131,7 +131,7 @@ def _story(report: Report) -> list[Any]:
                 [
                     _image(report, p.reference_image, WIDTH / 2 - 6 * mm),
                     _p(
-                        f"reference {common.fmt_time(p.reference_time)} · {p.distance} bits · {p.variant}",
+                        f"reference {common.fmt_time(p.reference_time)} · {p.distance} bits · {common.compared_as(p.variant)}",
                         SMALL,
                     ),
                 ],

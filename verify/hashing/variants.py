@@ -276,3 +276,16 @@ def describe_base(base: str | None) -> str | None:
         corner = {"tl": "top left", "tr": "top right", "bl": "bottom left", "br": "bottom right"}[m.group(1)]
         return f"shown small in the {corner} corner"
     return f"reframed ({name})"
+
+
+def describe_variant(variant: str | None) -> str:
+    """How a frame pair was compared, in an analyst's words: ``"band169+mirror"`` ->
+    ``"reframed from a vertical video (16:9 picture), mirrored"``; ``"full"`` -> ``"whole picture"``.
+
+    A pair's variant is the query's region, or ``"query/reference"`` when the reference side is
+    not the whole picture: the query side says what was done to the footage.
+    """
+    name = (variant or "full").split("/")[0]
+    mirrored = name.endswith(MIRROR_SUFFIX)
+    words = describe_base(name.replace(MIRROR_SUFFIX, "")) or "whole picture"
+    return f"{words}, mirrored" if mirrored else words

@@ -136,10 +136,25 @@ def _human(seconds: float) -> str:
     return f"{s:.0f} seconds"
 
 
+#: Container tags a person wrote (a title, a comment, who made it): metadata, though not of the device.
+DESCRIPTIVE_TAGS = (
+    "title", "comment", "description", "synopsis", "artist", "author", "album_artist", "composer",
+    "copyright", "album", "genre", "keywords", "publisher", "location", "date", "year",
+)  # fmt: skip
+
+
+def descriptive_tags(info: MediaInfo) -> dict[str, str]:
+    """The container's title, comment, artist and similar tags (the key as the file has it -> value)."""
+    tags = info.container.tags if info.container is not None else {}
+    wanted = {k: i for i, k in enumerate(DESCRIPTIVE_TAGS)}
+    found = [(wanted[k.lower()], k, v) for k, v in tags.items() if k.lower() in wanted and str(v).strip()]
+    return {k: v for _, k, v in sorted(found)}
+
+
 def _has_metadata(info: MediaInfo) -> bool:
     exif_tags = info.image is not None and info.image.exif is not None and bool(info.image.exif.tags)
     return bool(info.device.present or _usable(info.creation_times) or info.gps_all or exif_tags
-                or info.c2pa.present or info.xmp is not None)  # fmt: skip
+                or info.c2pa.present or info.xmp is not None or descriptive_tags(info))  # fmt: skip
 
 
 def file_signals(info: MediaInfo, now: datetime | None = None) -> list[Signal]:
