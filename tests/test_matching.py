@@ -182,12 +182,14 @@ def test_empty_library(clips: Callable[..., Path]) -> None:
 def test_json_shape_and_round_trip(library: Library, clips: Callable[..., Path]) -> None:
     result = match_file(clips("mirror", _painter(B_SEED, mirror=True), 8.0), library, top=5)
     d = json.loads(json.dumps(result.to_dict()))
-    assert set(d) == {"schema_version", "query", "matches"}
+    assert set(d) == {"schema_version", "query", "matches", "scenes"} and d["scenes"] == []
     (m,) = d["matches"]
     assert set(m) == {
         "reference", "score", "query_start", "query_end", "reference_start", "reference_end", "speed",
         "offset", "mirrored", "crop", "coverage_query", "coverage_reference", "median_distance", "evidence",
+        "method", "rotation", "alternatives",
     }  # fmt: skip
+    assert m["method"] == "aligned" and m["rotation"] == 0 and m["alternatives"] == []
     assert set(m["reference"]) == {
         "id", "path", "title", "source_url", "first_seen", "found_at", "sha256", "duration", "tags",
     }  # fmt: skip

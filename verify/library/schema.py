@@ -10,7 +10,10 @@ from __future__ import annotations
 
 import sqlite3
 import uuid
+from collections.abc import Callable
 from datetime import UTC, datetime
+
+from . import rows
 
 #: (version, name, SQL). Append only; never edit a released migration.
 MIGRATIONS: list[tuple[int, str, str]] = [
@@ -55,7 +58,22 @@ MIGRATIONS: list[tuple[int, str, str]] = [
         CREATE INDEX fingerprints_algorithm ON fingerprints(algorithm);
         """,
     ),
+    (
+        2,
+        "compact rows, fine series and picture digest",
+        """
+        ALTER TABLE fingerprints ADD COLUMN format INTEGER NOT NULL DEFAULT 1;  -- 1 per sample, 2 rows
+        ALTER TABLE fingerprints ADD COLUMN ends BLOB;          -- format 2: float64 (n,) run ends
+        ALTER TABLE fingerprints ADD COLUMN codes BLOB;         -- format 2: int16 (n,) variant index
+        ALTER TABLE fingerprints ADD COLUMN fine BLOB;          -- zlib(float64 (k,) + uint16 (k, cells))
+        ALTER TABLE fingerprints ADD COLUMN picture_digest TEXT NOT NULL DEFAULT '';
+        CREATE INDEX fingerprints_picture_digest ON fingerprints(picture_digest);
+        """,
+    ),
 ]
+
+#: Python steps run right after a migration's SQL, in the same transaction (data conversions).
+CONVERSIONS: dict[int, Callable[[sqlite3.Connection], object]] = {2: rows.convert_legacy}
 
 LATEST = MIGRATIONS[-1][0]
 
@@ -87,6 +105,8 @@ def migrate(conn: sqlite3.Connection) -> int:
         for statement in sql.split(";"):
             if statement.strip():
                 conn.execute(statement)
+        if number in CONVERSIONS:
+            CONVERSIONS[number](conn)
         conn.execute("INSERT INTO migrations VALUES (?, ?, ?)", (number, name, now_utc()))
         if number == 1:
             conn.execute("INSERT INTO meta VALUES ('library_id', ?)", (uuid.uuid4().hex,))

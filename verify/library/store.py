@@ -31,9 +31,10 @@ from ..errors import (
     ReferenceNotFoundError,
 )
 from ..fingerprint import Fingerprint, FingerprintSettings
+from . import rows as fp_rows
 from . import schema
 from .models import AddResult, LibraryStats, Provenance, Reference
-from .table import CACHE, HashTable, concatenate
+from .table import CACHE, HashTable, concatenate_rows
 
 log = logging.getLogger("verify")
 
@@ -42,8 +43,12 @@ Progress = Callable[[float, float], None]
 #: How long a writer waits for another process before giving up (seconds).
 BUSY_SECONDS = 120.0
 
-#: Fingerprint fields stored in their own columns (or the reference row), not in ``extra``.
-_FP_COLUMNS = {"algorithm", "settings", "times", "hashes", "quality", "media", "sha256"}
+#: Fingerprint fields stored in their own columns (or the reference row), not in ``extra``;
+#: ``pictures`` (a query's kept frames) are never stored.
+_FP_COLUMNS = {
+    "algorithm", "settings", "times", "hashes", "quality", "media", "sha256", "fine", "fine_times",
+    "picture_digest", "pictures",
+}  # fmt: skip
 
 _REF_COLUMNS = (
     "id, sha256, path, title, source_url, first_seen, found_at, description, tags, notes, "
@@ -232,8 +237,6 @@ class Library:
             )
         media = serial.to_jsonable(fp.media) if fp.media else {}
         width, height = _size_of(media)
-        # everything but the big arrays and what the reference row holds (shots, bars, quality scores, ...)
-        extra = {k: v for k, v in fp.to_dict().items() if k not in _FP_COLUMNS}
         with self._write() as conn:
             row = conn.execute(f"SELECT {_REF_COLUMNS} FROM refs WHERE sha256 = ?", (sha,)).fetchone()
             if row is not None:  # another process added it meanwhile
@@ -247,12 +250,13 @@ class Library:
                  schema.now_utc()),
             )  # fmt: skip
             ref_id = int(cur.lastrowid or 0)
+            columns, extra = _encode_fingerprint(fp, hashes, tuple(variants))
             conn.execute(
-                "INSERT INTO fingerprints (ref_id, algorithm, settings, variants, n, times, hashes, quality,"
-                " extra) VALUES (?,?,?,?,?,?,?,?,?)",
-                (ref_id, fp.algorithm, serial.dumps(fp.settings), json.dumps(variants), len(fp),
-                 np.asarray(fp.times, dtype="<f8").tobytes(), hashes.tobytes(),
-                 np.asarray(fp.quality, dtype=np.uint8).tobytes(), json.dumps(extra)),
+                "INSERT INTO fingerprints (ref_id, algorithm, settings, variants, format, n, times, ends, hashes,"
+                " codes, quality, fine, picture_digest, extra) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                (ref_id, fp.algorithm, serial.dumps(fp.settings), json.dumps(variants), columns["format"],
+                 columns["n"], columns["times"], columns["ends"], columns["hashes"], columns["codes"],
+                 columns["quality"], columns["fine"], fp.picture_digest, json.dumps(extra)),
             )  # fmt: skip
             self._bump(conn)
         ref = self.get(ref_id)
@@ -309,27 +313,54 @@ class Library:
             self._bump(conn)
         return ref
 
-    def fingerprint_of(self, ref_id: int | str) -> Fingerprint:
-        ref = self.get(ref_id)
+    def find_picture_digest(self, digest: str) -> Reference | None:
+        """The reference whose decoded pictures have this digest (``Fingerprint.picture_digest``)."""
+        if not digest:
+            return None
         rows = self._query(
-            "SELECT algorithm, settings, variants, n, times, hashes, quality, extra FROM fingerprints"
-            " WHERE ref_id = ? ORDER BY id",
-            (ref.id,),
+            "SELECT ref_id FROM fingerprints WHERE picture_digest = ? ORDER BY ref_id", (digest,)
         )
+        return self.get(int(rows[0][0])) if rows else None
+
+    # -- how a fingerprint is written and read (the byte layout lives in rows.py) -------------
+
+    _FP_SELECT = (
+        "SELECT ref_id, algorithm, settings, variants, format, n, times, ends, hashes, codes, quality, fine,"
+        " picture_digest, extra FROM fingerprints"
+    )
+
+    def fingerprint_of(self, ref_id: int | str) -> Fingerprint:
+        """The stored fingerprint: its compact rows read back one sample per row start (see
+        ``rows.expand``), with its fine series and picture digest."""
+        ref = self.get(ref_id)
+        rows = self._query(self._FP_SELECT + " WHERE ref_id = ? ORDER BY id", (ref.id,))
         if not rows:
             raise ReferenceNotFoundError(f"reference #{ref.id} has no fingerprint", path=self.path)
-        algorithm, settings, variants, n, times, hashes, quality, extra = rows[0]
-        data = {**json.loads(extra), "algorithm": algorithm, "settings": json.loads(settings),
-                "sha256": ref.sha256, "media": ref.media}  # fmt: skip
-        return replace(
-            Fingerprint.from_dict(data),
-            times=np.frombuffer(times, dtype="<f8").astype(np.float64),
-            hashes=np.frombuffer(hashes, dtype="<u8").astype(np.uint64).reshape(n, len(json.loads(variants))),
-            quality=np.frombuffer(quality, dtype=np.uint8).astype(bool),
+        _, algorithm, settings, variants, fmt, n, times, ends, hashes, codes, quality, fine, digest, extra = (
+            rows[0]
         )
+        names = tuple(json.loads(variants))
+        extra_d = json.loads(extra)
+        t, h, q = fp_rows.expand(fp_rows.decode_rows(fmt, n, times, ends, hashes, codes, quality, names))
+        f, ft = fp_rows.decode_fine(fine, extra_d)
+        data = {**{k: v for k, v in extra_d.items() if k != "fine_shape"}, "algorithm": algorithm,
+                "settings": json.loads(settings), "sha256": ref.sha256, "media": ref.media,
+                "picture_digest": digest}  # fmt: skip
+        return replace(Fingerprint.from_dict(data), times=t, hashes=h, quality=q, fine=f, fine_times=ft)
+
+    def fine_series(self, ref_id: int, algorithm: str) -> tuple[np.ndarray, np.ndarray] | None:
+        """``(bin times (K,), block means uint16 (K, cells))`` of a reference, None when it has none."""
+        rows = self._query(
+            "SELECT fine, extra FROM fingerprints WHERE ref_id = ? AND algorithm = ?",
+            (int(ref_id), algorithm),
+        )
+        if not rows:
+            return None
+        fine, times = fp_rows.decode_fine(rows[0][0], json.loads(rows[0][1]))
+        return None if fine is None or times is None else (times, fine)
 
     def hash_table(self, algorithm: str, variants: tuple[str, ...] | None = None) -> HashTable:
-        """Every usable reference hash of ``algorithm``, cached until the library changes."""
+        """Every usable reference hash row of ``algorithm``, cached until the library changes."""
         where = (
             self.path if self.path == ":memory:" else os.path.realpath(self.path)
         )  # a copied file shares the id
@@ -339,18 +370,17 @@ class Library:
         if table is not None:
             return table
         rows = self._query(
-            "SELECT ref_id, n, times, hashes, quality, variants FROM fingerprints WHERE algorithm = ? ORDER BY ref_id",
+            "SELECT ref_id, format, n, times, ends, hashes, codes, quality, variants FROM fingerprints"
+            " WHERE algorithm = ? ORDER BY ref_id",
             (algorithm,),
         )
 
-        def parts() -> Iterator[tuple[int, np.ndarray, np.ndarray, np.ndarray, tuple[str, ...]]]:
-            for ref_id, n, times, hashes, quality, names in rows:
+        def parts() -> Iterator[tuple[int, fp_rows.Rows]]:
+            for ref_id, fmt, n, times, ends, hashes, codes, quality, names in rows:
                 names_t = tuple(json.loads(names))
-                yield (int(ref_id), np.frombuffer(times, dtype="<f8"),
-                       np.frombuffer(hashes, dtype="<u8").reshape(n, len(names_t)),
-                       np.frombuffer(quality, dtype=np.uint8).astype(bool), names_t)  # fmt: skip
+                yield int(ref_id), fp_rows.decode_rows(fmt, n, times, ends, hashes, codes, quality, names_t)
 
-        table = concatenate(algorithm, parts(), generation, variants)
+        table = concatenate_rows(algorithm, parts(), generation, variants)
         CACHE.put(key, table)
         return table
 
@@ -376,6 +406,17 @@ class Library:
             size_bytes=size,
             generation=self.generation,
         )
+
+
+def _encode_fingerprint(
+    fp: Fingerprint, hashes: np.ndarray, variants: tuple[str, ...]
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Column values and the ``extra`` JSON of a fingerprint (format 2: compact rows, see rows.py)."""
+    columns = fp_rows.encode(fp_rows.compact(fp.times, hashes, fp.quality, variants))
+    columns["fine"], fine_meta = fp_rows.encode_fine(fp.fine, fp.fine_times)
+    # everything but the big arrays and what the reference row holds (shots, bars, quality scores, ...)
+    extra = {k: v for k, v in fp.to_dict().items() if k not in _FP_COLUMNS}
+    return columns, {**extra, **fine_meta}
 
 
 def _exists(ref: Reference, path: str | Path, sha: str) -> AddResult:

@@ -36,6 +36,7 @@ class Candidates:
     query_time: np.ndarray  # float64
     ref: np.ndarray  # int64 reference id
     ref_time: np.ndarray  # float64
+    ref_end: np.ndarray  # float64: end of the table row's span (== ref_time once expanded)
     distance: np.ndarray  # int16
     mirror: np.ndarray  # bool: the query side is mirrored relative to the reference side
     label: np.ndarray  # int16 index into labels (the variant pairing, for evidence)
@@ -51,7 +52,10 @@ class Candidates:
         return Candidates(**arrays, labels=self.labels, bases=self.bases)
 
 
-_ARRAYS = ("sample", "query_time", "ref", "ref_time", "distance", "mirror", "label", "base")
+_ARRAYS = ("sample", "query_time", "ref", "ref_time", "ref_end", "distance", "mirror", "label", "base")
+#: A row spanning a run of frames votes with one point per this many seconds of it (what thinning
+#: keeps of a plateau of frames anyway).
+QUANTUM = 0.1
 
 
 def find_candidates(
@@ -96,6 +100,7 @@ def find_candidates(
         query_time=times[sample],
         ref=np.asarray(table.ref_ids, np.int64)[ti],
         ref_time=np.asarray(table.times, np.float64)[ti],
+        ref_end=np.asarray(getattr(table, "ends", table.times), np.float64)[ti],
         distance=np.asarray(dist, np.int16),
         mirror=np.asarray(mirrors, bool)[pair_code],
         label=pair_code.astype(np.int16),
@@ -104,7 +109,27 @@ def find_candidates(
         bases=tuple(base_names),
     )
     log.debug("matching: %d query hashes -> %d candidate pairs", n * v, len(cand))
-    return thin(cand, slack, np.asarray(guesses, bool)[pair_code]), times
+    guess = np.asarray(guesses, bool)[pair_code]
+    if not np.any(cand.ref_end > cand.ref_time):
+        return thin(cand, slack, guess), times
+    # rows of compacted runs: thin on the rows first (cheap), then expand each into points
+    keep = thin_index(cand, slack, guess)
+    return thin(expand(cand.take(keep)), slack), times
+
+
+def expand(c: Candidates, quantum: float = QUANTUM) -> Candidates:
+    """Each pair with a table row spanning ``[ref_time, ref_end]`` -> one pair per ``quantum`` of it
+    (the last at ``ref_end``)."""
+    span = np.maximum(c.ref_end - c.ref_time, 0.0)
+    n = np.ceil(span / quantum - 1e-9).astype(np.int64) + 1
+    if (n == 1).all():
+        return c
+    idx = np.repeat(np.arange(len(c)), n)
+    k = np.arange(len(idx)) - np.repeat(np.cumsum(n) - n, n)
+    out = c.take(idx)
+    t = np.minimum(out.ref_time + k * quantum, out.ref_end)
+    return Candidates(**{**{a: getattr(out, a) for a in _ARRAYS}, "ref_time": t, "ref_end": t},
+                      labels=c.labels, bases=c.bases)  # fmt: skip
 
 
 def search_unique(table: HashTable, queries: np.ndarray, radius: int) -> tuple[np.ndarray, ...]:
@@ -136,37 +161,45 @@ def is_hypothesis(base: str) -> bool:
     return bool(_HYPOTHESIS.fullmatch(base))
 
 
-def thin(c: Candidates, slack: int, guess: np.ndarray | None = None, quantum: float = 0.1) -> Candidates:
+def thin(c: Candidates, slack: int, guess: np.ndarray | None = None, quantum: float = QUANTUM) -> Candidates:
     """Keep pairs within ``slack`` of the sample's best distance, one per ``quantum`` of reference time.
 
     The result is sorted by (ref, sample, ref_time). Of several pairs of one sample in the same
     ``quantum`` seconds of the same reference (consecutive frames of a dense reference, variants),
     only the closest in distance is kept, so a static shot costs the same whatever the frame rate.
     """
+    return c.take(thin_index(c, slack, guess, quantum))
+
+
+def thin_index(
+    c: Candidates, slack: int, guess: np.ndarray | None = None, quantum: float = QUANTUM
+) -> np.ndarray:
+    """Indices into ``c`` of the pairs :func:`thin` keeps, in its order."""
     if len(c) == 0:
-        return c
+        return np.zeros(0, np.int64)
     order = np.lexsort((c.ref_time, c.sample, c.ref))
-    c = c.take(order)
-    new_group = np.ones(len(c), bool)
-    new_group[1:] = (c.ref[1:] != c.ref[:-1]) | (c.sample[1:] != c.sample[:-1])
+    ref, sample, distance = c.ref[order], c.sample[order], c.distance[order]
+    new_group = np.ones(len(order), bool)
+    new_group[1:] = (ref[1:] != ref[:-1]) | (sample[1:] != sample[:-1])
     starts = np.flatnonzero(new_group)
-    best = np.minimum.reduceat(c.distance, starts)
+    best = np.minimum.reduceat(distance, starts)
     group = np.cumsum(new_group) - 1
-    keep = c.distance <= best[group] + slack
+    keep = distance <= best[group] + slack
     if guess is not None:
         # a sample that matches with its plain variants votes with those only: the many guessed
         # regions of a still shot match everywhere and would pull the alignment off the true line
         guess = guess[order]
         plain = np.bincount(group, weights=keep & ~guess, minlength=len(starts)) > 0
         keep &= ~(guess & plain[group])
-    c = c.take(np.flatnonzero(keep))
+    idx = order[np.flatnonzero(keep)]
+    c = c.take(idx)
     # one pair per (ref, sample, time quantum): the smallest distance
     slot = np.floor(c.ref_time / quantum).astype(np.int64)
     order = np.lexsort((c.distance, slot, c.sample, c.ref))
-    c, slot = c.take(order), slot[order]
+    c, slot, idx = c.take(order), slot[order], idx[order]
     first = np.ones(len(c), bool)
     first[1:] = (c.ref[1:] != c.ref[:-1]) | (c.sample[1:] != c.sample[:-1]) | (slot[1:] != slot[:-1])
-    return c.take(np.flatnonzero(first))
+    return idx[np.flatnonzero(first)]
 
 
 def _empty() -> Candidates:
@@ -176,6 +209,7 @@ def _empty() -> Candidates:
         query_time=z.astype(np.float64),
         ref=z,
         ref_time=z.astype(np.float64),
+        ref_end=z.astype(np.float64),
         distance=z.astype(np.int16),
         mirror=z.astype(bool),
         label=z.astype(np.int16),

@@ -61,22 +61,27 @@ class SegmentMatch:
     support: float = 0.0  # aligned fraction weighted by temporal distinctiveness (see MatchSettings)
     bars: tuple[int, ...] | None = None
     evidence: tuple[EvidencePair, ...] = ()
+    #: how the segment was placed: ``"identical"`` (same bytes), ``"identical-pictures"`` (same decoded
+    #: pictures, other bytes), ``"aligned"`` (perceptual hashes on a time line), ``"fine"`` (a
+    #: low-motion scene placed by what moves in it, see ``verify.matching.fine``)
+    method: str = "aligned"
+    #: degrees the query's picture is turned (counter-clockwise) relative to the reference
+    rotation: int = 0
+    #: other reference start times the segment fits as well (the reference repeats this picture)
+    alternatives: tuple[float, ...] = ()
+    #: for ``method == "fine"``: correlation of what moves on the line, and the best elsewhere
+    fine_correlation: float = 0.0
+    fine_rival: float = 0.0
     schema_version: int = SCHEMA_VERSION
 
+    @property
+    def reversed(self) -> bool:
+        """Played backwards: reference time runs down while query time runs up."""
+        return self.speed < 0
+
     def to_dict(self) -> dict[str, Any]:
-        ref, prov = self.reference, self.reference.provenance
         return {
-            "reference": {
-                "id": ref.id,
-                "path": ref.path,
-                "title": prov.title,
-                "source_url": prov.source_url,
-                "first_seen": prov.first_seen,
-                "found_at": prov.found_at,
-                "sha256": ref.sha256,
-                "duration": ref.duration,
-                "tags": list(prov.tags),
-            },
+            "reference": _reference_dict(self.reference),
             "score": round(self.score, 4),
             "query_start": round(self.query_start, 3),
             "query_end": round(self.query_end, 3),
@@ -89,26 +94,15 @@ class SegmentMatch:
             "coverage_query": round(self.coverage_query, 4),
             "coverage_reference": round(self.coverage_reference, 4),
             "median_distance": round(self.median_distance, 2),
+            "method": self.method,
+            "rotation": self.rotation,
+            "alternatives": [round(a, 3) for a in self.alternatives],
             "evidence": [e.to_dict() for e in self.evidence],
         }
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> SegmentMatch:
-        r = d["reference"]
-        prov = Provenance(
-            title=r.get("title", ""),
-            source_url=r.get("source_url", ""),
-            first_seen=r.get("first_seen", ""),
-            found_at=r.get("found_at", ""),
-            tags=tuple(r.get("tags", ())),
-        )
-        ref = Reference(
-            id=int(r["id"]),
-            sha256=r.get("sha256", ""),
-            path=r.get("path", ""),
-            provenance=prov,
-            duration=float(r.get("duration", 0.0)),
-        )
+        ref = _reference(d["reference"])
         ev = tuple(
             EvidencePair(float(e["query_time"]), float(e["reference_time"]), int(e["distance"]), e["variant"])
             for e in d.get("evidence", ())
@@ -128,33 +122,210 @@ class SegmentMatch:
             coverage_reference=float(d["coverage_reference"]),
             median_distance=float(d.get("median_distance", 0.0)),
             evidence=ev,
+            method=str(d.get("method", "aligned")),
+            rotation=int(d.get("rotation", 0)),
+            alternatives=tuple(float(a) for a in d.get("alternatives", ())),
         )
 
     def summary(self) -> str:
-        ref, prov = self.reference, self.reference.provenance
-        title = safe_text(prov.title or ref.path.rsplit("/", 1)[-1] or f"reference {ref.id}", limit=120)
+        """One plain-language sentence (untrusted titles pass through ``safe_text``)."""
+        title = _title(self.reference)
+        if self.method.startswith("identical"):
+            how = "the same bytes" if self.method == "identical" else "the same pictures in another file"
+            return (
+                f"This clip is identical to *{title}* ({how}: all {clock(self.query_end - self.query_start)}"
+                f" of it){_provenance(self.reference)}."
+            )
         text = (
             f"Segment {clock(self.query_start)}–{clock(self.query_end)} of this clip matches *{title}* "
-            f"({clock(self.reference_start)}–{clock(self.reference_end)} of it)"
+            f"({clock(self.reference_start)}–{clock(self.reference_end)} of it){_provenance(self.reference)}"
         )
-        where = safe_text(prov.found_at or prov.source_url, limit=200)
-        if prov.first_seen:
-            text += f", first seen {safe_text(prov.first_seen, limit=40)}"
-            text += f" at {where}" if where else ""
-        elif where:
-            text += f", found at {where}"
         edits = []
         if self.mirrored:
             edits.append("mirrored")
+        if self.rotation:
+            edits.append(f"turned {self.rotation}°")
         if self.crop:
             edits.append("cropped" if self.crop.startswith("crop") else f"reframed ({self.crop})")
-        if abs(self.speed - 1.0) > 0.03:
+        if self.speed < 0:
+            edits.append(f"played backwards at {abs(self.speed):.2f}x speed")
+        elif abs(self.speed - 1.0) > 0.03:
             edits.append(f"played at {self.speed:.2f}x speed")
         if edits:
             text += ", " + (
                 " and ".join(edits) if len(edits) < 3 else ", ".join(edits[:-1]) + " and " + edits[-1]
             )
-        return text + f" (score {self.score:.2f}, {self.aligned_fraction:.0%} of its frames aligned)."
+        how = f"score {self.score:.2f}, {self.aligned_fraction:.0%} of its frames aligned"
+        if self.method == "fine":
+            how = (
+                f"score {self.score:.2f}; a low-motion scene placed by what moves in it: correlation "
+                f"{self.fine_correlation:.2f} on this line, at most {self.fine_rival:.2f} at any other moment"
+            )
+        text += f" ({how})"
+        if self.alternatives:
+            alts = ", ".join(clock(a) for a in self.alternatives[:6])
+            text += f"; the reference repeats this picture, so it fits as well from {alts}"
+        return text + "."
+
+
+def _reference(r: dict[str, Any]) -> Reference:
+    prov = Provenance(
+        title=r.get("title", ""),
+        source_url=r.get("source_url", ""),
+        first_seen=r.get("first_seen", ""),
+        found_at=r.get("found_at", ""),
+        tags=tuple(r.get("tags", ())),
+    )
+    return Reference(
+        id=int(r["id"]),
+        sha256=r.get("sha256", ""),
+        path=r.get("path", ""),
+        provenance=prov,
+        duration=float(r.get("duration", 0.0)),
+    )
+
+
+def _reference_dict(ref: Reference) -> dict[str, Any]:
+    prov = ref.provenance
+    return {
+        "id": ref.id,
+        "path": ref.path,
+        "title": prov.title,
+        "source_url": prov.source_url,
+        "first_seen": prov.first_seen,
+        "found_at": prov.found_at,
+        "sha256": ref.sha256,
+        "duration": ref.duration,
+        "tags": list(prov.tags),
+    }
+
+
+def _title(ref: Reference) -> str:
+    return safe_text(ref.provenance.title or ref.path.rsplit("/", 1)[-1] or f"reference {ref.id}", limit=120)
+
+
+def _provenance(ref: Reference) -> str:
+    prov = ref.provenance
+    where = safe_text(prov.found_at or prov.source_url, limit=200)
+    if prov.first_seen:
+        return f", first seen {safe_text(prov.first_seen, limit=40)}" + (f" at {where}" if where else "")
+    return f", found at {where}" if where else ""
+
+
+#: What a fact-checker should read into the two kinds of result (shown once beside them in the UI,
+#: reports and the CLI).
+EXPLANATION = (
+    "A match means this clip follows the known footage moment by moment: the same frames in the same "
+    "order (allowing for cuts, crops, mirroring, speed changes and re-encoding), so it is a copy of "
+    "that footage, and the times say which part. A same-scene result means the picture shows the same "
+    "view as the known footage (the same place, framing and fixed camera), but nothing in it moves "
+    "enough to tell which moment it is: it may be a copy, or other footage filmed from the same "
+    "camera at another time. Treat it as a lead, not as proof of recycling; check the moment by other "
+    "means (sound, events in the frame, the uploader, metadata)."
+)
+
+
+@dataclass(frozen=True)
+class SceneMatch:
+    """Same scene as a reference, time within it undetermined.
+
+    The query's frames look like the reference's frames (``median_distance`` bits, for
+    ``matched_fraction`` of the usable samples in ``query_start``–``query_end``) over the whole range
+    ``reference_start``–``reference_end``, and nothing in them pins the moment: ``kind`` is
+    ``"still"`` when the reference's picture does not change over that range (a still image, a
+    frozen frame), ``"static"`` when it is a fixed view in which too little moves, or what moves does
+    not line up in time (``best_correlation`` is the best correlation of what moves at any alignment,
+    None when there was nothing to correlate). Never a claim that the clip is a copy (see
+    :data:`EXPLANATION`).
+    """
+
+    reference: Reference
+    query_start: float
+    query_end: float
+    reference_start: float
+    reference_end: float
+    kind: str = "static"
+    mirrored: bool = False
+    crop: str | None = None
+    rotation: int = 0
+    median_distance: float = 0.0
+    matched_fraction: float = 0.0
+    samples: int = 0
+    best_correlation: float | None = None
+    evidence: tuple[EvidencePair, ...] = ()
+    schema_version: int = SCHEMA_VERSION
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "reference": _reference_dict(self.reference),
+            "kind": self.kind,
+            "query_start": round(self.query_start, 3),
+            "query_end": round(self.query_end, 3),
+            "reference_start": round(self.reference_start, 3),
+            "reference_end": round(self.reference_end, 3),
+            "mirrored": self.mirrored,
+            "crop": self.crop,
+            "rotation": self.rotation,
+            "median_distance": round(self.median_distance, 2),
+            "matched_fraction": round(self.matched_fraction, 4),
+            "samples": self.samples,
+            "best_correlation": None if self.best_correlation is None else round(self.best_correlation, 4),
+            "evidence": [e.to_dict() for e in self.evidence],
+        }
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> SceneMatch:
+        best = d.get("best_correlation")
+        return cls(
+            reference=_reference(d["reference"]),
+            query_start=float(d["query_start"]),
+            query_end=float(d["query_end"]),
+            reference_start=float(d["reference_start"]),
+            reference_end=float(d["reference_end"]),
+            kind=str(d.get("kind", "static")),
+            mirrored=bool(d.get("mirrored", False)),
+            crop=d.get("crop"),
+            rotation=int(d.get("rotation", 0)),
+            median_distance=float(d.get("median_distance", 0.0)),
+            matched_fraction=float(d.get("matched_fraction", 0.0)),
+            samples=int(d.get("samples", 0)),
+            best_correlation=None if best is None else float(best),
+            evidence=tuple(
+                EvidencePair(
+                    float(e["query_time"]), float(e["reference_time"]), int(e["distance"]), e["variant"]
+                )
+                for e in d.get("evidence", ())
+            ),
+        )
+
+    def summary(self) -> str:
+        """One plain-language sentence (untrusted titles pass through ``safe_text``)."""
+        what = "the same still picture as" if self.kind == "still" else "the same scene (fixed view) as"
+        rng = f"{clock(self.reference_start)}–{clock(self.reference_end)}"
+        text = (
+            f"Segment {clock(self.query_start)}–{clock(self.query_end)} of this clip shows {what} "
+            f"*{_title(self.reference)}*{_provenance(self.reference)}, but the time within it is undetermined"
+            f" (could be any of {rng})"
+        )
+        edits = [
+            e for e, on in (("mirrored", self.mirrored), (f"turned {self.rotation}°", self.rotation)) if on
+        ]
+        if self.crop:
+            edits.append("cropped" if self.crop.startswith("crop") else f"reframed ({self.crop})")
+        if edits:
+            text += "; " + " and ".join(edits)
+        why = (
+            "its picture does not change there"
+            if self.kind == "still"
+            else "too little moves in it to tell the moment"
+            if self.best_correlation is None or self.best_correlation < 0.5
+            else "what moves in it does not line up with any one moment"
+        )
+        return (
+            text
+            + f": frames match at {self.median_distance:.0f} bits for {self.matched_fraction:.0%} of the "
+            f"samples, but {why}. It may be a copy or the same camera at another time."
+        )
 
 
 @dataclass(frozen=True)
@@ -185,11 +356,18 @@ class MatchResult:
     library_references: int = 0
     library_hashes: int = 0
     settings: MatchSettings = field(default_factory=MatchSettings)
+    #: same scene as a reference, time undetermined: never a claim of a copy (see ``SceneMatch``)
+    scenes: tuple[SceneMatch, ...] = ()
     schema_version: int = SCHEMA_VERSION
 
     @property
     def matched(self) -> bool:
         return bool(self.matches)
+
+    @property
+    def explanation(self) -> str:
+        """What a match and a same-scene result mean for a fact-checker (plain text)."""
+        return EXPLANATION
 
     def to_dict(self) -> dict[str, Any]:
         q = serial.to_jsonable(self.query)
@@ -198,6 +376,7 @@ class MatchResult:
             "schema_version": self.schema_version,
             "query": q,
             "matches": [m.to_dict() for m in self.matches],
+            "scenes": [x.to_dict() for x in self.scenes],
         }
 
     @classmethod
@@ -207,16 +386,23 @@ class MatchResult:
         return cls(
             query=serial.from_jsonable(QueryInfo, d["query"]),
             matches=tuple(SegmentMatch.from_dict(m) for m in d.get("matches", ())),
+            scenes=tuple(SceneMatch.from_dict(x) for x in d.get("scenes", ())),
             schema_version=int(d.get("schema_version", SCHEMA_VERSION)),
         )
 
     def summary_lines(self) -> list[str]:
+        """One sentence per match, then one per same-scene result."""
+        lines = [m.summary() for m in self.matches]
         if not self.matches:
-            return [
-                f"No known footage matched this clip (library of {self.library_references} "
-                f"reference{'s' if self.library_references != 1 else ''})."
-            ]
-        return [m.summary() for m in self.matches]
+            refs = (
+                f"library of {self.library_references} reference{'s' if self.library_references != 1 else ''}"
+            )
+            lines.append(
+                f"No known footage matched this clip in time ({refs})."
+                if self.scenes
+                else f"No known footage matched this clip ({refs})."
+            )
+        return lines + [x.summary() for x in self.scenes]
 
 
 def clock(seconds: float) -> str:
