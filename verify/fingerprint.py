@@ -113,7 +113,8 @@ class FingerprintSettings:
         if not (0 <= self.fine_rate <= 60 and 2 <= self.fine_grid <= 16):
             raise ConfigError("fine_rate must be 0-60 bins a second and fine_grid 2-16 cells")
         for name in self.pictures:
-            parse_variant(name)
+            if name != "frame":
+                parse_variant(name)
 
 
 #: Library references: every frame, whole picture, its central 85% and central 60% (what
@@ -138,7 +139,7 @@ QUERY = FingerprintSettings(
         "rot180",
         "rot270",
     ),
-    pictures=("full", "inset"),
+    pictures=("full", "frame", "inset"),
 )
 
 

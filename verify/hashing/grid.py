@@ -59,8 +59,8 @@ def cell_means(pictures: np.ndarray, g: int = GRID) -> np.ndarray:
     if n == 0:
         return np.zeros((0, g * g), np.float32)
     ey, ex = _edges(h, g), _edges(w, g)
-    yy, xx = np.meshgrid(np.arange(g), np.arange(g), indexing="ij")
-    yy, xx = yy.ravel(), xx.ravel()
+    gy, gx = np.meshgrid(np.arange(g), np.arange(g), indexing="ij")
+    yy, xx = gy.ravel(), gx.ravel()
     return _box_means(_integral(frames), ey[yy], ey[yy + 1], ex[xx], ex[xx + 1])
 
 
@@ -83,8 +83,8 @@ def region_means(
         fx = 1.0 - fx[::-1]
     px = np.clip(np.round(fx * w), 0, w).astype(np.int64)
     py = np.clip(np.round(fy * h), 0, h).astype(np.int64)
-    yy, xx = np.meshgrid(np.arange(g), np.arange(g), indexing="ij")
-    yy, xx = yy.ravel(), xx.ravel()
+    gy, gx = np.meshgrid(np.arange(g), np.arange(g), indexing="ij")
+    yy, xx = gy.ravel(), gx.ravel()
     xs = g - 1 - xx if mirror else xx  # mirrored: cell column j of the other picture is g-1-j here
     x0, x1, y0, y1 = px[xs], px[xs + 1], py[yy], py[yy + 1]
     full = np.maximum((fx[xs + 1] - fx[xs]) * w, 1e-9) * np.maximum((fy[yy + 1] - fy[yy]) * h, 1e-9)

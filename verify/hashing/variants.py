@@ -158,6 +158,9 @@ def window_variants(
 #: Bases whose box is found in the frames of each chunk, not computed from the aspect ratio.
 DETECTED = {"inset": detect_inset}
 
+#: Picture name (not a hash base) for the whole work frame, black bars included.
+FRAME = "frame"
+
 #: Bases that hash the whole picture turned by this many quarter turns (counter-clockwise).
 TURNS = {"rot90": 1, "rot180": 2, "rot270": 3}
 
@@ -240,7 +243,8 @@ def hash_variants(
     may be squeezed). Returns the hashes ``(N, len(variants))``, the bar-free picture at
     32x32 (for quality and shot features) and at 64x64, and for each base named in
     ``pictures`` its region at 64x64 (``full`` is the 64x64 picture itself; a detected base
-    that found nothing gives the whole picture, as its hash does).
+    that found nothing gives the whole picture, as its hash does; ``frame`` is the whole frame,
+    bars included).
     """
     n, h, w = frames.shape
     picture = crop_bars(frames, bars) if bars.any else frames
@@ -254,7 +258,9 @@ def hash_variants(
     full32 = resize_batch(half)
     done: dict[str, tuple[np.ndarray, np.ndarray | None]] = {}
     kept: dict[str, np.ndarray] = {}
-    wanted = list(dict.fromkeys([*(b for b, _ in parsed), *pictures]))
+    if FRAME in pictures:
+        kept[FRAME] = half if not bars.any else resize_batch(frames, 2 * PHASH_SIZE)
+    wanted = list(dict.fromkeys([*(b for b, _ in parsed), *(p for p in pictures if p != FRAME)]))
     for base in wanted:
         hashed = any(b == base for b, _ in parsed)
         # detected on the frames with their bars: a dark background next to an inset passes for bars

@@ -15,6 +15,7 @@ import numpy as np
 
 from ..errors import MatchingError
 from ..fingerprint import Fingerprint
+from ..hashing.variants import TURNS
 from ..library import HashTable
 
 log = logging.getLogger("verify")
@@ -90,6 +91,8 @@ def find_candidates(
             # the net reframing: the same crop on both sides cancels out
             # (a query crop window names the crop and where it sits better than the reference's crop60)
             side = None if qb == tb else (qb if qb.startswith("win") or tb == "full" else tb)
+            if qb in TURNS:  # a turned picture is reported as a rotation, not a reframing
+                side = None if tb == "full" else tb
             if side not in base_names:
                 base_names.append(side)
             bases.append(base_names.index(side))
