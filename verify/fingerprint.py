@@ -56,7 +56,14 @@ from .errors import ConfigError, MetadataError, TruncatedMediaError
 from .frames import DecodeStats, Sampling, check_file, iter_frames
 from .hashing import PHASH, QUALITY_THRESHOLD, Bars, detect_bars, frame_quality
 from .hashing import grid as fine_grid
-from .hashing.variants import band_variants, hash_variants, parse_variant, window_variants
+from .hashing.variants import (
+    PANELS,
+    band_variants,
+    hash_variants,
+    parse_variant,
+    tilt_variants,
+    window_variants,
+)
 from .shots import FEATURE_SIZE, HIST_BINS, THUMB_SIDE, detect_shots
 
 log = logging.getLogger("verify")
@@ -121,8 +128,10 @@ class FingerprintSettings:
 #: every crop window of a query is compared with).
 REFERENCE = FingerprintSettings(fps=None, variants=("full", "crop85", "crop60"), fine_rate=5.0)
 #: Queries: 2 samples a second, with the mirror, 16:9 and 4:3 bands of vertical frames at
-#: several heights (``bandAA-YY``), the grid of crop windows (``winKK-XX-YY`` and mirrors)
-#: and the inside of a picture-in-picture (``inset``); see ``verify.hashing.variants``.
+#: several heights (``bandAA-YY``), the grid of crop windows (``winKK-XX-YY`` and mirrors),
+#: the inside of a picture-in-picture (``inset``), the picture turned (``rotNN``), split-screen
+#: panels (``half-*``, ``third-*``) and small tilts (``tilt*``); see ``verify.hashing.variants``.
+#: The bar-free picture, the whole frame and the inset are kept per sample for the fine stage.
 QUERY = FingerprintSettings(
     fps=2.0,
     variants=(
@@ -138,6 +147,8 @@ QUERY = FingerprintSettings(
         "rot90",
         "rot180",
         "rot270",
+        *PANELS,
+        *tilt_variants(),
     ),
     pictures=("full", "frame", "inset"),
 )

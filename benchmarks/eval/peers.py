@@ -62,14 +62,30 @@ class Verify(System):
         from verify.matching import match_file
 
         res = match_file(path, self.lib, top=20)
-        return [
+        out = [
             _segment(
                 m,
                 f"x{m.speed:.2f}{' mirror' if m.mirrored else ''}{' ' + str(m.crop) if m.crop else ''}"
-                f" n={getattr(m, 'aligned_samples', '?')} f={getattr(m, 'aligned_fraction', 0):.2f}",
+                f"{' rot' + str(m.rotation) if getattr(m, 'rotation', 0) else ''}"
+                f" n={getattr(m, 'aligned_samples', '?')} f={getattr(m, 'aligned_fraction', 0):.2f}"
+                f" {getattr(m, 'method', '')}",
             )
             for m in res.matches
         ]
+        for x in getattr(res, "scenes", ()):
+            out.append(
+                Predicted(
+                    x.reference.provenance.title,
+                    x.matched_fraction,
+                    x.query_start,
+                    x.query_end,
+                    x.reference_start,
+                    x.reference_end,
+                    note=f"{x.kind} d={x.median_distance:.0f}",
+                    scene=True,
+                )
+            )
+        return out
 
 
 def _segment(m: Any, note: str) -> Predicted:
@@ -82,6 +98,7 @@ def _segment(m: Any, note: str) -> Predicted:
         m.reference_start,
         m.reference_end,
         note=note,
+        alternatives=tuple(getattr(m, "alternatives", ())),
     )
 
 

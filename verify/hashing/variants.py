@@ -25,7 +25,13 @@ Built-in bases:
   picture-in-picture, a screen filmed off a wall; see :mod:`verify.hashing.inset`), ``full``
   when there is none;
 * ``rot90``/``rot180``/``rot270``: the whole picture turned by that many degrees
-  counter-clockwise (pixels stored sideways or upside down with no metadata saying so).
+  counter-clockwise (pixels stored sideways or upside down with no metadata saying so);
+* ``half-l``/``half-r``/``half-t``/``half-b``, ``third-l``/``third-c``/``third-r``/``third-t``/
+  ``third-m``/``third-b``: a panel of a split screen (side by side or stacked halves and thirds) cut
+  from the whole frame, with the panel's own black bars removed (a clip fitted into it);
+* ``tiltAA-KK`` (``AA`` = ``p3``/``m3``... degrees, ``KK`` percent): the picture turned back by
+  ``AA`` degrees and its central ``KK``% kept (a copy tilted and zoomed so no corner shows; pairs
+  with the reference's ``crop60``).
 
 The registry is open: :func:`register_base` adds a name (or a regular expression
 that builds a box function from its match).
@@ -158,6 +164,44 @@ def window_variants(
 #: Bases whose box is found in the frames of each chunk, not computed from the aspect ratio.
 DETECTED = {"inset": detect_inset}
 
+#: Split-screen panels: boxes of the whole frame (bars included); the panel's own bars are removed.
+PANELS: dict[str, Box] = {
+    "half-l": (0.0, 0.0, 0.5, 1.0),
+    "half-r": (0.5, 0.0, 1.0, 1.0),
+    "half-t": (0.0, 0.0, 1.0, 0.5),
+    "half-b": (0.0, 0.5, 1.0, 1.0),
+    "third-l": (0.0, 0.0, 1 / 3, 1.0),
+    "third-c": (1 / 3, 0.0, 2 / 3, 1.0),
+    "third-r": (2 / 3, 0.0, 1.0, 1.0),
+    "third-t": (0.0, 0.0, 1.0, 1 / 3),
+    "third-m": (0.0, 1 / 3, 1.0, 2 / 3),
+    "third-b": (0.0, 2 / 3, 1.0, 1.0),
+}
+_TILT = re.compile(r"tilt([pm])(\d{1,2})-(\d{2})")
+
+
+def tilt_variants(angles: Sequence[int] = (3,), keeps: Sequence[int] = (65, 70)) -> tuple[str, ...]:
+    """The ``tiltAA-KK`` hypotheses (both directions) a query is hashed with."""
+    return tuple(f"tilt{d}{a}-{k}" for a in angles for d in "pm" for k in keeps)
+
+
+def _tilt(pictures: np.ndarray, base: str) -> np.ndarray:
+    """Turn each 64x64 picture back by the tilt of ``base`` and keep its centre (see the module doc)."""
+    import cv2
+
+    m = _TILT.fullmatch(base)
+    assert m is not None
+    angle = (1 if m.group(1) == "p" else -1) * int(m.group(2))
+    keep = int(m.group(3)) / 100.0
+    _, h, w = pictures.shape
+    rot = cv2.getRotationMatrix2D((w / 2 - 0.5, h / 2 - 0.5), -angle, 1.0)
+    out = np.empty_like(pictures)
+    for i, pic in enumerate(pictures):
+        out[i] = cv2.warpAffine(pic, rot, (w, h), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+    margin = (1 - keep) / 2
+    return region(out, (margin, margin, 1 - margin, 1 - margin))
+
+
 #: Picture name (not a hash base) for the whole work frame, black bars included.
 FRAME = "frame"
 
@@ -169,12 +213,14 @@ _BASES: dict[str, BoxFn] = {
     "band169": _band169,
     **{name: _full for name in DETECTED},
     **{name: _full for name in TURNS},
+    **{name: _full for name in PANELS},
 }
 _PATTERNS: list[tuple[re.Pattern[str], Callable[[re.Match[str]], BoxFn]]] = [
     (re.compile(r"crop(\d{2,3})"), _crop),
     (re.compile(r"(tl|tr|bl|br)(\d{2,3})"), _corner),
     (re.compile(r"win(\d{2,3})-(\d{1,3})-(\d{1,3})"), _window),
     (re.compile(r"band(\d{2,3})-(\d{1,3})"), _band_at),
+    (_TILT, lambda m: _full),
 ]
 
 
@@ -264,9 +310,11 @@ def hash_variants(
     for base in wanted:
         hashed = any(b == base for b, _ in parsed)
         # detected on the frames with their bars: a dark background next to an inset passes for bars
-        found = DETECTED[base](frames) if base in DETECTED else None
+        found = DETECTED[base](frames) if base in DETECTED else PANELS.get(base)
         box = base_box(base)(aspect)
-        if found is not None:
+        if base.startswith("tilt"):
+            small = resize_batch(_tilt(half, base))
+        elif found is not None:
             inside = region(frames, found)
             inner_bars = detect_bars(inside)  # the inset footage may be letterboxed itself
             cut = crop_bars(inside, inner_bars) if inner_bars.any else inside

@@ -28,7 +28,15 @@ from ..fingerprint import Fingerprint, FingerprintSettings
 from ..library import HashTable, Reference
 from . import fine as fine_stage
 from .align import speed_grid
-from .candidates import Candidates, find_candidates
+from .candidates import (
+    Candidates,
+    SearchStats,
+    concat,
+    find_candidates,
+    is_hypothesis,
+    thin,
+    variant_parts,
+)
 from .identity import identical_match, identical_reference
 from .result import EXPLANATION, EvidencePair, MatchResult, QueryInfo, SceneMatch, SegmentMatch, clock
 from .scenes import scenes_for_reference
@@ -100,8 +108,8 @@ def match_fingerprint(
     n_refs = len(library)
     dt = _sample_interval(fp)
     duration = float(fp.duration or (fp.times[-1] + dt if len(fp) else 0.0))
-    c, usable_times = find_candidates(fp, table, s.radius, s.slack)
-    raw = _segments(c, usable_times, s)
+    stats = SearchStats()
+    c, usable_times, raw = _search(fp, table, s, stats)
     refs: dict[int, Reference] = {}
 
     def ref_of(rid: int) -> Reference:
@@ -129,6 +137,8 @@ def match_fingerprint(
         settings=fp.settings,
         usable_samples=len(usable_times),
         algorithm=fp.algorithm,
+        searched_hashes=stats.searched,
+        candidate_pairs=stats.pairs,
     )
     return MatchResult(
         query=query,
@@ -138,6 +148,46 @@ def match_fingerprint(
         settings=s,
         scenes=tuple(scenes[: max(top, 0)]),
     )
+
+
+def _search(
+    fp: Fingerprint, table: HashTable, s: MatchSettings, stats: SearchStats
+) -> tuple[Candidates, np.ndarray, list[RawSegment]]:
+    """Candidates and hash-aligned segments, plain variants first (cheaper queries).
+
+    The plain columns (the picture, its mirror, its centre, its centred 16:9 band) are searched for
+    every usable sample; the guessed regions (crop windows, bands at other heights, an inset, split
+    panels, turns and tilts) only for the samples no plain-variant segment placed, and the lines
+    are then fitted again on both (``MatchSettings.layouts_first=True`` searches everything at once,
+    as before)."""
+    names = tuple(fp.settings.variants)
+    guess = np.array([is_hypothesis(variant_parts(v)[0]) for v in names], bool)
+    if s.layouts_first or not guess.any() or guess.all():
+        c, usable_times = find_candidates(fp, table, s.radius, s.slack, stats=stats)
+        return c, usable_times, _segments(c, usable_times, s)
+    c, usable_times = find_candidates(
+        fp, table, s.radius, s.slack, columns=np.flatnonzero(~guess), stats=stats
+    )
+    raw = _segments(c, usable_times, s)
+    placed = np.zeros(len(usable_times), bool)
+    for seg in raw:
+        placed |= (usable_times >= seg.q_first - 1e-6) & (usable_times <= seg.q_last + 1e-6)
+    todo = np.flatnonzero(~placed)
+    if len(todo) < s.min_samples:
+        return c, usable_times, raw
+    c2, _ = find_candidates(
+        fp, table, s.radius, s.slack, columns=np.flatnonzero(guess), samples=todo, stats=stats
+    )
+    if len(c2) == 0:
+        return c, usable_times, raw
+    both = _rethin(concat(c, c2), s.slack)
+    return both, usable_times, _segments(both, usable_times, s)
+
+
+def _rethin(c: Candidates, slack: int) -> Candidates:
+    """Thin the joined pairs again (slack to each sample's best, plain variants first)."""
+    guess = np.array([is_hypothesis(variant_parts(lab.partition("/")[0])[0]) for lab in c.labels], bool)
+    return thin(c, slack, guess[c.label.astype(np.int64)] if len(c) else None)
 
 
 def _unplaced(

@@ -59,10 +59,28 @@ _ARRAYS = ("sample", "query_time", "ref", "ref_time", "ref_end", "distance", "mi
 QUANTUM = 0.1
 
 
+@dataclass
+class SearchStats:
+    """Search work of one query, for the cheaper-queries measurements (docs/matching.md)."""
+
+    hashes: int = 0  # query hashes considered (samples x columns)
+    searched: int = 0  # distinct hashes range-searched
+    pairs: int = 0  # (query hash, table row) pairs within the radius
+
+
 def find_candidates(
-    fp: Fingerprint, table: HashTable, radius: int, slack: int
+    fp: Fingerprint,
+    table: HashTable,
+    radius: int,
+    slack: int,
+    columns: np.ndarray | None = None,
+    samples: np.ndarray | None = None,
+    stats: SearchStats | None = None,
 ) -> tuple[Candidates, np.ndarray]:
-    """Search and thin; returns the candidates and the times of the usable query samples."""
+    """Search and thin; returns the candidates and the times of the usable query samples.
+
+    ``columns`` (variant indices) and ``samples`` (usable-sample indices) restrict the search to
+    part of the query (both default to all); ``stats`` adds up the work done."""
     usable = np.flatnonzero(np.asarray(fp.quality, bool)) if len(fp) else np.zeros(0, np.int64)
     times = np.asarray(fp.times, np.float64)[usable]
     q_names = tuple(fp.settings.variants)
@@ -75,8 +93,13 @@ def find_candidates(
     n, v = hashes.shape
     if n == 0 or len(table.hashes) == 0:
         return _empty(), times
-    qi, ti, dist = search_unique(table, hashes.reshape(-1), radius)
-    sample, qvar = qi // v, qi % v
+    cols = np.arange(v) if columns is None else np.asarray(columns, np.int64)
+    rows = np.arange(n) if samples is None else np.asarray(samples, np.int64)
+    if not len(cols) or not len(rows):
+        return _empty(), times
+    part = hashes[np.ix_(rows, cols)]
+    qi, ti, dist = search_unique(table, part.reshape(-1), radius, stats)
+    sample, qvar = rows[qi // len(cols)], cols[qi % len(cols)]
     t_names = tuple(table.variant_names) or ("full",)
     t_codes = np.asarray(table.variant_codes, np.int64)[ti]
     # pairing labels: one per (query variant, table variant)
@@ -135,7 +158,9 @@ def expand(c: Candidates, quantum: float = QUANTUM) -> Candidates:
                       labels=c.labels, bases=c.bases)  # fmt: skip
 
 
-def search_unique(table: HashTable, queries: np.ndarray, radius: int) -> tuple[np.ndarray, ...]:
+def search_unique(
+    table: HashTable, queries: np.ndarray, radius: int, stats: SearchStats | None = None
+) -> tuple[np.ndarray, ...]:
     """``table.range_search`` of ``queries`` with each distinct hash searched once.
 
     Many query columns repeat a hash (bands and the inset are the whole picture in a landscape
@@ -145,6 +170,10 @@ def search_unique(table: HashTable, queries: np.ndarray, radius: int) -> tuple[n
     """
     uniq, inverse = np.unique(np.ascontiguousarray(queries, np.uint64), return_inverse=True)
     ui, ti, dist = table.range_search(uniq, radius)
+    if stats is not None:
+        stats.hashes += len(queries)
+        stats.searched += len(uniq)
+        stats.pairs += len(ui)
     ui, ti, dist = np.asarray(ui, np.int64), np.asarray(ti, np.int64), np.asarray(dist)
     counts = np.bincount(inverse, minlength=len(uniq))
     holders = np.argsort(inverse, kind="stable")  # query positions grouped by distinct value
@@ -155,12 +184,14 @@ def search_unique(table: HashTable, queries: np.ndarray, radius: int) -> tuple[n
     return holders[first[ui[row]] + within], ti[row], dist[row]
 
 
-_HYPOTHESIS = re.compile(r"win\d+-\d+-\d+|band\d+-\d+|inset")
+_HYPOTHESIS = re.compile(r"win\d+-\d+-\d+|band\d+-\d+|inset|rot\d+|half-\w|third-\w|tilt[pm]\d+-\d+")
 
 
 def is_hypothesis(base: str) -> bool:
     """Whether a query base is a guess at where the reference sits (crop window, band at a height,
-    detected inset) rather than the picture itself, its centre or its centred 16:9 band."""
+    detected inset, a split-screen panel, a turn or a tilt) rather than the picture itself, its
+    centre or its centred 16:9 band. Guesses are searched second (``verify.matching``: only for
+    the samples the plain variants did not place)."""
     return bool(_HYPOTHESIS.fullmatch(base))
 
 
@@ -203,6 +234,18 @@ def thin_index(
     first = np.ones(len(c), bool)
     first[1:] = (c.ref[1:] != c.ref[:-1]) | (c.sample[1:] != c.sample[:-1]) | (slot[1:] != slot[:-1])
     return idx[np.flatnonzero(first)]
+
+
+def concat(a: Candidates, b: Candidates) -> Candidates:
+    """Pairs of two searches of the same query (labels and bases are recomputed the same way)."""
+    if len(a) == 0:
+        return b
+    if len(b) == 0:
+        return a
+    if a.labels != b.labels or a.bases != b.bases:
+        raise MatchingError("candidate sets of different label tables cannot be joined")
+    arrays = {k: np.concatenate([getattr(a, k), getattr(b, k)]) for k in _ARRAYS}
+    return Candidates(**arrays, labels=a.labels, bases=a.bases)
 
 
 def _empty() -> Candidates:

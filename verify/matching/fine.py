@@ -162,25 +162,75 @@ def ncc(q: np.ndarray, r: np.ndarray) -> np.ndarray:
     return np.asarray(num / den)
 
 
+#: The reference series is resampled on this grid (s) for the correlation search.
+GRID_STEP = 0.05
+
+
+class _Prepared:
+    """One (query window, reference series) pair, precomputed for correlations at many (speed, offset).
+
+    With the query's cell series ``qc`` mean-removed, the numerator of the NCC at a placement is
+    ``sum_t R[i_t] . qc[t]``: the products ``R @ qc.T`` are computed once (one matrix product) and a
+    placement only gathers from them, as it gathers the sums and squares of ``R`` for the
+    denominator.
+    """
+
+    def __init__(self, qt: np.ndarray, q: np.ndarray, rt: np.ndarray, rv: np.ndarray) -> None:
+        self.g0 = float(rt[0])
+        n = max(2, int((float(rt[-1]) - self.g0) / GRID_STEP) + 1)
+        self.R = _interp(rt, rv, self.g0 + np.arange(n) * GRID_STEP).astype(np.float64)
+        self.R2 = (self.R * self.R).sum(axis=1)
+        qc = np.asarray(q, np.float64) - np.asarray(q, np.float64).mean(axis=0)
+        self.qn2 = float((qc * qc).sum())
+        self.M = self.R @ qc.T  # (n, T)
+        self.qt = np.asarray(qt, np.float64)
+        self.n = n
+
+    def curve(
+        self, speed: float, step: float, around: tuple[float, float] | None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        k = np.round(speed * self.qt / GRID_STEP).astype(np.int64)
+        lo, hi = int(-k.min()), int(self.n - 1 - k.max())
+        if around is not None:
+            lo = max(lo, math.ceil((around[0] - self.g0) / GRID_STEP - 1e-9))
+            hi = min(hi, math.floor((around[1] - self.g0) / GRID_STEP + 1e-9))
+        if hi < lo or self.qn2 <= 0:
+            return np.zeros(0), np.zeros(0)
+        os_ = np.arange(lo, hi + 1, max(1, round(step / GRID_STEP)))
+        t = len(k)
+        out = np.empty(len(os_))
+        chunk = max(1, 4_000_000 // max(1, t * self.R.shape[1]))
+        cols = np.arange(t)
+        for a in range(0, len(os_), chunk):
+            idx = os_[a : a + chunk, None] + k[None, :]
+            num = self.M[idx, cols].sum(axis=1)
+            s1 = self.R[idx].sum(axis=1)
+            var = self.R2[idx].sum(axis=1) - (s1 * s1).sum(axis=1) / t
+            out[a : a + chunk] = num / np.sqrt(self.qn2 * np.maximum(var, 1e-12))
+        return self.g0 + os_ * GRID_STEP, out
+
+
+_CACHE: list[tuple[tuple[int, ...], tuple[object, ...], _Prepared]] = []
+
+
+def _prepared(qt: np.ndarray, q: np.ndarray, rt: np.ndarray, rv: np.ndarray) -> _Prepared:
+    key = (id(qt), id(q), id(rt), id(rv))
+    for k, _, prep in _CACHE:
+        if k == key:
+            return prep
+    prep = _Prepared(qt, q, rt, rv)
+    _CACHE.append((key, (qt, q, rt, rv), prep))  # the objects are held so their ids stay theirs
+    del _CACHE[:-4]
+    return prep
+
+
 def curve(
     qt: np.ndarray, q: np.ndarray, rt: np.ndarray, rv: np.ndarray, speed: float, step: float,
     around: tuple[float, float] | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
-    """NCC at every offset (``step`` apart) that keeps all mapped times inside the reference
-    (or inside ``around`` = (lo, hi) offsets)."""
-    lo = rt[0] - min(speed * qt[0], speed * qt[-1])
-    hi = rt[-1] - max(speed * qt[0], speed * qt[-1])
-    if around is not None:
-        lo, hi = max(lo, around[0]), min(hi, around[1])
-    if hi < lo:
-        return np.zeros(0), np.zeros(0)
-    offs = np.arange(lo, hi + 1e-9, step)
-    out = np.empty(len(offs))
-    chunk = max(1, 2_000_000 // max(1, q.size))
-    for a in range(0, len(offs), chunk):
-        o = offs[a : a + chunk]
-        out[a : a + chunk] = ncc(q, _interp(rt, rv, speed * qt[None, :] + o[:, None]))
-    return offs, out
+    """NCC at every offset (``step`` apart, on a :data:`GRID_STEP` grid) that keeps all mapped
+    times inside the reference (or inside ``around`` = (lo, hi) offsets)."""
+    return _prepared(qt, q, rt, rv).curve(speed, step, around)
 
 
 def speeds(s: MatchSettings) -> np.ndarray:
@@ -334,46 +384,46 @@ def _place(
     samples: np.ndarray, qtimes: np.ndarray, q_all: np.ndarray, valid: np.ndarray, rt: np.ndarray,
     rv: np.ndarray, geo: Geometry, ref: int, s: MatchSettings,
 ) -> tuple[list[FineLine], float | None]:  # fmt: skip
+    """Best line per window (once), then lines from the best windows down, each verified over all
+    the samples it gathers; windows whose samples a line took are dropped."""
     lines: list[FineLine] = []
     best_seen: float | None = None
-    todo = samples.copy()
     ref_span = float(rt[-1] - rt[0])
-    for _ in range(s.max_lines + s.max_stray):
-        if len(todo) < s.min_samples or len(lines) >= s.max_lines:
-            break
-        found = []
-        for i in range(0, max(1, len(todo) - WINDOW + 1), HOP):
-            w = todo[i : i + WINDOW]
-            if len(w) < s.min_samples or qtimes[w[-1]] - qtimes[w[0]] > 2 * WINDOW:
-                continue
-            cells = active_cells(q_all[w], valid)
-            if cells.sum() < 2:
-                continue
-            corr, speed, offset = best_line(qtimes[w], q_all[w][:, cells], rt, rv[:, cells], s)
-            best_seen = corr if best_seen is None else max(best_seen, corr)
-            if corr >= s.fine_min_correlation - 0.1:
-                found.append((corr, speed, offset))
-        if not found:
-            break
-        _, speed, offset = max(found)
-        on = _on_line(todo, qtimes, q_all, valid, rt, rv, speed, offset, s)
-        if len(on) < s.min_samples or qtimes[on[-1]] - qtimes[on[0]] < s.min_duration:
-            todo = np.setdiff1d(todo, on) if len(on) else todo[HOP:]
+    windows = []
+    for i in range(0, max(1, len(samples) - WINDOW + 1), HOP):
+        w = samples[i : i + WINDOW]
+        if len(w) < s.min_samples or qtimes[w[-1]] - qtimes[w[0]] > 2 * WINDOW:
             continue
-        cells = active_cells(q_all[on], valid)
+        cells = active_cells(q_all[w], valid)
         if cells.sum() < 2:
-            break
-        q_on, r_on = q_all[on][:, cells], rv[:, cells]
-        _, speed, offset = refine_line(qtimes[on], q_on, rt, r_on, speed, offset)
-        here, rival, alts = verdict(qtimes[on], q_on, rt, r_on, speed, offset, s)
-        span = abs(speed) * (qtimes[on[-1]] - qtimes[on[0]])
-        need = s.fine_min_correlation if abs(speed - 1.0) < 0.03 else s.fine_min_correlation_warped
-        if here >= need and here - rival >= s.fine_min_margin and span <= ref_span + 0.5:
-            lines.append(
-                FineLine(ref, speed, offset, on, here, rival, tuple(a for a in alts if abs(a - offset) > 1e-6),
-                         geo.mirrored, geo.crop, 90 * geo.turns, geo.label)
-            )  # fmt: skip
-        todo = np.setdiff1d(todo, on)
+            continue
+        corr, speed, offset = best_line(qtimes[w], q_all[w][:, cells], rt, rv[:, cells], s)
+        best_seen = corr if best_seen is None else max(best_seen, corr)
+        if corr >= s.fine_min_correlation - 0.1:
+            windows.append((corr, speed, offset, w))
+    windows.sort(key=lambda x: -x[0])
+    todo = samples.copy()
+    tried = 0
+    while windows and len(lines) < s.max_lines and tried < s.max_lines + s.max_stray:
+        tried += 1
+        _, speed, offset, _w = windows.pop(0)
+        on = _on_line(todo, qtimes, q_all, valid, rt, rv, speed, offset, s)
+        if len(on) >= s.min_samples and qtimes[on[-1]] - qtimes[on[0]] >= s.min_duration:
+            cells = active_cells(q_all[on], valid)
+            if cells.sum() >= 2:
+                q_on, r_on = q_all[on][:, cells], rv[:, cells]
+                _, speed, offset = refine_line(qtimes[on], q_on, rt, r_on, speed, offset)
+                here, rival, alts = verdict(qtimes[on], q_on, rt, r_on, speed, offset, s)
+                span = abs(speed) * (qtimes[on[-1]] - qtimes[on[0]])
+                need = s.fine_min_correlation if abs(speed - 1.0) < 0.03 else s.fine_min_correlation_warped
+                if here >= need and here - rival >= s.fine_min_margin and span <= ref_span + 0.5:
+                    lines.append(
+                        FineLine(ref, speed, offset, on, here, rival,
+                                 tuple(a for a in alts if abs(a - offset) > 1e-6), geo.mirrored, geo.crop,
+                                 90 * geo.turns, geo.label)
+                    )  # fmt: skip
+                    todo = np.setdiff1d(todo, on)
+                    windows = [x for x in windows if np.isin(x[3], todo).mean() > 0.5]
     return lines, best_seen
 
 

@@ -339,6 +339,9 @@ class QueryInfo:
     settings: FingerprintSettings | None = None
     usable_samples: int = 0
     algorithm: str = ""
+    #: search work: distinct query hashes range-searched, and (hash, row) pairs found
+    searched_hashes: int = 0
+    candidate_pairs: int = 0
     schema_version: int = SCHEMA_VERSION
 
 

@@ -49,6 +49,9 @@ class MatchSettings:
     * ``scene_max_distance``, ``scene_min_fraction``: a reference that cannot be placed is reported
       as the same scene when the query's usable samples match it within this many bits (median)
       for at least this share of a span of ``min_duration``.
+    * ``layouts_first``: search every query column at once (before issue 13: crop windows, bands,
+      insets, panels, turns for every sample) instead of the plain columns first and the guessed
+      regions only for the samples those did not place.
     * ``evidence``: frame pairs kept per segment.
     """
 
@@ -77,6 +80,7 @@ class MatchSettings:
     fine_window: float = 1.0
     scene_max_distance: float = 4.0
     scene_min_fraction: float = 0.6
+    layouts_first: bool = False
     evidence: int = 12
     schema_version: int = SCHEMA_VERSION
 
