@@ -151,9 +151,10 @@ def hash_cmd(
 def _match_lines(result: Any) -> list[str]:
     q = result.query
     lines = [f"query: {safe_text(q.path)} ({clock(q.duration)}, {q.usable_samples} usable samples)"]
+    scenes = getattr(result, "scenes", ())
     if not result.matches:
-        lines.append(f"no known footage matched (library of {result.library_references} references)")
-        return lines
+        what = "matched in time" if scenes else "matched"
+        lines.append(f"no known footage {what} (library of {result.library_references} references)")
     for i, m in enumerate(result.matches, 1):
         ref, prov = m.reference, m.reference.provenance
         lines.append(
@@ -161,21 +162,52 @@ def _match_lines(result: Any) -> list[str]:
             f"{clock(m.reference_start)}-{clock(m.reference_end)} of #{ref.id} "
             f'"{safe_text(ref.display_title, limit=120)}"'
         )
-        details = [
-            f"score {m.score:.2f}",
-            f"speed {m.speed:.2f}x",
-            "mirrored" if m.mirrored else "not mirrored",
-        ]
-        if m.crop:
-            details.append(f"crop {safe_text(m.crop)}")
-        details.append(
-            f"covers {m.coverage_query:.0%} of the query, {m.coverage_reference:.0%} of the reference"
-        )
+        if m.method.startswith("identical"):
+            how = "same bytes" if m.method == "identical" else "same decoded pictures, other bytes"
+            details = [f"identical copy ({how})", f"score {m.score:.2f}"]
+        else:
+            speed = f"backwards at {abs(m.speed):.2f}x" if m.speed < 0 else f"speed {m.speed:.2f}x"
+            details = [f"score {m.score:.2f}", speed, "mirrored" if m.mirrored else "not mirrored"]
+            if m.rotation:
+                details.append(f"turned {m.rotation} degrees")
+            if m.crop:
+                details.append(f"crop {safe_text(m.crop)}")
+            details.append(
+                f"covers {m.coverage_query:.0%} of the query, {m.coverage_reference:.0%} of the reference"
+            )
+            if m.method == "fine":
+                details.append(
+                    f"low-motion scene placed by what moves (correlation {m.fine_correlation:.2f},"
+                    f" elsewhere at most {m.fine_rival:.2f})"
+                )
         lines.append("   " + ", ".join(details))
+        if m.alternatives:
+            alts = ", ".join(clock(a) for a in m.alternatives[:8])
+            lines.append(f"   the reference repeats this picture: it fits as well from {alts}")
         if prov.first_seen or prov.source_url:
             seen = f"first seen {safe_text(prov.first_seen)}" if prov.first_seen else ""
             src = f"source {safe_text(prov.source_url)}" if prov.source_url else ""
             lines.append("   " + "; ".join(x for x in (seen, src) if x))
+    if scenes:
+        lines.append(
+            "same scene, time undetermined (not a match: may be a copy or the same camera at another time):"
+        )
+        for x in scenes:
+            what = "the same still picture as" if x.kind == "still" else "the same scene as"
+            lines.append(
+                f"- {clock(x.query_start)}-{clock(x.query_end)} of the query shows {what} #{x.reference.id} "
+                f'"{safe_text(x.reference.display_title, limit=120)}", could be any of '
+                f"{clock(x.reference_start)}-{clock(x.reference_end)} of it"
+            )
+            corr = (
+                ""
+                if x.best_correlation is None
+                else f", best correlation of what moves {x.best_correlation:.2f}"
+            )
+            lines.append(
+                f"  frames within {x.median_distance:.0f} bits for {x.matched_fraction:.0%} of the samples{corr}"
+            )
+        lines.append("note: " + result.explanation)
     return lines
 
 
