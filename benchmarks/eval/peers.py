@@ -51,6 +51,10 @@ def _fresh(p: Path) -> Path:
 class Verify(System):
     name = "verify"
 
+    def __init__(self, settings: dict[str, Any] | None = None) -> None:
+        self.settings = settings or {}
+        self.work = {"queries": 0, "hashes": 0, "searched": 0, "pairs": 0, "match_s": 0.0}
+
     def prepare(self, refs: list[Ref], workdir: Path) -> None:
         from verify.library import Library, Provenance
 
@@ -59,9 +63,19 @@ class Verify(System):
             self.lib.add(r.path, Provenance(title=r.name))
 
     def query(self, path: str) -> list[Predicted]:
-        from verify.matching import match_file
+        import time
 
-        res = match_file(path, self.lib, top=20)
+        from verify.fingerprint import QUERY, fingerprint
+        from verify.matching import MatchSettings, match_fingerprint
+
+        fp = fingerprint(path, QUERY)
+        t = time.perf_counter()
+        res = match_fingerprint(fp, self.lib, MatchSettings(**self.settings), top=20)
+        self.work["match_s"] += time.perf_counter() - t
+        self.work["queries"] += 1
+        self.work["searched"] += res.query.searched_hashes
+        self.work["pairs"] += res.query.candidate_pairs
+        self.work["hashes"] += res.query.usable_samples * len(fp.settings.variants)
         out = [
             _segment(
                 m,

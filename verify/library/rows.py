@@ -8,11 +8,18 @@ being that first one; alignment still sees the run's whole time span (``verify.m
 expands a row into points every 0.1 s, which is what it kept of a plateau of frames before).
 An unusable sample (``quality`` False) is a row of its own, kept so the fingerprint reads back.
 
-A row of the ``fingerprints`` table in format 2 (:data:`FORMAT_ROWS`): ``n`` rows; ``times``
-float64 (n,) run starts; ``ends`` float64 (n,) run ends (== start for a single sample);
-``hashes`` uint64 (n,); ``codes`` int16 (n,) index into ``variants``; ``quality`` uint8 (n,);
-``fine`` zlib of float64 bin times (k,) followed by uint16 block means (k, cells), with
-``{"fine_shape": [k, cells]}`` in ``extra`` (see ``verify.hashing.grid``); all little-endian.
+A row of the ``fingerprints`` table in format 2 (:data:`FORMAT_ROWS`), all little-endian:
+
+* ``n`` rows, ordered by variant, then time; ``extra["row_counts"]`` = rows per variant (in the
+  order of ``variants``), so a row's variant is implicit;
+* ``times`` int32 (n,) run starts in milliseconds; ``ends`` int32 (n,) run ends (== start for a
+  single sample); ``hashes`` uint64 (n,); ``quality`` the rows' usable flags, ``np.packbits``;
+* ``fine`` zlib of: int32 bin times in ms (k,), then the uint16 block means (k, cells) (see
+  ``verify.hashing.grid``), both as differences from the previous bin (the first bin as is), with
+  ``extra["fine_shape"] = [k, cells]``.
+
+16 bytes and a bit per row (a frame of one variant was 8 bytes of hash and, per frame, 9 of time
+and quality), and the fine series about 0.5 MB per hour (benchmarks/results/compact.md).
 Format 1 (:data:`FORMAT_SAMPLES`, before schema 2) held ``hashes`` as (n, len(variants)) per
 sample; :func:`convert_legacy` (migration 2) rewrites such rows.
 
@@ -122,57 +129,73 @@ def expand(rows: Rows) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return t, out, quality
 
 
+def _ms(t: np.ndarray) -> np.ndarray:
+    return np.round(np.asarray(t, np.float64) * 1000.0).astype("<i4")
+
+
 def encode_fine(
     fine: np.ndarray | None, fine_times: np.ndarray | None
 ) -> tuple[bytes | None, dict[str, Any]]:
-    """The ``fine`` blob and what ``extra`` records of it."""
+    """The ``fine`` blob and what ``extra`` records of it (see the module docstring)."""
     if fine is None or fine_times is None or not len(fine_times):
         return None, {}
-    f = np.ascontiguousarray(fine, dtype="<u2").reshape(len(fine_times), -1)
-    raw = np.asarray(fine_times, "<f8").tobytes() + f.tobytes()
-    return zlib.compress(raw, 6), {"fine_shape": list(f.shape)}
+    f = np.asarray(fine, np.int32).reshape(len(fine_times), -1)
+    t = _ms(fine_times).astype(np.int64)
+    dt = np.diff(t, prepend=0).astype("<i4")
+    df = np.diff(f, axis=0, prepend=np.zeros((1, f.shape[1]), np.int32)).astype("<i2")
+    # high and low bytes apart: the differences are small, their high bytes mostly 0 or 255
+    planes = np.ascontiguousarray(df.view(np.uint8).reshape(len(f), -1, 2).transpose(2, 0, 1))
+    return zlib.compress(dt.tobytes() + planes.tobytes(), 9), {"fine_shape": list(f.shape)}
 
 
 def decode_fine(blob: bytes | None, extra: dict[str, Any]) -> tuple[np.ndarray | None, np.ndarray | None]:
+    """``(block means uint16 (k, cells), bin times float64 (k,))`` of a ``fine`` blob, or Nones."""
     shape = extra.get("fine_shape")
     if not blob or not shape:
         return None, None
     k, c = int(shape[0]), int(shape[1])
     raw = zlib.decompress(blob)
-    times = np.frombuffer(raw[: 8 * k], "<f8").astype(np.float64)
-    fine = np.frombuffer(raw[8 * k :], "<u2").reshape(k, c).astype(np.uint16)
-    return fine, times
+    times = np.cumsum(np.frombuffer(raw[: 4 * k], "<i4").astype(np.int64)) / 1000.0
+    planes = np.frombuffer(raw[4 * k :], np.uint8).reshape(2, k, c)
+    df = np.ascontiguousarray(planes.transpose(1, 2, 0)).view("<i2").reshape(k, c).astype(np.int32)
+    return np.cumsum(df, axis=0).astype(np.uint16), times
 
 
-def encode(rows: Rows) -> dict[str, Any]:
-    """Column values of a format-2 row (``n``, ``times``, ``ends``, ``hashes``, ``codes``, ``quality``)."""
-    return {
+def encode(rows: Rows) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Column values of a format-2 row (``format``, ``n``, ``times``, ``ends``, ``hashes``, ``quality``)
+    and what ``extra`` records (``row_counts``). Rows must be ordered by variant, then time."""
+    codes = np.asarray(rows.codes, np.int64)
+    if len(codes) and np.any(np.diff(codes) < 0):
+        raise ValueError("rows must be ordered by variant")
+    counts = np.bincount(codes, minlength=len(rows.names)).tolist() if len(codes) else [0] * len(rows.names)
+    columns = {
         "format": FORMAT_ROWS,
         "n": len(rows),
-        "times": np.asarray(rows.times, "<f8").tobytes(),
-        "ends": np.asarray(rows.ends, "<f8").tobytes(),
+        "times": _ms(rows.times).tobytes(),
+        "ends": _ms(rows.ends).tobytes(),
         "hashes": np.asarray(rows.hashes, "<u8").tobytes(),
-        "codes": np.asarray(rows.codes, "<i2").tobytes(),
-        "quality": np.asarray(rows.quality, np.uint8).tobytes(),
+        "quality": np.packbits(np.asarray(rows.quality, bool)).tobytes(),
     }
+    return columns, {"row_counts": counts}
 
 
 def decode_rows(
-    fmt: int, n: int, times: bytes, ends: bytes | None, hashes: bytes, codes: bytes | None, quality: bytes,
-    names: tuple[str, ...],
+    fmt: int, n: int, times: bytes, ends: bytes | None, hashes: bytes, quality: bytes, names: tuple[str, ...],
+    extra: dict[str, Any],
 ) -> Rows:  # fmt: skip
     """The rows of a stored fingerprint of either format."""
-    t = np.frombuffer(times, "<f8").astype(np.float64)
-    q = np.frombuffer(quality, np.uint8).astype(bool)
     if fmt == FORMAT_ROWS:
+        counts = extra.get("row_counts") or [n] + [0] * (len(names) - 1)
         return Rows(
-            t,
-            np.frombuffer(ends or b"", "<f8").astype(np.float64),
+            np.frombuffer(times, "<i4").astype(np.float64) / 1000.0,
+            np.frombuffer(ends or b"", "<i4").astype(np.float64) / 1000.0,
             np.frombuffer(hashes, "<u8").astype(np.uint64),
-            np.frombuffer(codes or b"", "<i2").astype(np.int16),
-            q,
+            np.repeat(np.arange(len(names), dtype=np.int16), counts),
+            np.unpackbits(np.frombuffer(quality, np.uint8), count=n).astype(bool),
             names,
         )
+    t = np.frombuffer(times, "<f8").astype(np.float64)
+    q = np.frombuffer(quality, np.uint8).astype(bool)
     h = np.frombuffer(hashes, "<u8").astype(np.uint64).reshape(n, len(names))
     v = len(names)
     return Rows(
@@ -189,18 +212,19 @@ def convert_legacy(conn: sqlite3.Connection) -> int:
     """Migration 2: rewrite every format-1 fingerprint as compact rows (caller holds the
     transaction). Returns the number of fingerprints converted."""
     rows = conn.execute(
-        "SELECT id, n, times, hashes, quality, variants FROM fingerprints WHERE format = ?", (FORMAT_SAMPLES,)
+        "SELECT id, n, times, hashes, quality, variants, extra FROM fingerprints WHERE format = ?",
+        (FORMAT_SAMPLES,),
     ).fetchall()
-    for fid, n, times, hashes, quality, variants in rows:
+    for fid, n, times, hashes, quality, variants, extra in rows:
         names = tuple(json.loads(variants))
         t = np.frombuffer(times, "<f8")
         h = np.frombuffer(hashes, "<u8").reshape(n, len(names))
         q = np.frombuffer(quality, np.uint8).astype(bool)
-        cols = encode(compact(t, h, q, names))
+        cols, meta = encode(compact(t, h, q, names))
         conn.execute(
-            "UPDATE fingerprints SET format = ?, n = ?, times = ?, ends = ?, hashes = ?, codes = ?, quality = ?"
+            "UPDATE fingerprints SET format = ?, n = ?, times = ?, ends = ?, hashes = ?, quality = ?, extra = ?"
             " WHERE id = ?",
-            (cols["format"], cols["n"], cols["times"], cols["ends"], cols["hashes"], cols["codes"],
-             cols["quality"], fid),
+            (cols["format"], cols["n"], cols["times"], cols["ends"], cols["hashes"], cols["quality"],
+             json.dumps({**json.loads(extra or "{}"), **meta}), fid),
         )  # fmt: skip
     return len(rows)

@@ -63,9 +63,8 @@ MIGRATIONS: list[tuple[int, str, str]] = [
         "compact rows, fine series and picture digest",
         """
         ALTER TABLE fingerprints ADD COLUMN format INTEGER NOT NULL DEFAULT 1;  -- 1 per sample, 2 rows
-        ALTER TABLE fingerprints ADD COLUMN ends BLOB;          -- format 2: float64 (n,) run ends
-        ALTER TABLE fingerprints ADD COLUMN codes BLOB;         -- format 2: int16 (n,) variant index
-        ALTER TABLE fingerprints ADD COLUMN fine BLOB;          -- zlib(float64 (k,) + uint16 (k, cells))
+        ALTER TABLE fingerprints ADD COLUMN ends BLOB;          -- format 2: int32 ms (n,) run ends
+        ALTER TABLE fingerprints ADD COLUMN fine BLOB;          -- zlib: fine block-mean series (rows.py)
         ALTER TABLE fingerprints ADD COLUMN picture_digest TEXT NOT NULL DEFAULT '';
         CREATE INDEX fingerprints_picture_digest ON fingerprints(picture_digest);
         """,

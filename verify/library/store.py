@@ -253,10 +253,10 @@ class Library:
             columns, extra = _encode_fingerprint(fp, hashes, tuple(variants))
             conn.execute(
                 "INSERT INTO fingerprints (ref_id, algorithm, settings, variants, format, n, times, ends, hashes,"
-                " codes, quality, fine, picture_digest, extra) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                " quality, fine, picture_digest, extra) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
                 (ref_id, fp.algorithm, serial.dumps(fp.settings), json.dumps(variants), columns["format"],
-                 columns["n"], columns["times"], columns["ends"], columns["hashes"], columns["codes"],
-                 columns["quality"], columns["fine"], fp.picture_digest, json.dumps(extra)),
+                 columns["n"], columns["times"], columns["ends"], columns["hashes"], columns["quality"],
+                 columns["fine"], fp.picture_digest, json.dumps(extra)),
             )  # fmt: skip
             self._bump(conn)
         ref = self.get(ref_id)
@@ -325,7 +325,7 @@ class Library:
     # -- how a fingerprint is written and read (the byte layout lives in rows.py) -------------
 
     _FP_SELECT = (
-        "SELECT ref_id, algorithm, settings, variants, format, n, times, ends, hashes, codes, quality, fine,"
+        "SELECT ref_id, algorithm, settings, variants, format, n, times, ends, hashes, quality, fine,"
         " picture_digest, extra FROM fingerprints"
     )
 
@@ -336,14 +336,12 @@ class Library:
         rows = self._query(self._FP_SELECT + " WHERE ref_id = ? ORDER BY id", (ref.id,))
         if not rows:
             raise ReferenceNotFoundError(f"reference #{ref.id} has no fingerprint", path=self.path)
-        _, algorithm, settings, variants, fmt, n, times, ends, hashes, codes, quality, fine, digest, extra = (
-            rows[0]
-        )
+        _, algorithm, settings, variants, fmt, n, times, ends, hashes, quality, fine, digest, extra = rows[0]
         names = tuple(json.loads(variants))
         extra_d = json.loads(extra)
-        t, h, q = fp_rows.expand(fp_rows.decode_rows(fmt, n, times, ends, hashes, codes, quality, names))
+        t, h, q = fp_rows.expand(fp_rows.decode_rows(fmt, n, times, ends, hashes, quality, names, extra_d))
         f, ft = fp_rows.decode_fine(fine, extra_d)
-        data = {**{k: v for k, v in extra_d.items() if k != "fine_shape"}, "algorithm": algorithm,
+        data = {**{k: v for k, v in extra_d.items() if k not in ("fine_shape", "row_counts")}, "algorithm": algorithm,
                 "settings": json.loads(settings), "sha256": ref.sha256, "media": ref.media,
                 "picture_digest": digest}  # fmt: skip
         return replace(Fingerprint.from_dict(data), times=t, hashes=h, quality=q, fine=f, fine_times=ft)
@@ -370,15 +368,15 @@ class Library:
         if table is not None:
             return table
         rows = self._query(
-            "SELECT ref_id, format, n, times, ends, hashes, codes, quality, variants FROM fingerprints"
+            "SELECT ref_id, format, n, times, ends, hashes, quality, variants, extra FROM fingerprints"
             " WHERE algorithm = ? ORDER BY ref_id",
             (algorithm,),
         )
 
         def parts() -> Iterator[tuple[int, fp_rows.Rows]]:
-            for ref_id, fmt, n, times, ends, hashes, codes, quality, names in rows:
-                names_t = tuple(json.loads(names))
-                yield int(ref_id), fp_rows.decode_rows(fmt, n, times, ends, hashes, codes, quality, names_t)
+            for ref_id, fmt, n, times, ends, hashes, quality, names, extra in rows:
+                names_t, meta = tuple(json.loads(names)), json.loads(extra)
+                yield int(ref_id), fp_rows.decode_rows(fmt, n, times, ends, hashes, quality, names_t, meta)
 
         table = concatenate_rows(algorithm, parts(), generation, variants)
         CACHE.put(key, table)
@@ -412,11 +410,11 @@ def _encode_fingerprint(
     fp: Fingerprint, hashes: np.ndarray, variants: tuple[str, ...]
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     """Column values and the ``extra`` JSON of a fingerprint (format 2: compact rows, see rows.py)."""
-    columns = fp_rows.encode(fp_rows.compact(fp.times, hashes, fp.quality, variants))
+    columns, row_meta = fp_rows.encode(fp_rows.compact(fp.times, hashes, fp.quality, variants))
     columns["fine"], fine_meta = fp_rows.encode_fine(fp.fine, fp.fine_times)
     # everything but the big arrays and what the reference row holds (shots, bars, quality scores, ...)
     extra = {k: v for k, v in fp.to_dict().items() if k not in _FP_COLUMNS}
-    return columns, {**extra, **fine_meta}
+    return columns, {**extra, **row_meta, **fine_meta}
 
 
 def _exists(ref: Reference, path: str | Path, sha: str) -> AddResult:
