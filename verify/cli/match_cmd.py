@@ -105,7 +105,7 @@ def hash_cmd(
     committed on its own, so an interrupted run loses nothing and a re-run resumes.
     """
     prov = Provenance(title, source_url, first_seen, found_at, description, tuple(tags), notes)
-    counts = {"added": 0, "exists": 0, "failed": 0}
+    counts: dict[str, int] = {"added": 0, "exists": 0, "failed": 0}
     with _open(library_path, create=True) as lib:
         bar = None
         if sys.stderr.isatty() and not as_json:
@@ -133,7 +133,7 @@ def hash_cmd(
             if bar is not None:
                 bar.__exit__(None, None, None)
         health = lib.integrity_check()
-    if not as_json and sum(counts.values()):
+    if not as_json and any(counts.values()):
         click.echo(
             f"{counts['added']} added, {counts['exists']} already known, {counts['failed']} failed", err=True
         )
