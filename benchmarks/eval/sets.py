@@ -50,11 +50,12 @@ LOW_MOTION_REFS: dict[str, dict[str, tuple[str, float | None, float | None]]] = 
                 "webcam": (FOOTAGE + "webcam.mp4", None, None)},
 }  # fmt: skip
 #: name -> (kind, source, a, b): "still" holds the frame at a for b seconds; "looped" repeats a..b 3 times
+#: (sources not otherwise in that set's library: a looped copy of a reference would really be in it)
 REPEATING_REFS: dict[str, dict[str, tuple[str, str, float, float]]] = {
-    "dev": {"still-a": ("still", "moviepy-chaplin.mp4", 2.0, 12.0),
-            "looped-a": ("looped", "decord-flipping-a-pancake.mkv", 2.0, 6.0)},
-    "holdout": {"still-b": ("still", "gopro-max-heromode.mp4", 4.0, 14.0),
-                "looped-b": ("looped", "imageio-cockatoo.mp4", 5.0, 9.0)},
+    "dev": {"still-a": ("still", "imageio-cockatoo.mp4", 6.0, 12.0),
+            "looped-a": ("looped", "te-doorknob-hd-no-bar.mp4", 0.5, 3.6)},
+    "holdout": {"still-b": ("still", "mdn-flower.mp4", 2.5, 14.0),
+                "looped-b": ("looped", "te-pattern-longer-no-bar.mp4", 2.0, 5.6)},
 }  # fmt: skip
 # same fixed camera, the other moment (the part that is not in that set's library)
 STATIC_NEG = {

@@ -275,6 +275,21 @@ def refine_line(
     return best
 
 
+def widen_line(
+    qt: np.ndarray, q: np.ndarray, rt: np.ndarray, rv: np.ndarray, a0: float, o0: float
+) -> tuple[float, float, float]:
+    """Best (correlation, speed, offset) within 25% of speed ``a0`` that places the samples' middle
+    within 0.6 s of where (a0, o0) does; normal speed preferred as in :func:`refine_line`."""
+    mid = float(np.mean(qt))
+    best = (-2.0, a0, o0)
+    for a in a0 * np.exp(np.linspace(-0.25, 0.25, 21)):
+        oc = a0 * mid + o0 - a * mid
+        offs, c = curve(qt, q, rt, rv, float(a), FINE_STEP, (oc - 0.6, oc + 0.6))
+        if len(c) and float(c.max()) > best[0]:
+            best = (float(c.max()), float(a), float(offs[int(np.argmax(c))]))
+    return refine_line(qt, q, rt, rv, best[1], best[2], best[0])
+
+
 def active_cells(q: np.ndarray, valid: np.ndarray) -> np.ndarray:
     std = q.std(axis=0)
     std[~valid] = 0.0
@@ -408,6 +423,15 @@ def _place(
         tried += 1
         _, speed, offset, _w = windows.pop(0)
         on = _on_line(todo, qtimes, q_all, valid, rt, rv, speed, offset, s)
+        if len(on) >= s.min_samples:
+            # a window of a few seconds pins a slow scene's speed poorly: refit it on all the samples the
+            # line gathered (up to 25% either way), then gather again along the refitted line
+            cells = active_cells(q_all[on], valid)
+            if cells.sum() >= 2:
+                _, speed, offset = widen_line(
+                    qtimes[on], q_all[on][:, cells], rt, rv[:, cells], speed, offset
+                )
+                on = _on_line(todo, qtimes, q_all, valid, rt, rv, speed, offset, s)
         if len(on) >= s.min_samples and qtimes[on[-1]] - qtimes[on[0]] >= s.min_duration:
             cells = active_cells(q_all[on], valid)
             if cells.sum() >= 2:

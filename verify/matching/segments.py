@@ -75,6 +75,12 @@ def runs(pairs: np.ndarray, c: Candidates, max_gap: float) -> list[np.ndarray]:
     return [p for p in np.split(pairs, cuts) if len(p)]
 
 
+def _needed_support(speed: float, s: MatchSettings) -> float:
+    if speed < 0:
+        return max(s.min_support, s.reverse_min_support)
+    return s.min_support if abs(speed - 1.0) < 0.03 else max(s.min_support, s.warped_min_support)
+
+
 def reference_span(c: Candidates, run: np.ndarray, line: Line) -> float:
     """Seconds of the reference the line covers over the run, cut where its pairs stop (the line
     may run past the reference's end: a half-speed line over its last seconds covers only those)."""
@@ -169,8 +175,7 @@ def segments_for_reference(
                 and t1 - t0 >= s.min_duration  # the query span ...
                 and reference_span(c, run, line) >= s.min_duration - 0.15  # ... and the reference's
                 and seg.fraction >= s.min_aligned_fraction
-                and seg.support
-                >= (s.min_support if line.speed > 0 else max(s.min_support, s.reverse_min_support))
+                and seg.support >= _needed_support(line.speed, s)
             ):
                 found.append(seg)
                 accepted = True

@@ -33,7 +33,9 @@ class MatchSettings:
       aligned fraction must reach ``min_support``.
     * ``reverse``: also search speeds ``-max_speed .. -min_speed`` (played backwards); such a line
       needs ``reverse_min_support`` (a motion played backwards can retrace one seen elsewhere: a
-      swinging or circling object; a true reversed copy aligns nearly every frame).
+      swinging or circling object; a true reversed copy aligns nearly every frame); a line at
+      another speed than 1 needs ``warped_min_support`` (a static scene fits a slowed or sped-up
+      line about as well as the normal one: the same camera at another moment did, at 0.77x).
     * ``max_lines``: accepted alignments per reference (a loop repeats an excerpt: each repeat is
       a line); ``max_stray``: lines that yield nothing (look-alikes) tried per reference before
       giving up, counted apart so they cannot use up the accepted ones.
@@ -71,6 +73,7 @@ class MatchSettings:
     max_stray: int = 4
     reverse: bool = True
     reverse_min_support: float = 0.6
+    warped_min_support: float = 0.5
     max_repeats: int = 8
     repeat_share: float = 0.8
     fine: bool = True
