@@ -53,7 +53,7 @@ LOW_MOTION_REFS: dict[str, dict[str, tuple[str, float | None, float | None]]] = 
 #: (sources not otherwise in that set's library: a looped copy of a reference would really be in it)
 REPEATING_REFS: dict[str, dict[str, tuple[str, str, float, float]]] = {
     "dev": {"still-a": ("still", "imageio-cockatoo.mp4", 6.0, 12.0),
-            "looped-a": ("looped", "te-doorknob-hd-no-bar.mp4", 0.5, 3.6)},
+            "looped-a": ("looped", "gopro-max-heromode.mp4", 2.0, 5.1)},
     "holdout": {"still-b": ("still", "mdn-flower.mp4", 2.5, 14.0),
                 "looped-b": ("looped", "te-pattern-longer-no-bar.mp4", 2.0, 5.6)},
 }  # fmt: skip

@@ -75,6 +75,33 @@ def runs(pairs: np.ndarray, c: Candidates, max_gap: float) -> list[np.ndarray]:
     return [p for p in np.split(pairs, cuts) if len(p)]
 
 
+#: A run is cut at a pause of this many seconds between aligned samples when the part on one side
+#: only touches the line (mean share below WEAK_SHARE): a jump cut of low-motion footage, whose
+#: next excerpt matches the first line's plateau here and there.
+WEAK_GAP = 1.0
+WEAK_SHARE = 0.25
+
+
+def _trim_weak(parts: list[np.ndarray], c: Candidates, share: np.ndarray) -> list[np.ndarray]:
+    out = []
+    for run in parts:
+        t = c.query_time[run]
+        w = share[c.sample[run]]
+        cuts = np.flatnonzero(np.diff(t) > WEAK_GAP) + 1
+        pieces = np.split(np.arange(len(run)), cuts)
+        if len(pieces) == 1:
+            out.append(run)
+            continue
+        strong = [p for p in pieces if float(w[p].mean()) >= WEAK_SHARE]
+        if not strong:
+            out.append(run)
+            continue
+        keep = np.concatenate(strong)
+        # keep the strong pieces together when they are next to each other
+        out.extend(run[k] for k in np.split(keep, np.flatnonzero(np.diff(keep) > 1) + 1))
+    return out
+
+
 def _needed_support(speed: float, s: MatchSettings) -> float:
     if speed < 0:
         return max(s.min_support, s.reverse_min_support)
@@ -145,7 +172,7 @@ def segments_for_reference(
         pairs = best_on_line(c, alive, line, s.tolerance)
         share = near_share(c, line, s.distinct_window)
         accepted = False
-        for run in runs(pairs, c, s.max_gap):
+        for run in _trim_weak(runs(pairs, c, s.max_gap), c, share):
             t0, t1 = float(c.query_time[run[0]]), float(c.query_time[run[-1]])
             usable = int(
                 np.searchsorted(usable_times, t1, "right") - np.searchsorted(usable_times, t0, "left")
