@@ -31,21 +31,29 @@ SCALE = 8
 PICTURE_SIDE = 64
 
 
+#: Pictures per summed-area table (bounds the memory: 64 x 65 x 65 float32 = 1 MB).
+_BATCH = 64
+
+
 def _integral(pictures: np.ndarray) -> np.ndarray:
-    """Summed-area tables (N, S+1, S+1), float64."""
+    """Summed-area tables (N, S+1, S+1), float32 (exact: 64*64*255 < 2**24)."""
     n, h, w = pictures.shape
-    out = np.zeros((n, h + 1, w + 1), np.float64)
-    np.cumsum(np.cumsum(pictures, axis=1, dtype=np.float64), axis=2, out=out[:, 1:, 1:])
+    out = np.zeros((n, h + 1, w + 1), np.float32)
+    np.cumsum(np.cumsum(pictures, axis=1, dtype=np.float32), axis=2, out=out[:, 1:, 1:])
     return out
 
 
 def _box_means(
-    table: np.ndarray, y0: np.ndarray, y1: np.ndarray, x0: np.ndarray, x1: np.ndarray
+    pictures: np.ndarray, y0: np.ndarray, y1: np.ndarray, x0: np.ndarray, x1: np.ndarray
 ) -> np.ndarray:
-    """Mean of pixels [y0, y1) x [x0, x1) per picture and cell: (N, cells)."""
-    s = table[:, y1, x1] - table[:, y0, x1] - table[:, y1, x0] + table[:, y0, x0]
-    area = np.maximum((y1 - y0) * (x1 - x0), 1)
-    return (s / area).astype(np.float32)
+    """Mean of pixels [y0, y1) x [x0, x1) per picture and cell: (N, cells), a batch at a time."""
+    area = np.maximum((y1 - y0) * (x1 - x0), 1).astype(np.float64)
+    out = np.empty((pictures.shape[0], len(y0)), np.float32)
+    for a in range(0, pictures.shape[0], _BATCH):
+        t = _integral(pictures[a : a + _BATCH]).astype(np.float64)
+        s = t[:, y1, x1] - t[:, y0, x1] - t[:, y1, x0] + t[:, y0, x0]
+        out[a : a + _BATCH] = s / area
+    return out
 
 
 def _edges(side: int, g: int) -> np.ndarray:
@@ -61,7 +69,7 @@ def cell_means(pictures: np.ndarray, g: int = GRID) -> np.ndarray:
     ey, ex = _edges(h, g), _edges(w, g)
     gy, gx = np.meshgrid(np.arange(g), np.arange(g), indexing="ij")
     yy, xx = gy.ravel(), gx.ravel()
-    return _box_means(_integral(frames), ey[yy], ey[yy + 1], ex[xx], ex[xx + 1])
+    return _box_means(frames, ey[yy], ey[yy + 1], ex[xx], ex[xx + 1])
 
 
 def region_means(
@@ -92,7 +100,7 @@ def region_means(
     valid = (seen >= 0.5 * np.abs(full)) & (x1 > x0) & (y1 > y0)
     if n == 0:
         return np.zeros((0, g * g), np.float32), valid
-    means = _box_means(_integral(frames), y0, np.maximum(y1, y0 + 1), x0, np.maximum(x1, x0 + 1))
+    means = _box_means(frames, y0, np.maximum(y1, y0 + 1), x0, np.maximum(x1, x0 + 1))
     means[:, ~valid] = 0.0
     return means, valid
 
