@@ -333,7 +333,8 @@ def screenrec(ref: Ref, p: dict[str, Any], aux: dict[str, Any]) -> tuple[list[st
         f"drawbox=x={x0 + pw + 30}:y=200:w={W - x0 - pw - 60}:h=90:color=0xd0d0d0:t=fill,"
         f"drawbox=x={x0 + pw + 30}:y=310:w={W - x0 - pw - 60}:h=90:color=0xd0d0d0:t=fill,"
         f"drawtext=fontfile={FONT}:text='{t2}':x={x0 + pw + 34}:y=420:fontsize=18:fontcolor=0x303030[page];"
-        f"[0:v]scale={pw}:{ph}:force_original_aspect_ratio=decrease,pad={pw}:{ph}:(ow-iw)/2:(oh-ih)/2:color=black,setsar=1[pl];"
+        f"[0:v]scale={pw}:{ph}:force_original_aspect_ratio=decrease:force_divisible_by=2,"
+        f"pad={pw}:{ph}:(ow-iw)/2:(oh-ih)/2:color=black,setsar=1[pl];"
         f"[page][pl]overlay=x={x0}:y='{ypos}':shortest=1,"
         f"drawbox=x=0:y=0:w={W}:h=56:color=0x202020:t=fill,{EVEN}[out]"
     )
