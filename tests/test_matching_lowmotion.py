@@ -224,3 +224,13 @@ def test_parallel_lines_of_a_looped_reference_are_repeats_and_a_continuum_is_not
     qt2 = np.repeat(np.arange(0.0, 4.01, 0.5), 40)
     rt2 = qt2 + np.tile(np.linspace(0, 12, 40), 9)  # a fixed camera: every moment alike
     assert repeats(_cand(qt2, rt2, np.repeat(np.arange(9), 40)), Line(1.0, 0.0, 9), MatchSettings()) == ()
+
+
+def test_cells_of_a_picture_reaching_past_the_edges_are_flagged_not_read_out_of_bounds() -> None:
+    from verify.hashing.grid import region_means
+
+    pictures = np.random.default_rng(0).integers(0, 255, (3, 64, 64), dtype=np.uint8)
+    for box in ((0.3, -0.2, 1.9, 1.4), (-1.5, 0.0, 1.0, 1.0), (0.0, 0.0, 1.0 + 1e-9, 2.0)):
+        for mirror in (False, True):
+            means, valid = region_means(pictures, box, 6, mirror)
+            assert means.shape == (3, 36) and 0 < valid.sum() < 36 and np.all(means[:, ~valid] == 0)

@@ -100,7 +100,8 @@ def region_means(
     valid = (seen >= 0.5 * np.abs(full)) & (x1 > x0) & (y1 > y0)
     if n == 0:
         return np.zeros((0, g * g), np.float32), valid
-    means = _box_means(frames, y0, np.maximum(y1, y0 + 1), x0, np.maximum(x1, x0 + 1))
+    y0c, x0c = np.minimum(y0, h - 1), np.minimum(x0, w - 1)  # a cell past the edge: its last row/column
+    means = _box_means(frames, y0c, np.maximum(y1, y0c + 1), x0c, np.maximum(x1, x0c + 1))
     means[:, ~valid] = 0.0
     return means, valid
 
