@@ -182,21 +182,45 @@ def test_empty_library(clips: Callable[..., Path]) -> None:
 def test_json_shape_and_round_trip(library: Library, clips: Callable[..., Path]) -> None:
     result = match_file(clips("mirror", _painter(B_SEED, mirror=True), 8.0), library, top=5)
     d = json.loads(json.dumps(result.to_dict()))
-    assert set(d) == {"schema_version", "query", "matches", "scenes"} and d["scenes"] == []
+    assert {"schema_version", "query", "matches", "library_references", "library_hashes", "settings"} <= set(
+        d
+    )
+    assert d["scenes"] == []
     (m,) = d["matches"]
-    assert set(m) == {
-        "reference", "score", "query_start", "query_end", "reference_start", "reference_end", "speed",
-        "offset", "mirrored", "crop", "coverage_query", "coverage_reference", "median_distance", "evidence",
-        "method", "rotation", "alternatives",
-    }  # fmt: skip
     assert m["method"] == "aligned" and m["rotation"] == 0 and m["alternatives"] == []
-    assert set(m["reference"]) == {
-        "id", "path", "title", "source_url", "first_seen", "found_at", "sha256", "duration", "tags",
-    }  # fmt: skip
-    assert set(m["evidence"][0]) == {"query_time", "reference_time", "distance", "variant"}
+    # nothing is dropped: the fields the first release left out are there
+    assert {
+        "aligned_fraction",
+        "support",
+        "bars",
+        "aligned_samples",
+        "offset",
+        "evidence",
+        "method",
+        "fine_correlation",
+    } <= set(m)
+    assert {"id", "path", "sha256", "duration", "provenance"} <= set(m["reference"])
+    assert {"title", "source_url", "first_seen", "found_at", "tags"} <= set(m["reference"]["provenance"])
+    assert {"query_time", "reference_time", "distance", "variant"} <= set(m["evidence"][0])
     assert d["query"]["path"].endswith("mirror.mp4") and d["query"]["samples"] > 0
     again = MatchResult.from_dict(d)
     assert again.to_dict() == d
+    # a record of the first release (flat reference) still loads
+    old = {"schema_version": 1, "query": d["query"], "matches": [
+        {**{k: v for k, v in m.items() if k != "reference"},
+         "reference": {"id": 1, "path": "x.mp4", "title": "T", "tags": ["a"], "sha256": "ab", "duration": 3.0}}
+    ]}  # fmt: skip
+    back = MatchResult.from_dict(old)
+    assert back.matches[0].reference.provenance.title == "T" and back.matches[0].reference.id == 1
+    # the matching branch's flat schema 2 (method, rotation, alternatives, scenes with flat references)
+    flat_ref = {"id": 2, "path": "y.mp4", "title": "S", "tags": [], "sha256": "cd", "duration": 9.0}
+    flat2 = {**old, "schema_version": 2, "matches": [{**old["matches"][0], "method": "fine", "rotation": 90,
+             "alternatives": [4.0]}], "scenes": [{"reference": flat_ref, "kind": "still", "query_start": 0.0,
+             "query_end": 2.0, "reference_start": 0.0, "reference_end": 9.0}]}  # fmt: skip
+    back2 = MatchResult.from_dict(flat2)
+    assert back2.matches[0].method == "fine" and back2.matches[0].rotation == 90
+    assert back2.matches[0].alternatives == (4.0,)
+    assert back2.scenes[0].kind == "still" and back2.scenes[0].reference.provenance.title == "S"
     full = MatchResult.from_dict(json.loads(serial.dumps(result)))  # the lossless form
     assert full.matches[0].support == pytest.approx(result.matches[0].support)
     assert full.library_references == 3 and full.settings == result.settings
@@ -206,7 +230,8 @@ def test_json_shape_and_round_trip(library: Library, clips: Callable[..., Path])
 def test_summary_names_provenance(library: Library, clips: Callable[..., Path]) -> None:
     result = match_file(clips("excerpt", _painter(A_SEED, start=3.5), 3.0), library)
     line = result.summary_lines()[0]
-    assert line.startswith("Segment 0:00–0:03 of this clip matches *Clip A*")
+    assert line.startswith("0:00.0–0:03.0 of this clip is 0:03.5–0:06.5 of \u201cClip A\u201d")
+    assert "*" not in line
     assert "first seen 2024-03-01 at an archive" in line
 
 

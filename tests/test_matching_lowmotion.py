@@ -146,7 +146,9 @@ def test_same_camera_other_moment_is_a_scene_never_a_match(
     assert "same camera at another time" in text
     assert result.explanation == EXPLANATION and "not as proof" in EXPLANATION
     d = json.loads(json.dumps(result.to_dict()))
-    assert d["scenes"][0]["kind"] == "static" and d["scenes"][0]["reference"]["title"] == "Speaker"
+    assert (
+        d["scenes"][0]["kind"] == "static" and d["scenes"][0]["reference"]["provenance"]["title"] == "Speaker"
+    )
     assert MatchResult.from_dict(d).to_dict() == d
     back = serial.loads(MatchResult, serial.dumps(result))
     assert isinstance(back.scenes[0], SceneMatch) and back.scenes[0].samples == scene.samples

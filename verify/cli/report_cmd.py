@@ -2,15 +2,23 @@
 
 from __future__ import annotations
 
-import hashlib
+import json
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from ..errors import CaseIntegrityError, VerifyError
+from ..text import safe_text
+
+if TYPE_CHECKING:
+    from ..analysis import Analysis
+    from ..notes import Notes
+    from ..report import Report
 
 FORMATS = ("md", "html", "json", "pdf")
 
@@ -33,7 +41,7 @@ def _progress(label: str) -> Iterator[Callable[[float, float], None] | None]:
         yield update
 
 
-def _notes(path: Path | None):  # type: ignore[no-untyped-def]
+def _notes(path: Path | None) -> Notes | None:
     if path is None:
         return None
     from ..notes import load_notes
@@ -41,14 +49,27 @@ def _notes(path: Path | None):  # type: ignore[no-untyped-def]
     return load_notes(path)
 
 
-def _build(file: Path, library: Path | None, notes: Path | None, keyframes: bool, top: int):  # type: ignore[no-untyped-def]
+def _analyse(file: Path, library: Path | None, top: int) -> Analysis:
+    """One analysis of FILE (probe, one decode, matches against LIBRARY when given)."""
+    from ..analysis import AnalysisSettings, analyse
+    from ..library import Library
+
+    settings = AnalysisSettings(top=top)
+    with _progress("analysing") as progress:
+        if library is None:
+            return analyse(file, settings=settings, progress=progress)
+        with Library(library, create=False) as lib:
+            return analyse(file, library=lib, settings=settings, progress=progress)
+
+
+def _build(file: Path, library: Path | None, notes: Path | None, keyframes: bool, top: int) -> Report:
     from ..report import build_report
 
     loaded = _notes(notes)
-    with _progress("analysing") as progress:
-        return build_report(
-            file, library=library, notes=loaded, keyframes=keyframes, top=top, progress=progress
-        )
+    analysis = _analyse(file, library, top)
+    if not keyframes:
+        analysis = replace(analysis, keyframes=())
+    return build_report(analysis, notes=loaded)
 
 
 _file_arg = click.argument("file", type=click.Path(path_type=Path, dir_okay=False))
@@ -90,6 +111,12 @@ _top_opt = click.option("--top", default=5, show_default=True, help="Most matche
 @_notes_opt
 @click.option("--no-keyframes", is_flag=True, help="Skip keyframe extraction.")
 @click.option("--embed-images", is_flag=True, help="JSON only: include the pictures as base64.")
+@click.option(
+    "--full-paths",
+    is_flag=True,
+    help="Keep local paths and stored file names (an internal record); by default the report names "
+    "files only, fit for publication.",
+)
 @_top_opt
 def report_command(
     file: Path,
@@ -99,16 +126,21 @@ def report_command(
     notes: Path | None,
     no_keyframes: bool,
     embed_images: bool,
+    full_paths: bool,
     top: int,
 ) -> None:
-    """Analyse FILE and export its verification report (md, html, json or pdf)."""
-    from ..export import FORMATS as SUFFIXES
-    from ..export import export
+    """Analyse FILE and export its verification report (md, html, json or pdf).
 
-    if out.is_dir():
+    The report names files, not your folders (no local paths, no stored-name prefixes), unless
+    --full-paths is given.
+    """
+    from ..export import FORMATS as SUFFIXES
+    from ..export import export, paths
+
+    if out.is_dir() and not out.is_symlink():
         out_dir, name = out, None
-    else:
-        out_dir, name = out.parent, out.name
+    else:  # refused before the analysis: a link, a device (/dev/null), a FIFO
+        out_dir, name = paths.check_output(out).parent, out.name
     if fmt is None:
         suffix = out.suffix.lower().lstrip(".") if name else ""
         fmt = (
@@ -118,10 +150,13 @@ def report_command(
         )
     if name is not None and not Path(name).suffix:
         name += SUFFIXES[fmt]
+    if name is not None:
+        paths.check_output(out_dir / paths.check_name(name))
     report = _build(file, library, notes, not no_keyframes, top)
-    path = export(report, fmt, out_dir, name=name, embed_images=embed_images)
+    path = export(report, fmt, out_dir, name=name, embed_images=embed_images, full_paths=full_paths)
     click.echo(
-        f"{path}  ({fmt}; case {report.case_id}; verdict {report.verdict}; {len(report.matches)} match(es))"
+        f"{safe_text(str(path))}  ({fmt}; case {safe_text(report.case_id, limit=80)}; verdict {report.verdict}; "
+        f"{len(report.matches)} match(es))"
     )
 
 
@@ -149,12 +184,15 @@ def case_save(
 ) -> None:
     """Analyse FILE and save everything as one case file."""
     from ..case import save_case
+    from ..digest import sha256_file
+    from ..export import paths
 
+    paths.check_output(out)  # before the analysis: a link, a device, a FIFO
     report = _build(file, library, notes, True, top)
     path = save_case(report, out, include_original=include_original, original=file)
-    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    digest = sha256_file(path)
     click.echo(
-        f"{path}  (case {report.case_id}; {len(report.image_refs())} pictures; "
+        f"{safe_text(str(path))}  (case {safe_text(report.case_id, limit=80)}; {len(report.image_refs())} pictures; "
         f"original {'included' if include_original else 'referenced by sha256'})"
     )
     click.echo(f"sha256 of the case file: {digest}  (keep it somewhere else to prove the case unchanged)")
@@ -168,7 +206,10 @@ def case_open(case: Path, as_json: bool) -> None:
     from ..case import open_case
 
     opened = open_case(case)
-    click.echo(opened.report.to_json() if as_json else opened.summary())
+    if as_json:  # ASCII-only: no control character of the report can reach the terminal raw
+        click.echo(json.dumps(opened.report.to_dict(), ensure_ascii=True, indent=2))
+    else:
+        click.echo(opened.summary())
 
 
 @case_group.command("check")
@@ -180,7 +221,7 @@ def case_check(case: Path) -> None:
     result = check_case(case)
     if not result.ok:
         raise CaseIntegrityError(result.describe(), path=case)
-    click.echo(f"{case}: {result.describe()}")
+    click.echo(f"{safe_text(str(case))}: {result.describe()}")
 
 
 @click.command("evidence")
@@ -206,20 +247,18 @@ def case_check(case: Path) -> None:
 def evidence_command(file: Path, library: Path | None, number: int, out: Path, height: int) -> None:
     """Render the side-by-side evidence video of one match of FILE."""
     from ..evidence import render_evidence
-    from ..report.build import open_library
+    from ..export import paths
 
     if library is None:
         raise click.UsageError("--library is required")
-    from ..matching import match_file
-
-    lib = open_library(library)
-    try:
-        result = match_file(file, lib, top=max(number, 5))
-    finally:
-        lib.close()
-    if len(result.matches) < number:
+    paths.check_output(out)  # before matching: a link, a device, a FIFO
+    analysis = _analyse(file, library, max(number, 5))
+    result = analysis.matches
+    if result is None or len(result.matches) < number:
+        found = 0 if result is None else len(result.matches)
         raise VerifyError(
-            f"has {len(result.matches)} match(es), not {number}",
+            f"has {found} match(es), not {number}"
+            + (f" ({analysis.problems[-1]})" if analysis.problems else ""),
             path=file,
             stage="evidence",
             hint="List them with `verify match FILE --library DB`.",
@@ -228,7 +267,7 @@ def evidence_command(file: Path, library: Path | None, number: int, out: Path, h
     with _progress("rendering") as progress:
         path = render_evidence(file, match.reference.path, match, out, height=height, progress=progress)
     click.echo(
-        f"{path}  (query {match.query_start:.2f}-{match.query_end:.2f} s vs reference "
+        f"{safe_text(str(path))}  (query {match.query_start:.2f}-{match.query_end:.2f} s vs reference "
         f"{match.reference_start:.2f}-{match.reference_end:.2f} s)"
     )
 

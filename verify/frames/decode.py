@@ -5,7 +5,7 @@ from __future__ import annotations
 import itertools
 import logging
 import math
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 import av
@@ -14,7 +14,7 @@ import numpy as np
 from av.video.reformatter import VideoReformatter
 
 from ..errors import DecodeError, TruncatedMediaError, UnsupportedCodecError
-from .base import SEEK_GAP, DecodeStats, Frame, Sampling
+from .base import SEEK_GAP, DecodeStats, Frame, FrameTap, Sampling
 from .picture import orientation_of_rotation, rotation_of, to_array
 
 log = logging.getLogger("verify")
@@ -34,15 +34,49 @@ def stream_start(stream: av.video.stream.VideoStream) -> float:
     return 0.0
 
 
+#: Undecodable audio packets after which the sound is given up (the picture goes on).
+MAX_AUDIO_ERRORS = 20
+
+AudioSink = Callable[[av.AudioFrame], None]
+
+
+def _sound(container: av.container.InputContainer) -> av.audio.stream.AudioStream | None:
+    streams = list(container.streams.audio)
+    return streams[0] if streams and streams[0].codec_context is not None else None
+
+
+def _feed_audio(packet: av.Packet, sink: AudioSink, stats: DecodeStats) -> None:
+    """Decode one audio packet and hand its frames to ``sink``; damage is counted, never fatal."""
+    if stats.audio_errors > MAX_AUDIO_ERRORS:
+        return
+    try:
+        frames = packet.decode()
+    except av.error.FFmpegError as exc:
+        stats.audio_errors += 1
+        stats.audio_last_error = f"{exc}"
+        return
+    for frame in frames:
+        if isinstance(frame, av.AudioFrame):
+            stats.audio_frames += 1
+            sink(frame)
+
+
 def _decoded(
     container: av.container.InputContainer,
     stream: av.video.stream.VideoStream,
     path: Path,
     stats: DecodeStats,
     max_corrupt: int,
+    audio: AudioSink | None = None,
 ) -> Iterator[av.VideoFrame]:
-    """Decoded frames in presentation order, corrupt ones skipped and counted."""
-    packets = container.demux(stream)
+    """Decoded frames in presentation order, corrupt ones skipped and counted.
+
+    With ``audio``, the main audio stream is demuxed in the same pass and its decoded frames are
+    handed to ``audio`` as they come (one read of the file for picture and sound)."""
+    sound = _sound(container) if audio is not None else None
+    packets: Iterator[av.Packet] = (
+        container.demux(stream, sound) if sound is not None else container.demux(stream)
+    )
     while True:
         try:
             packet = next(packets)
@@ -52,6 +86,9 @@ def _decoded(
             _corrupt(stats, f"demux: {exc}", path, max_corrupt)
             if stats.decoded == 0 and stats.corrupt > 3:
                 raise TruncatedMediaError(f"no readable video data ({exc})", path=path) from exc
+            continue
+        if sound is not None and audio is not None and packet.stream.index == sound.index:
+            _feed_audio(packet, audio, stats)
             continue
         try:
             frames = packet.decode()
@@ -103,6 +140,23 @@ def _note_geometry(frame: av.VideoFrame, stats: DecodeStats, orientation: int | 
     return stats.orientation
 
 
+def _offer(
+    tap: FrameTap,
+    frame: av.VideoFrame,
+    t: float,
+    index: int,
+    stats: DecodeStats,
+    code: int,
+    reformatter: VideoReformatter,
+    path: Path,
+    max_corrupt: int,
+) -> None:
+    if tap.wants is None or tap.wants(t):
+        picture = _convert(frame, tap.picture, stats, code, reformatter, path, max_corrupt)
+        if picture is not None:
+            tap.fn(Frame(t, index, picture))
+
+
 def sequential(
     container: av.container.InputContainer,
     stream: av.video.stream.VideoStream,
@@ -112,21 +166,35 @@ def sequential(
     max_corrupt: int,
     orientation: int | None,
     progress: Callable[[float, float], None] | None,
+    taps: Sequence[FrameTap] = (),
+    audio: AudioSink | None = None,
 ) -> Iterator[Frame]:
     start, rate, duration = stats.start_time, stats.rate, stats.duration
+    dense = [(t, VideoReformatter()) for t in taps if t.every_frame]
+    on_samples = [(t, VideoReformatter()) for t in taps if not t.every_frame]
     step = 1.0 / sampling.fps if sampling.mode == "fps" else 0.0
     first: float | None = None
     next_slot = 0  # fps mode: the next sample is the first frame at or after first + next_slot * step
+    cap, cap_first, cap_slot = sampling.max_rate, 0.0, -1  # max_rate: one frame per rounded 1/cap slot
     code: int | None = None
     reformatter = VideoReformatter()
     index = -1
-    for frame in _decoded(container, stream, path, stats, max_corrupt):
+    for frame in _decoded(container, stream, path, stats, max_corrupt, audio):
         index += 1
         t = float(frame.time)
         if code is None:
             code = _note_geometry(frame, stats, orientation)
         if progress is not None and index % 30 == 0:
             progress(min(max(0.0, t - start), duration or math.inf), duration)
+        if cap is not None:  # above the cap: skipped before any conversion, taps included
+            if cap_slot < 0:
+                cap_first = t
+            slot = math.floor((t - cap_first) * cap + 0.499)  # nearest slot; halves go to the earlier one
+            if slot <= cap_slot:
+                continue
+            cap_slot = slot
+        for tap, rf in dense:
+            _offer(tap, frame, t, index, stats, code, rf, path, max_corrupt)
         if sampling.mode == "fps":
             if first is None:
                 first = t
@@ -137,6 +205,8 @@ def sequential(
         if img is None:
             continue
         out_index = index if sampling.mode != "keyframes" else max(0, round((t - start) * rate))
+        for tap, rf in on_samples:
+            _offer(tap, frame, t, out_index, stats, code, rf, path, max_corrupt)
         stats.yielded += 1
         yield Frame(t, out_index, img)
     if stats.decoded == 0:
@@ -215,9 +285,9 @@ def _seek(
     while True:
         position = max(stats.start_time, target - back)
         try:
-            if position > stats.start_time:
+            if position > stats.start_time and stream.time_base:
                 container.seek(
-                    int(position / stream.time_base), stream=stream, backward=True, any_frame=False
+                    int(position / (stream.time_base or 1)), stream=stream, backward=True, any_frame=False
                 )
             else:  # rewind to the top of the file (MPEG-TS can skip a lone keyframe when seeking to it)
                 container.seek(0)

@@ -20,8 +20,8 @@ A row of the ``fingerprints`` table in format 2 (:data:`FORMAT_ROWS`), all littl
 
 16 bytes and a bit per row (a frame of one variant was 8 bytes of hash and, per frame, 9 of time
 and quality), and the fine series about 0.5 MB per hour (benchmarks/results/compact.md).
-Format 1 (:data:`FORMAT_SAMPLES`, before schema 2) held ``hashes`` as (n, len(variants)) per
-sample; :func:`convert_legacy` (migration 2) rewrites such rows.
+Format 1 (:data:`FORMAT_SAMPLES`, before schema 3) held ``hashes`` as (n, len(variants)) per
+sample; :func:`convert_legacy` (migration 3) rewrites such rows.
 
 This module is the one place that knows the byte layout; ``store.py`` calls :func:`encode` and
 :func:`decode_rows` / :func:`decode_fingerprint`.
@@ -30,7 +30,6 @@ This module is the one place that knows the byte layout; ``store.py`` calls :fun
 from __future__ import annotations
 
 import json
-import sqlite3
 import zlib
 from dataclasses import dataclass
 from typing import Any
@@ -208,18 +207,19 @@ def decode_rows(
     )
 
 
-def convert_legacy(conn: sqlite3.Connection) -> int:
-    """Migration 2: rewrite every format-1 fingerprint as compact rows (caller holds the
-    transaction). Returns the number of fingerprints converted."""
+def convert_legacy(conn: Any) -> int:
+    """Migration 3: rewrite every format-1 fingerprint as compact rows (caller holds the
+    transaction; a SQLite connection or the PostgreSQL wrapper of ``verify.library.dialect``, SQL
+    written with ``?``). Returns the number of fingerprints converted."""
     rows = conn.execute(
         "SELECT id, n, times, hashes, quality, variants, extra FROM fingerprints WHERE format = ?",
         (FORMAT_SAMPLES,),
     ).fetchall()
     for fid, n, times, hashes, quality, variants, extra in rows:
         names = tuple(json.loads(variants))
-        t = np.frombuffer(times, "<f8")
-        h = np.frombuffer(hashes, "<u8").reshape(n, len(names))
-        q = np.frombuffer(quality, np.uint8).astype(bool)
+        t = np.frombuffer(bytes(times), "<f8")
+        h = np.frombuffer(bytes(hashes), "<u8").reshape(n, len(names))
+        q = np.frombuffer(bytes(quality), np.uint8).astype(bool)
         cols, meta = encode(compact(t, h, q, names))
         conn.execute(
             "UPDATE fingerprints SET format = ?, n = ?, times = ?, ends = ?, hashes = ?, quality = ?, extra = ?"

@@ -1,19 +1,22 @@
-"""Versioned migrations of the library database.
+"""Versioned migrations of the library database (SQLite and PostgreSQL).
 
-Each migration is applied once, inside the same ``BEGIN IMMEDIATE`` transaction
-that records it in the ``migrations`` table, so two processes opening a new
-library at the same moment cannot both apply it. A library written by a newer
-verify (a version this code does not know) is refused rather than guessed at.
+Each migration is applied once, inside the same write transaction that records it in the
+``migrations`` table (SQLite ``BEGIN IMMEDIATE``, PostgreSQL a lock), so two processes opening a
+new library at the same moment cannot both apply it. A library written by a newer verify (a
+version this code does not know) is refused rather than guessed at. Migrations are written in
+SQLite's SQL; :meth:`verify.library.dialect.Dialect.migration_sql` turns them into another
+dialect's (a migration may also give its PostgreSQL text explicitly).
 """
 
 from __future__ import annotations
 
-import sqlite3
 import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
+from typing import Any
 
 from . import rows
+from .dialect import Dialect, SQLiteDialect
 
 #: (version, name, SQL). Append only; never edit a released migration.
 MIGRATIONS: list[tuple[int, str, str]] = [
@@ -60,6 +63,19 @@ MIGRATIONS: list[tuple[int, str, str]] = [
     ),
     (
         2,
+        "text on screen per reference",
+        """
+        CREATE TABLE ref_text (
+            ref_id INTEGER PRIMARY KEY REFERENCES refs(id) ON DELETE CASCADE,
+            engine TEXT NOT NULL,                       -- OCR engine and model ids
+            text TEXT NOT NULL,                         -- distinct texts, one per line (searched)
+            result TEXT NOT NULL,                       -- JSON verify.ocr.OcrResult
+            updated_at TEXT NOT NULL                    -- UTC ISO 8601
+        );
+        """,
+    ),
+    (
+        3,
         "compact rows, fine series and picture digest",
         """
         ALTER TABLE fingerprints ADD COLUMN format INTEGER NOT NULL DEFAULT 1;  -- 1 per sample, 2 rows
@@ -72,7 +88,7 @@ MIGRATIONS: list[tuple[int, str, str]] = [
 ]
 
 #: Python steps run right after a migration's SQL, in the same transaction (data conversions).
-CONVERSIONS: dict[int, Callable[[sqlite3.Connection], object]] = {2: rows.convert_legacy}
+CONVERSIONS: dict[int, Callable[[Any], object]] = {3: rows.convert_legacy}
 
 LATEST = MIGRATIONS[-1][0]
 
@@ -81,18 +97,19 @@ def now_utc() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
-def current_version(conn: sqlite3.Connection) -> int:
+def current_version(conn: Any, dialect: Dialect | None = None) -> int:
     """Highest applied migration; 0 for an empty database; -1 for a database that is not a library."""
-    tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    tables = (dialect or SQLiteDialect()).tables(conn)
     if "migrations" not in tables:
-        return 0 if not (tables - {"sqlite_sequence"}) else -1
+        return 0 if not tables else -1
     row = conn.execute("SELECT max(version) FROM migrations").fetchone()
     return int(row[0] or 0)
 
 
-def migrate(conn: sqlite3.Connection) -> int:
+def migrate(conn: Any, dialect: Dialect | None = None) -> int:
     """Apply pending migrations (caller holds a write transaction). Returns the schema version."""
-    version = current_version(conn)
+    d = dialect or SQLiteDialect()
+    version = current_version(conn, d)
     if version == 0:
         conn.execute(
             "CREATE TABLE IF NOT EXISTS migrations ("
@@ -101,7 +118,7 @@ def migrate(conn: sqlite3.Connection) -> int:
     for number, name, sql in MIGRATIONS:
         if number <= version:
             continue
-        for statement in sql.split(";"):
+        for statement in d.migration_sql(sql).split(";"):
             if statement.strip():
                 conn.execute(statement)
         if number in CONVERSIONS:

@@ -38,7 +38,7 @@ from .candidates import (
     variant_parts,
 )
 from .identity import identical_match, identical_reference
-from .result import EXPLANATION, EvidencePair, MatchResult, QueryInfo, SceneMatch, SegmentMatch, clock
+from .result import EXPLANATION, EvidencePair, MatchResult, QueryInfo, SceneMatch, SegmentMatch
 from .scenes import scenes_for_reference
 from .segments import RawSegment, segments_for_reference
 from .settings import MatchSettings
@@ -52,7 +52,6 @@ __all__ = [
     "QueryInfo",
     "SceneMatch",
     "SegmentMatch",
-    "clock",
     "match_file",
     "match_fingerprint",
 ]
@@ -62,6 +61,12 @@ log = logging.getLogger("verify")
 
 class LibraryLike(Protocol):
     """What matching needs of a library (``verify.library.Library`` is one)."""
+
+    path: str
+    library_id: str
+
+    @property
+    def generation(self) -> int: ...
 
     def hash_table(self, algorithm: str) -> HashTable: ...
 

@@ -7,11 +7,27 @@ from typing import Any
 
 from .. import serial
 from ..fingerprint import FingerprintSettings
-from ..library import Provenance, Reference
-from ..text import safe_text
+from ..hashing.variants import describe_base
+from ..library import Reference
+from ..text import clock, safe_text, span
 from .settings import SCHEMA_VERSION, MatchSettings
 
-_REF_KEYS = ("id", "path", "title", "source_url", "first_seen", "found_at", "sha256", "duration", "tags")
+_PROVENANCE_KEYS = ("title", "source_url", "first_seen", "found_at", "description", "tags", "notes")
+
+
+def _flat_v1(d: dict[str, Any]) -> dict[str, Any]:
+    """A flat ``match --json`` record (the first release's; the matching branch's schema 2 added
+    ``method``/``rotation``/``alternatives`` and ``scenes`` in the same flat shape) as today's."""
+
+    def nest(items: Any) -> list[dict[str, Any]]:
+        out = []
+        for m in items or ():
+            r = dict(m.get("reference") or {})
+            prov = {k: r.pop(k) for k in _PROVENANCE_KEYS if k in r}
+            out.append({**m, "reference": {**r, "provenance": prov}})
+        return out
+
+    return {**d, "matches": nest(d.get("matches")), "scenes": nest(d.get("scenes")), "library_references": 0}
 
 
 @dataclass(frozen=True)
@@ -23,14 +39,6 @@ class EvidencePair:
     distance: int
     variant: str  # query variant, or "query_variant/reference_variant" when the reference side is not "full"
     schema_version: int = SCHEMA_VERSION
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "query_time": round(self.query_time, 3),
-            "reference_time": round(self.reference_time, 3),
-            "distance": int(self.distance),
-            "variant": self.variant,
-        }
 
 
 @dataclass(frozen=True)
@@ -79,83 +87,45 @@ class SegmentMatch:
         """Played backwards: reference time runs down while query time runs up."""
         return self.speed < 0
 
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "reference": _reference_dict(self.reference),
-            "score": round(self.score, 4),
-            "query_start": round(self.query_start, 3),
-            "query_end": round(self.query_end, 3),
-            "reference_start": round(self.reference_start, 3),
-            "reference_end": round(self.reference_end, 3),
-            "speed": round(self.speed, 4),
-            "offset": round(self.offset, 3),
-            "mirrored": self.mirrored,
-            "crop": self.crop,
-            "coverage_query": round(self.coverage_query, 4),
-            "coverage_reference": round(self.coverage_reference, 4),
-            "median_distance": round(self.median_distance, 2),
-            "method": self.method,
-            "rotation": self.rotation,
-            "alternatives": [round(a, 3) for a in self.alternatives],
-            "evidence": [e.to_dict() for e in self.evidence],
-        }
-
-    @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> SegmentMatch:
-        ref = _reference(d["reference"])
-        ev = tuple(
-            EvidencePair(float(e["query_time"]), float(e["reference_time"]), int(e["distance"]), e["variant"])
-            for e in d.get("evidence", ())
-        )
-        return cls(
-            reference=ref,
-            score=float(d["score"]),
-            query_start=float(d["query_start"]),
-            query_end=float(d["query_end"]),
-            reference_start=float(d["reference_start"]),
-            reference_end=float(d["reference_end"]),
-            speed=float(d["speed"]),
-            offset=float(d.get("offset", 0.0)),
-            mirrored=bool(d["mirrored"]),
-            crop=d.get("crop"),
-            coverage_query=float(d["coverage_query"]),
-            coverage_reference=float(d["coverage_reference"]),
-            median_distance=float(d.get("median_distance", 0.0)),
-            evidence=ev,
-            method=str(d.get("method", "aligned")),
-            rotation=int(d.get("rotation", 0)),
-            alternatives=tuple(float(a) for a in d.get("alternatives", ())),
-        )
+    def edits(self) -> list[str]:
+        """What was done to the footage, in an analyst's words (``["mirrored", "cropped to 85 %"]``)."""
+        out = []
+        if self.mirrored:
+            out.append("mirrored")
+        if self.rotation:
+            out.append(f"turned {self.rotation}°")
+        crop = describe_base(self.crop)
+        if crop:
+            out.append(crop)
+        if self.speed < 0:
+            out.append(f"played backwards at {abs(self.speed):.2f}x speed")
+        elif abs(self.speed - 1.0) > 0.03:
+            out.append(f"played at {self.speed:.2f}x speed")
+        if self.bars:
+            out.append("with black bars")
+        return out
 
     def summary(self) -> str:
-        """One plain-language sentence (untrusted titles pass through ``safe_text``)."""
+        """One plain-text sentence (no markup; untrusted parts made safe with ``safe_text``)."""
         title = _title(self.reference)
         if self.method.startswith("identical"):
             how = "the same bytes" if self.method == "identical" else "the same pictures in another file"
             return (
-                f"This clip is identical to *{title}* ({how}: all {clock(self.query_end - self.query_start)}"
-                f" of it){_provenance(self.reference)}."
+                f"This clip is identical to \u201c{title}\u201d ({how}): "
+                f"{span(self.query_start, self.query_end)} of this clip is "
+                f"{span(self.reference_start, self.reference_end)} of it{_provenance(self.reference)}."
             )
         text = (
-            f"Segment {clock(self.query_start)}–{clock(self.query_end)} of this clip matches *{title}* "
-            f"({clock(self.reference_start)}–{clock(self.reference_end)} of it){_provenance(self.reference)}"
+            f"{span(self.query_start, self.query_end)} of this clip is "
+            f"{span(self.reference_start, self.reference_end)} of \u201c{title}\u201d"
+            f"{_provenance(self.reference)}"
         )
-        edits = []
-        if self.mirrored:
-            edits.append("mirrored")
-        if self.rotation:
-            edits.append(f"turned {self.rotation}°")
-        if self.crop:
-            edits.append("cropped" if self.crop.startswith("crop") else f"reframed ({self.crop})")
-        if self.speed < 0:
-            edits.append(f"played backwards at {abs(self.speed):.2f}x speed")
-        elif abs(self.speed - 1.0) > 0.03:
-            edits.append(f"played at {self.speed:.2f}x speed")
+        edits = self.edits()
         if edits:
             text += ", " + (
                 " and ".join(edits) if len(edits) < 3 else ", ".join(edits[:-1]) + " and " + edits[-1]
             )
-        how = f"score {self.score:.2f}, {self.aligned_fraction:.0%} of its frames aligned"
+        how = f"score {self.score:.2f}; {self.aligned_fraction:.0%} of its frames align"
         if self.method == "fine":
             how = (
                 f"score {self.score:.2f}; a low-motion scene placed by what moves in it: correlation "
@@ -163,45 +133,13 @@ class SegmentMatch:
             )
         text += f" ({how})"
         if self.alternatives:
-            alts = ", ".join(clock(a) for a in self.alternatives[:6])
+            alts = ", ".join(clock(a, 1) for a in self.alternatives[:6])
             text += f"; the reference repeats this picture, so it fits as well from {alts}"
         return text + "."
 
 
-def _reference(r: dict[str, Any]) -> Reference:
-    prov = Provenance(
-        title=r.get("title", ""),
-        source_url=r.get("source_url", ""),
-        first_seen=r.get("first_seen", ""),
-        found_at=r.get("found_at", ""),
-        tags=tuple(r.get("tags", ())),
-    )
-    return Reference(
-        id=int(r["id"]),
-        sha256=r.get("sha256", ""),
-        path=r.get("path", ""),
-        provenance=prov,
-        duration=float(r.get("duration", 0.0)),
-    )
-
-
-def _reference_dict(ref: Reference) -> dict[str, Any]:
-    prov = ref.provenance
-    return {
-        "id": ref.id,
-        "path": ref.path,
-        "title": prov.title,
-        "source_url": prov.source_url,
-        "first_seen": prov.first_seen,
-        "found_at": prov.found_at,
-        "sha256": ref.sha256,
-        "duration": ref.duration,
-        "tags": list(prov.tags),
-    }
-
-
 def _title(ref: Reference) -> str:
-    return safe_text(ref.provenance.title or ref.path.rsplit("/", 1)[-1] or f"reference {ref.id}", limit=120)
+    return safe_text(ref.display_title or f"reference {ref.id}", limit=120)
 
 
 def _provenance(ref: Reference) -> str:
@@ -255,63 +193,21 @@ class SceneMatch:
     evidence: tuple[EvidencePair, ...] = ()
     schema_version: int = SCHEMA_VERSION
 
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "reference": _reference_dict(self.reference),
-            "kind": self.kind,
-            "query_start": round(self.query_start, 3),
-            "query_end": round(self.query_end, 3),
-            "reference_start": round(self.reference_start, 3),
-            "reference_end": round(self.reference_end, 3),
-            "mirrored": self.mirrored,
-            "crop": self.crop,
-            "rotation": self.rotation,
-            "median_distance": round(self.median_distance, 2),
-            "matched_fraction": round(self.matched_fraction, 4),
-            "samples": self.samples,
-            "best_correlation": None if self.best_correlation is None else round(self.best_correlation, 4),
-            "evidence": [e.to_dict() for e in self.evidence],
-        }
-
-    @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> SceneMatch:
-        best = d.get("best_correlation")
-        return cls(
-            reference=_reference(d["reference"]),
-            query_start=float(d["query_start"]),
-            query_end=float(d["query_end"]),
-            reference_start=float(d["reference_start"]),
-            reference_end=float(d["reference_end"]),
-            kind=str(d.get("kind", "static")),
-            mirrored=bool(d.get("mirrored", False)),
-            crop=d.get("crop"),
-            rotation=int(d.get("rotation", 0)),
-            median_distance=float(d.get("median_distance", 0.0)),
-            matched_fraction=float(d.get("matched_fraction", 0.0)),
-            samples=int(d.get("samples", 0)),
-            best_correlation=None if best is None else float(best),
-            evidence=tuple(
-                EvidencePair(
-                    float(e["query_time"]), float(e["reference_time"]), int(e["distance"]), e["variant"]
-                )
-                for e in d.get("evidence", ())
-            ),
-        )
-
     def summary(self) -> str:
         """One plain-language sentence (untrusted titles pass through ``safe_text``)."""
         what = "the same still picture as" if self.kind == "still" else "the same scene (fixed view) as"
-        rng = f"{clock(self.reference_start)}–{clock(self.reference_end)}"
+        rng = span(self.reference_start, self.reference_end)
         text = (
-            f"Segment {clock(self.query_start)}–{clock(self.query_end)} of this clip shows {what} "
-            f"*{_title(self.reference)}*{_provenance(self.reference)}, but the time within it is undetermined"
-            f" (could be any of {rng})"
+            f"{span(self.query_start, self.query_end)} of this clip shows {what} "
+            f"\u201c{_title(self.reference)}\u201d{_provenance(self.reference)}, but the time within it is "
+            f"undetermined (could be any of {rng})"
         )
         edits = [
             e for e, on in (("mirrored", self.mirrored), (f"turned {self.rotation}°", self.rotation)) if on
         ]
-        if self.crop:
-            edits.append("cropped" if self.crop.startswith("crop") else f"reframed ({self.crop})")
+        crop = describe_base(self.crop)
+        if crop:
+            edits.append(crop)
         if edits:
             text += "; " + " and ".join(edits)
         why = (
@@ -373,25 +269,16 @@ class MatchResult:
         return EXPLANATION
 
     def to_dict(self) -> dict[str, Any]:
-        q = serial.to_jsonable(self.query)
-        q.pop("schema_version", None)
-        return {
-            "schema_version": self.schema_version,
-            "query": q,
-            "matches": [m.to_dict() for m in self.matches],
-            "scenes": [x.to_dict() for x in self.scenes],
-        }
+        """The ``match --json`` record: every field, by ``verify.serial`` (nothing dropped)."""
+        return dict(serial.to_jsonable(self))
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> MatchResult:
-        if "library_references" in d:  # the lossless serial form
-            return serial.from_jsonable(cls, d)
-        return cls(
-            query=serial.from_jsonable(QueryInfo, d["query"]),
-            matches=tuple(SegmentMatch.from_dict(m) for m in d.get("matches", ())),
-            scenes=tuple(SceneMatch.from_dict(x) for x in d.get("scenes", ())),
-            schema_version=int(d.get("schema_version", SCHEMA_VERSION)),
-        )
+        """Inverse of :meth:`to_dict`; also reads the flat records (schema 1, and the matching
+        branch's flat schema 2 with scenes)."""
+        if "library_references" not in d:
+            d = _flat_v1(d)
+        return serial.from_jsonable(cls, d)
 
     def summary_lines(self) -> list[str]:
         """One sentence per match, then one per same-scene result."""
@@ -406,11 +293,3 @@ class MatchResult:
                 else f"No known footage matched this clip ({refs})."
             )
         return lines + [x.summary() for x in self.scenes]
-
-
-def clock(seconds: float) -> str:
-    """``75.4`` -> ``"1:15"``; hours when needed."""
-    s = max(0, round(seconds))
-    h, rest = divmod(s, 3600)
-    m, sec = divmod(rest, 60)
-    return f"{h}:{m:02d}:{sec:02d}" if h else f"{m}:{sec:02d}"
