@@ -95,6 +95,15 @@ def case_reference(path: str) -> int:
     return len(fingerprint(path, REFERENCE))
 
 
+def case_reference_before(path: str) -> int:
+    """The reference settings before issue 12 (no fine block-mean series): the marginal cost of it."""
+    from dataclasses import replace
+
+    from verify.fingerprint import REFERENCE, fingerprint
+
+    return len(fingerprint(path, replace(REFERENCE, fine_rate=0.0)))
+
+
 def case_query(path: str) -> int:
     from verify.fingerprint import QUERY, fingerprint
 
@@ -269,7 +278,7 @@ def main() -> None:
     info = machine()
     print(info, flush=True)
     runs: dict[str, list[dict[str, float]]] = {}
-    plan = [("decode", two), ("reference", two), ("query", two)]
+    plan = [("decode", two), ("reference", two), ("reference_before", two), ("query", two)]
     for r in range(args.repeats):
         for case, path in plan:
             runs.setdefault(case, []).append(run_child(case, path))

@@ -34,9 +34,19 @@ from eval.score import score_case  # noqa: E402
 RESULTS = HERE / "results"
 
 
-def run_system(name: str, library: list[Ref], cases: list[Case], workdir: Path) -> dict[str, Any]:
-    """In a child process: build the system's library, run every query, return predictions + costs."""
-    system = peers.SYSTEMS[name]()
+def run_system(
+    name: str, library: list[Ref], cases: list[Case], workdir: Path, options: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """In a child process: build the system's library, run every query, return predictions + costs.
+
+    ``options`` (verify only, for measurements): ``run_bits`` sets the library's compaction, the
+    rest are ``MatchSettings`` fields."""
+    options = dict(options or {})
+    if "run_bits" in options:
+        from verify.library import rows
+
+        rows.RUN_BITS = int(options.pop("run_bits"))
+    system = peers.SYSTEMS[name](**({"settings": options} if options else {}))
     t0 = time.perf_counter()
     system.prepare(library, workdir)
     t1 = time.perf_counter()
@@ -54,6 +64,7 @@ def run_system(name: str, library: list[Ref], cases: list[Case], workdir: Path) 
             d["detail"] = f"ERROR {err}"
         out.append(d)
     t2 = time.perf_counter()
+    work = getattr(system, "work", None)
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     kids = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024  # largest ffmpeg child
     return {
@@ -62,7 +73,19 @@ def run_system(name: str, library: list[Ref], cases: list[Case], workdir: Path) 
         "max_rss_mb": rss,
         "max_child_rss_mb": kids,
         "cases": out,
+        **({"search_work": work} if work else {}),
     }
+
+
+def _options(text: str) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for part in filter(None, (p.strip() for p in text.split(","))):
+        key, _, value = part.partition("=")
+        low = value.strip().lower()
+        out[key.strip()] = (
+            low == "true" if low in ("true", "false") else float(value) if "." in value else int(value)
+        )
+    return out
 
 
 def corpus_files(arg: str | None) -> Path:
@@ -83,6 +106,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--build-only", action="store_true", help="generate the sets and stop")
     ap.add_argument("--check-truth", action="store_true", help="re-derive simple copies' offsets by pixels")
     ap.add_argument("--report-only", action="store_true", help="rewrite the markdown from the JSON and stop")
+    ap.add_argument("--verify-options", default="", help="key=value,... MatchSettings fields (and run_bits) "
+                    "for a measurement; the run is stored as 'verify[key=value,...]'")  # fmt: skip
     args = ap.parse_args(argv)
     files, cache = corpus_files(args.corpus), Path(args.cache)
     sets = [] if args.report_only else ["dev", "holdout", "te"] if args.set == "all" else [args.set]
@@ -104,19 +129,22 @@ def main(argv: list[str] | None = None) -> int:
             )
         if args.build_only:
             continue
+        options = _options(args.verify_options)
         for name in systems:
+            label = f"{name}[{args.verify_options}]" if options and name == "verify" else name
             t = time.perf_counter()
             with ProcessPoolExecutor(1, mp_context=get_context("spawn")) as ex:
                 run = ex.submit(
-                    run_system, name, refs + dis, cases, cache / "work" / set_name / name
-                ).result()
+                    run_system, name, refs + dis, cases, cache / "work" / set_name / label,
+                    options if name == "verify" else None,
+                ).result()  # fmt: skip
             run["wall_s"] = time.perf_counter() - t
             results = json.loads(jpath.read_text()) if jpath.exists() else {}  # merge with parallel runs
-            results.setdefault(set_name, {})[name] = run
+            results.setdefault(set_name, {})[label] = run
             loc = sum(c["localised"] for c in run["cases"])
             exp = sum(c["expected"] for c in run["cases"])
             false = sum(c["false"] for c in run["cases"])
-            print(f"   {name:10s} localised {loc}/{exp}, false {false}, {run['wall_s']:.0f} s")
+            print(f"   {label:10s} localised {loc}/{exp}, false {false}, {run['wall_s']:.0f} s")
             jpath.write_text(json.dumps(results, indent=1))
     if not args.build_only:
         results = json.loads(jpath.read_text()) if jpath.exists() else {}

@@ -131,8 +131,9 @@ def test_match_command_json_and_human(tmp_path: Path) -> None:
     for key in ("score", "query_start", "query_end", "reference_start", "reference_end", "speed", "mirrored",
                 "coverage_query", "coverage_reference", "evidence"):  # fmt: skip
         assert key in top
-    code, out, _ = run("match", str(known), "--library", str(db))
-    assert code == 0 and '"Known"' in out and "0:00.0-0:0" in out and "not mirrored or cropped" in out
+    code, out, _ = run("match", str(known), "--library", str(db))  # the file itself: an identical copy
+    assert code == 0 and '"Known"' in out and "0:00.0-0:05.0" in out and "identical copy (same bytes)" in out
+    assert top["method"] == "identical" and top["score"] == 1.0
 
 
 @pytest.mark.slow

@@ -313,7 +313,7 @@ def test_off_centre_crops_meet_the_reference_centre_through_a_window() -> None:
 
     big = clip_frames(n=12, w=480, h=270)
     names = window_variants()
-    ref, _ = hash_variants(resize_batch(big, 128), Bars(), 16 / 9, [f"crop{round(WINDOW_INNER * 100)}"])
+    ref = hash_variants(resize_batch(big, 128), Bars(), 16 / 9, [f"crop{round(WINDOW_INNER * 100)}"]).hashes
     h, w = big.shape[1:]
     for keep, x, y in [(0.82, 0.9, 0.1), (0.88, 0.0, 0.6), (0.8, 0.5, 1.0)]:
         cw, ch = round(w * keep), round(h * keep)
@@ -321,12 +321,12 @@ def test_off_centre_crops_meet_the_reference_centre_through_a_window() -> None:
         crop = big[:, oy : oy + ch, ox : ox + cw]
         for flip in (False, True):
             query = crop[:, :, ::-1] if flip else crop
-            hashes, _ = hash_variants(resize_batch(query, 128), Bars(), 16 / 9, names)
+            hashes = hash_variants(resize_batch(query, 128), Bars(), 16 / 9, names).hashes
             dist = np.stack([hamming(hashes[:, i], ref[:, 0]) for i in range(len(names))])
             best = int(np.argmin(np.median(dist, axis=1)))
             assert np.median(dist[best]) <= 8, (keep, x, y, flip, names[best])  # radius is 10
             assert names[best].endswith("+mirror") == flip
-            whole, _ = hash_variants(resize_batch(query, 128), Bars(), 16 / 9, ["full"])
+            whole = hash_variants(resize_batch(query, 128), Bars(), 16 / 9, ["full"]).hashes
             assert np.median(hamming(whole[:, 0], ref[:, 0])) > 12  # the whole crop would not match
 
 
@@ -350,10 +350,10 @@ def test_band_grid_finds_a_picture_pasted_off_centre_over_blur() -> None:
         top = round((320 - 101) * y)
         canvas[:, top : top + 101] = np.stack([cv2.resize(f, (180, 101)) for f in clip])
         names = band_variants()
-        hashes, _ = hash_variants(resize_batch(canvas, 128), Bars(), 180 / 320, names)
+        hashes = hash_variants(resize_batch(canvas, 128), Bars(), 180 / 320, names).hashes
         dist = np.median(np.stack([hamming(hashes[:, i], original) for i in range(len(names))]), axis=1)
         assert names[int(np.argmin(dist))] == f"band169-{round(y * 100)}" and dist.min() <= 6, dist
-        centred, _ = hash_variants(resize_batch(canvas, 128), Bars(), 180 / 320, ["band169"])
+        centred = hash_variants(resize_batch(canvas, 128), Bars(), 180 / 320, ["band169"]).hashes
         assert np.median(hamming(centred[:, 0], original)) > 10  # the centred band misses it
 
 
@@ -371,7 +371,7 @@ def test_inset_is_found_and_hashes_like_the_original() -> None:
     box = detect_inset(resize_batch(frames, 128))
     assert box is not None
     assert box == pytest.approx((240 / 480, 134 / 270, 440 / 480, 246 / 270), abs=0.03)
-    hashes, _ = hash_variants(resize_batch(frames, 128), Bars(), 16 / 9, ["inset", "full"])
+    hashes = hash_variants(resize_batch(frames, 128), Bars(), 16 / 9, ["inset", "full"]).hashes
     assert np.median(hamming(hashes[:, 0], original)) <= 6
     assert np.median(hamming(hashes[:, 1], original)) > 14
     # no rectangle: a moving textured scene, a static one, a black clip

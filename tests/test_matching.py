@@ -185,9 +185,20 @@ def test_json_shape_and_round_trip(library: Library, clips: Callable[..., Path])
     assert {"schema_version", "query", "matches", "library_references", "library_hashes", "settings"} <= set(
         d
     )
+    assert d["scenes"] == []
     (m,) = d["matches"]
+    assert m["method"] == "aligned" and m["rotation"] == 0 and m["alternatives"] == []
     # nothing is dropped: the fields the first release left out are there
-    assert {"aligned_fraction", "support", "bars", "aligned_samples", "offset", "evidence"} <= set(m)
+    assert {
+        "aligned_fraction",
+        "support",
+        "bars",
+        "aligned_samples",
+        "offset",
+        "evidence",
+        "method",
+        "fine_correlation",
+    } <= set(m)
     assert {"id", "path", "sha256", "duration", "provenance"} <= set(m["reference"])
     assert {"title", "source_url", "first_seen", "found_at", "tags"} <= set(m["reference"]["provenance"])
     assert {"query_time", "reference_time", "distance", "variant"} <= set(m["evidence"][0])
@@ -201,6 +212,15 @@ def test_json_shape_and_round_trip(library: Library, clips: Callable[..., Path])
     ]}  # fmt: skip
     back = MatchResult.from_dict(old)
     assert back.matches[0].reference.provenance.title == "T" and back.matches[0].reference.id == 1
+    # the matching branch's flat schema 2 (method, rotation, alternatives, scenes with flat references)
+    flat_ref = {"id": 2, "path": "y.mp4", "title": "S", "tags": [], "sha256": "cd", "duration": 9.0}
+    flat2 = {**old, "schema_version": 2, "matches": [{**old["matches"][0], "method": "fine", "rotation": 90,
+             "alternatives": [4.0]}], "scenes": [{"reference": flat_ref, "kind": "still", "query_start": 0.0,
+             "query_end": 2.0, "reference_start": 0.0, "reference_end": 9.0}]}  # fmt: skip
+    back2 = MatchResult.from_dict(flat2)
+    assert back2.matches[0].method == "fine" and back2.matches[0].rotation == 90
+    assert back2.matches[0].alternatives == (4.0,)
+    assert back2.scenes[0].kind == "still" and back2.scenes[0].reference.provenance.title == "S"
     full = MatchResult.from_dict(json.loads(serial.dumps(result)))  # the lossless form
     assert full.matches[0].support == pytest.approx(result.matches[0].support)
     assert full.library_references == 3 and full.settings == result.settings

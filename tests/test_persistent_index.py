@@ -71,30 +71,19 @@ def add(lib: Library, tmp: Path, fp: Fingerprint, tag: str) -> int:
 
 
 def oracle_table(lib: Library) -> HashTable:
-    """The same rows built in memory, the way a ``:memory:`` library does."""
-    from verify.library.table import concatenate
-
-    parts = [(rid, t) for rid, _, t in lib.ref_tables(ALG, sorted(lib.index_refs(ALG)))]
-    names: list[str] = []
-    for _, t in parts:
-        names += [v for v in t.variant_names if v not in names]
-
-    def gen():  # type: ignore[no-untyped-def]
-        for rid, _ in parts:
-            fp = lib.fingerprint_of(rid)
-            yield rid, fp.times, fp.hashes, fp.quality, tuple(fp.settings.variants)
-
-    return concatenate(ALG, gen(), 0)
+    """The same rows built in memory, the way a ``:memory:`` library does (compact rows with
+    their ends, decoded from the library, no index involved)."""
+    return lib.table_in_memory(ALG)
 
 
 def rows_of(table, result) -> set[tuple]:  # type: ignore[no-untyped-def]
-    """A search result as a set of (query, reference, time, variant name, hash, distance)."""
+    """A search result as a set of (query, reference, time, end, variant name, hash, distance)."""
     qi, ti, d = result
     names = table.variant_names
-    refs, times = np.asarray(table.ref_ids[ti]), np.asarray(table.times[ti])
+    refs, times, ends = np.asarray(table.ref_ids[ti]), np.asarray(table.times[ti]), np.asarray(table.ends[ti])
     codes, hashes = np.asarray(table.variant_codes[ti]), np.asarray(table.hashes[ti])
-    return {(int(a), int(r), float(t), names[int(c)], int(h), int(x))
-            for a, r, t, c, h, x in zip(qi, refs, times, codes, hashes, d)}  # fmt: skip
+    return {(int(a), int(r), float(t), float(e), names[int(c)], int(h), int(x))
+            for a, r, t, e, c, h, x in zip(qi, refs, times, ends, codes, hashes, d)}  # fmt: skip
 
 
 def queries_near(table: HashTable, rng: np.random.Generator, n: int, max_k: int) -> np.ndarray:
@@ -141,7 +130,7 @@ def test_variant_subset_searches_only_those_rows(tmp_path: Path) -> None:
         res = sub.range_search(q, 8)
         names = {sub.variant_names[c] for c in np.asarray(sub.variant_codes[res[1]]).tolist()}
         assert names == {"crop85"}
-        want = {r for r in rows_of(full, full.range_search(q, 8)) if r[3] == "crop85"}
+        want = {r for r in rows_of(full, full.range_search(q, 8)) if r[4] == "crop85"}
         assert rows_of(sub, res) == want
         assert len(sub) == int((np.asarray(full.variant_codes) == full.variant_names.index("crop85")).sum())
 

@@ -250,7 +250,7 @@ class ClusterTable(HashTable):
         self._rows = np.zeros(0, np.int64)
         self._cols: dict[str, np.ndarray] = {}
         self._live = sum(c[1] for c in counts)
-        for name in ("hashes", "ref_ids", "times", "variant_codes"):
+        for name in ("hashes", "ref_ids", "times", "ends", "variant_codes"):
             setattr(self, name, _HitColumn(self, name))
 
     def __len__(self) -> int:
@@ -319,3 +319,13 @@ class ClusterLibrary:
 
     def __len__(self) -> int:
         return len(self.library)
+
+    # identity and the fine stage read the library itself (no hash search)
+    def find_sha256(self, sha256: str) -> Reference | None:
+        return self.library.find_sha256(sha256)
+
+    def find_picture_digest(self, digest: str) -> Reference | None:
+        return self.library.find_picture_digest(digest)
+
+    def fine_series(self, ref_id: int, algorithm: str) -> tuple[np.ndarray, np.ndarray] | None:
+        return self.library.fine_series(ref_id, algorithm)

@@ -14,7 +14,15 @@ CONTRACT (shared by library, matching, report and UI; add fields only with defau
   the upright source picture (bars are detected and removed per chunk of frames);
 * ``Fingerprint.shots`` shot start times in seconds (the first is the first sample's time),
   from :func:`verify.shots.detect_shots` on the bar-free 32x32 pictures;
-* ``Fingerprint.algorithm`` e.g. ``"phash-64/v1"``: fingerprints of different algorithms are never compared.
+* ``Fingerprint.algorithm`` e.g. ``"phash-64/v1"``: fingerprints of different algorithms are never compared;
+* ``Fingerprint.fine`` uint16 (K, g*g) / ``fine_times`` float64 (K,) (references, ``settings.fine_rate``):
+  the block means of a ``settings.fine_grid`` grid over the bar-free picture, averaged over bins of
+  ``1 / fine_rate`` seconds (``verify.hashing.grid``: x8, a 1/8 gray level), the fine temporal signal
+  that places low-motion footage (``verify.matching.fine``);
+* ``Fingerprint.pictures`` uint8 (N, P, 64, 64) (queries, ``settings.pictures``): per sample the
+  64x64 picture of each base named there (``"full"``: the bar-free picture), for the same;
+* ``Fingerprint.picture_digest`` ``"<rate>:<hex>"``: a digest of the decoded work pictures sampled
+  at ``DIGEST_FPS`` (both references and queries), equal for two files that decode to the same pictures.
 
 How it is made: one decode through :func:`verify.frames.iter_frames`, every frame (or
 ``settings.fps`` samples per second) scaled inside FFmpeg to a small gray work picture
@@ -31,7 +39,9 @@ JSON: :meth:`Fingerprint.to_dict` / :meth:`Fingerprint.from_dict` store the arra
 from __future__ import annotations
 
 import base64
+import hashlib
 import logging
+import math
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field, fields, replace
@@ -45,7 +55,15 @@ from .digest import sha256_file
 from .errors import ConfigError, TruncatedMediaError
 from .frames import DecodeStats, Frame, FrameTap, Sampling, check_file, iter_frames
 from .hashing import PHASH, QUALITY_THRESHOLD, Bars, detect_bars, frame_quality
-from .hashing.variants import band_variants, hash_variants, parse_variant, window_variants
+from .hashing import grid as fine_grid
+from .hashing.variants import (
+    PANELS,
+    band_variants,
+    hash_variants,
+    parse_variant,
+    tilt_variants,
+    window_variants,
+)
 from .shots import detect_shots, shot_features
 
 if TYPE_CHECKING:
@@ -66,6 +84,8 @@ BAR_MIN_FRAMES = 4
 #: Shots are detected over segments of this many samples (plus a margin): bounded memory.
 SHOT_SEGMENT = 4096
 SHOT_MARGIN_SECONDS = 8.0
+#: The picture digest covers the frames a sampler at this rate picks (first frame at or after each slot).
+DIGEST_FPS = 2.0
 
 
 @dataclass(frozen=True)
@@ -85,9 +105,15 @@ class FingerprintSettings:
     #: "every frame" takes at most this many samples per second of footage (a 1000 fps clip costs 60)
     max_rate: float | None = 60.0
     shot_fps: float | None = None
+    #: bins per second of the fine block-mean series (0: none), and its grid side
+    fine_rate: float = 0.0
+    fine_grid: int = fine_grid.GRID
+    #: bases whose 64x64 region pictures are kept per sample (queries: for fine alignment)
+    pictures: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "variants", tuple(self.variants))
+        object.__setattr__(self, "pictures", tuple(self.pictures))
 
     def check(self) -> None:
         """Raise ConfigError for settings no fingerprint can be made with."""
@@ -107,14 +133,21 @@ class FingerprintSettings:
             raise ConfigError(f"shot_fps must be a positive number or None, not {self.shot_fps!r}")
         if not 32 <= self.work_size <= 1024:
             raise ConfigError(f"work_size must be between 32 and 1024 pixels, not {self.work_size}")
+        if not (0 <= self.fine_rate <= 60 and 2 <= self.fine_grid <= 16):
+            raise ConfigError("fine_rate must be 0-60 bins a second and fine_grid 2-16 cells")
+        for name in self.pictures:
+            if name != "frame":
+                parse_variant(name)
 
 
 #: Library references: every frame, whole picture, its central 85% and central 60% (what
 #: every crop window of a query is compared with).
-REFERENCE = FingerprintSettings(fps=None, variants=("full", "crop85", "crop60"))
+REFERENCE = FingerprintSettings(fps=None, variants=("full", "crop85", "crop60"), fine_rate=5.0)
 #: Queries: 2 samples a second, with the mirror, 16:9 and 4:3 bands of vertical frames at
-#: several heights (``bandAA-YY``), the grid of crop windows (``winKK-XX-YY`` and mirrors)
-#: and the inside of a picture-in-picture (``inset``); see ``verify.hashing.variants``.
+#: several heights (``bandAA-YY``), the grid of crop windows (``winKK-XX-YY`` and mirrors),
+#: the inside of a picture-in-picture (``inset``), the picture turned (``rotNN``), split-screen
+#: panels (``half-*``, ``third-*``) and small tilts (``tilt*``); see ``verify.hashing.variants``.
+#: The bar-free picture, the whole frame and the inset are kept per sample for the fine stage.
 QUERY = FingerprintSettings(
     fps=2.0,
     shot_fps=8.0,
@@ -128,7 +161,13 @@ QUERY = FingerprintSettings(
         *window_variants(),
         "inset",
         "inset+mirror",
+        "rot90",
+        "rot180",
+        "rot270",
+        *PANELS,
+        *tilt_variants(),
     ),
+    pictures=("full", "frame", "inset"),
 )
 
 
@@ -148,7 +187,17 @@ def _decode(value: Any, dtype: Any) -> np.ndarray:
     return np.asarray(value if value is not None else [], dtype=dtype)
 
 
-_ARRAYS = {"times": np.float64, "hashes": np.uint64, "quality": np.bool_, "quality_scores": np.float32}
+_ARRAYS = {
+    "times": np.float64,
+    "hashes": np.uint64,
+    "quality": np.bool_,
+    "quality_scores": np.float32,
+    "fine": np.uint16,
+    "fine_times": np.float64,
+    "pictures": np.uint8,
+}
+#: arrays that may be None
+_OPTIONAL = {"quality_scores", "fine", "fine_times", "pictures"}
 
 
 @dataclass(frozen=True, eq=False)
@@ -172,14 +221,23 @@ class Fingerprint:
     start_time: float = 0.0
     decoded_frames: int = 0
     corrupt_frames: int = 0
+    #: fine block-mean series (see the module docstring), None when not asked for
+    fine: np.ndarray | None = None
+    fine_times: np.ndarray | None = None
+    #: per-sample 64x64 pictures of ``settings.pictures`` (N, P, 64, 64), None when not asked for
+    pictures: np.ndarray | None = None
+    picture_digest: str = ""
 
     def __post_init__(self) -> None:
         # accept lists (JSON) as well as arrays
         for name, dtype in _ARRAYS.items():
             value = getattr(self, name)
-            if value is None and name == "quality_scores":
+            if value is None and name in _OPTIONAL:
                 continue
             object.__setattr__(self, name, _decode(value, dtype))
+        if self.fine is not None:
+            rows = 0 if self.fine_times is None else len(self.fine_times)
+            object.__setattr__(self, "fine", self.fine.reshape(rows, -1))
         n_var = max(1, len(self.settings.variants))
         object.__setattr__(self, "hashes", self.hashes.reshape(-1, n_var))
 
@@ -212,7 +270,7 @@ class Fingerprint:
 
         plain = {k: v for k, v in data.items() if k not in _ARRAYS}
         fp = from_jsonable(cls, {**plain, **{k: [] for k in ("times", "hashes", "quality")}})
-        arrays = {k: data[k] for k in _ARRAYS if k in data}
+        arrays = {k: data[k] for k in _ARRAYS if k in data and data[k] is not None}
         return replace(fp, **arrays)
 
 
@@ -232,6 +290,11 @@ class _Builder:
         self.scores: list[np.ndarray] = []
         self.features: list[np.ndarray] = []
         self.bars: Counter[Bars] = Counter()
+        self.pictures: list[np.ndarray] = []
+        self.fine = _FineSeries(settings.fine_rate, settings.fine_grid) if settings.fine_rate else None
+        self.digest = hashlib.blake2b(digest_size=16)
+        self.digest_first: float | None = None
+        self.digest_slot = 0
 
     def add(self, time: float, image: np.ndarray) -> None:
         if self.buf_times and (
@@ -240,6 +303,26 @@ class _Builder:
             self.flush()
         self.buf[len(self.buf_times)] = image
         self.buf_times.append(time)
+        self._digest(time, image)
+
+    def _digest(self, time: float, image: np.ndarray) -> None:
+        """Feed the frames a ``DIGEST_FPS`` sampler would pick (the rule of ``verify.frames``'s
+        fps mode: the first frame at or after each slot) into the picture digest."""
+        step = 1.0 / DIGEST_FPS
+        if self.digest_first is None:
+            self.digest_first = time
+        if time < self.digest_first + self.digest_slot * step - 1e-6:
+            return
+        self.digest_slot = math.floor((time - self.digest_first) / step + 1e-6) + 1
+        self.digest.update(np.int64(round((time - self.digest_first) * 1000)).tobytes())
+        self.digest.update(np.ascontiguousarray(image).tobytes())
+
+    def picture_digest(self) -> str:
+        """``"<rate>:<hex>"``, comparable between fingerprints when both sampled the same rate:
+        a dense (reference) fingerprint, or a sampled one at ``DIGEST_FPS``."""
+        if self.settings.fps is not None and abs(self.settings.fps - DIGEST_FPS) > 1e-9:
+            return ""
+        return f"{DIGEST_FPS:g}:{self.digest.hexdigest()}"
 
     def source_size(self) -> tuple[int, int]:
         w, h = self.stats.width, self.stats.height
@@ -253,9 +336,16 @@ class _Builder:
         src_w, src_h = self.source_size()
         aspect = src_w / src_h if src_w and src_h else 1.0
         size = self.settings.work_size
-        for a, b, bars in self.bar_groups(chunk, np.asarray(self.buf_times)):
-            hashes, full32 = hash_variants(chunk[a:b], bars, aspect, self.settings.variants)
+        times = np.asarray(self.buf_times)
+        for a, b, bars in self.bar_groups(chunk, times):
+            hashes, full32, half, kept = hash_variants(
+                chunk[a:b], bars, aspect, self.settings.variants, self.settings.pictures
+            )
             self.hashes.append(hashes)
+            if self.settings.pictures:
+                self.pictures.append(np.stack([kept[p] for p in self.settings.pictures], axis=1))
+            if self.fine is not None:
+                self.fine.add(times[a:b], fine_grid.cell_means(half, self.settings.fine_grid))
             self.scores.append(frame_quality(full32).astype(np.float32))
             # float16 halves what a long clip keeps for shot detection (80 values a frame)
             self.features.append(shot_features(full32).astype(np.float16))
@@ -289,6 +379,43 @@ class _Builder:
             else:
                 groups.append((a, b, bars))
         return groups
+
+
+class _FineSeries:
+    """Averages per-frame block means over bins of ``1 / rate`` seconds (one pass, bounded memory)."""
+
+    def __init__(self, rate: float, g: int) -> None:
+        self.width = 1.0 / rate
+        self.origin: float | None = None
+        self.sums = np.zeros(g * g, np.float64)
+        self.count, self.time_sum, self.bin = 0, 0.0, -1
+        self.out_means: list[np.ndarray] = []
+        self.out_times: list[float] = []
+
+    def add(self, times: np.ndarray, means: np.ndarray) -> None:
+        if self.origin is None and len(times):
+            self.origin = float(times[0])
+        for t, m in zip(times, means):
+            b = math.floor((t - self.origin) / self.width + 1e-9)
+            if b != self.bin:
+                self.close()
+                self.bin = b
+            self.sums += m
+            self.count += 1
+            self.time_sum += float(t)
+
+    def close(self) -> None:
+        if self.count:
+            self.out_means.append(self.sums / self.count)
+            self.out_times.append(self.time_sum / self.count)
+        self.sums[:] = 0
+        self.count, self.time_sum = 0, 0.0
+
+    def result(self, start: float) -> tuple[np.ndarray, np.ndarray]:
+        self.close()
+        g2 = self.sums.size
+        means = np.stack(self.out_means) if self.out_means else np.zeros((0, g2))
+        return fine_grid.encode(means), np.asarray(self.out_times, np.float64) - start
 
 
 def _shots(times: np.ndarray, features: np.ndarray, segment: int = SHOT_SEGMENT) -> tuple[float, ...]:
@@ -404,6 +531,7 @@ def fingerprint(
     scores = np.concatenate(builder.scores)
     bars = builder.bars.most_common(1)[0][0] if settings.remove_bars else None
     last = float(times[-1]) + (1.0 / stats.rate if stats.rate else 0.0)
+    fine, fine_times = builder.fine.result(stats.start_time) if builder.fine is not None else (None, None)
     return Fingerprint(
         algorithm=PHASH,
         settings=settings,
@@ -422,4 +550,8 @@ def fingerprint(
         start_time=stats.start_time,
         decoded_frames=stats.decoded,
         corrupt_frames=stats.corrupt,
+        fine=fine,
+        fine_times=fine_times,
+        pictures=np.concatenate(builder.pictures) if builder.pictures else None,
+        picture_digest=builder.picture_digest(),
     )

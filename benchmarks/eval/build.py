@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from . import edits, sets
+from . import edits, footage, sets
 from .edits import Case, Ref, Segment
 from .ffmpeg import ENCODE, EVEN, probe, run
 
@@ -35,6 +35,7 @@ def build_set(
 ) -> tuple[list[Ref], list[Ref], list[Case]]:
     """Generate (or reuse) the files of ``set_name``; return (references, distractors, cases)."""
     base = cache / set_name
+    footage.fetch(cache)
     refs = sets.references(set_name, files, cache)
     dis = sets.distractors(files)
     if set_name == "te":
@@ -98,14 +99,19 @@ def _edited(
     asset = edits.assets(base.parent / "assets")
     specs = sets.dev_specs(refs) if set_name == "dev" else sets.holdout_specs(refs, seed)
     bg_file, _ = sets.PIP_BACKGROUND[set_name]
+    repeating = sets.REPEATING_REFS[set_name]
     cases: list[Case] = []
     counts: dict[str, int] = {}
     for kind, ref_name, params, aux_spec in specs:
         counts[kind] = counts.get(kind, 0) + 1
         name = f"{kind}--{ref_name}--{counts[kind]}"
-        aux: dict[str, Any] = {**asset, "background": str(files / bg_file)}
+        aux: dict[str, Any] = {**asset, "background": str(files / bg_file),
+                               "other": str(files / sets.SPLIT_OTHER[set_name])}  # fmt: skip
         if "second" in aux_spec:
             aux["second"] = refs[aux_spec["second"]]
+        if ref_name in repeating:
+            rkind, _, ra, rb = repeating[ref_name]
+            params = {**params, "repeat": rkind, "period": rb - ra}
         args, segs = edits.build(kind, refs[ref_name], params, aux)
         out = base / "queries" / f"{name}.mp4"
         if not out.exists():
@@ -118,15 +124,16 @@ def _edited(
                 run(args, out)
         segs = _clip_to(out, segs)
         p = {**params, **({"second_ref": aux_spec["second"]} if "second" in aux_spec else {})}
-        cases.append(Case(name, kind, str(out), segs, p))
+        label = f"{kind}/low-motion" if ref_name in sets.LOW_MOTION_REFS[set_name] else kind
+        cases.append(Case(name, label, str(out), segs, p))
     for i, (f, a, b) in enumerate(sets.STATIC_NEG[set_name]):
         out = base / "queries" / f"static-negative--{Path(f).stem}--{i + 1}.mp4"
-        _negative(files / f, a, b, out, "scale=iw*0.9:-2", 26)
+        _negative(sets.source(files, base.parent, f), a, b, out, "scale=iw*0.9:-2", 26)
         cases.append(Case(out.stem, "negative-static", str(out), (), {"source": f, "start": a, "end": b}))
-    for i, (f, a, b) in enumerate(sets.UNRELATED[set_name]):
+    for i, (f, a, b) in enumerate([*sets.UNRELATED[set_name], *sets.UNRELATED_TALK[set_name]]):
         out = base / "queries" / f"unrelated--{Path(f).stem}--{i + 1}.mp4"
         chain = "hflip,crop=iw*0.9:ih*0.9" if i % 2 else "null"
-        _negative(files / f, a, b, out, chain, 28)
+        _negative(sets.source(files, base.parent, f), a, b, out, chain, 28)
         cases.append(Case(out.stem, "negative-unrelated", str(out), (), {"source": f, "start": a, "end": b}))
     return cases
 
@@ -138,15 +145,7 @@ def _clip_to(out: Path, segs: tuple[Segment, ...]) -> tuple[Segment, ...]:
     for s in segs:
         qe = min(s.query_end, d)
         scale = (s.reference_end - s.reference_start) / max(1e-9, s.query_end - s.query_start)
-        fixed.append(
-            Segment(
-                s.reference,
-                s.query_start,
-                qe,
-                s.reference_start,
-                s.reference_start + (qe - s.query_start) * scale,
-            )
-        )
+        fixed.append(replace(s, query_end=qe, reference_end=s.reference_start + (qe - s.query_start) * scale))
     return tuple(fixed)
 
 

@@ -6,7 +6,7 @@ returns ``(ffmpeg args, segments)``; times in seconds, relative to the start of 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +35,10 @@ class Segment:
     query_end: float
     reference_start: float
     reference_end: float
+    #: other reference starts that are as right (the reference repeats this picture: a loop)
+    alternatives: tuple[float, ...] = ()
+    #: the reference's picture does not change here: no system can place it in time
+    unplaceable: bool = False
 
 
 @dataclass(frozen=True)
@@ -237,6 +241,126 @@ def rotation_remux(encoded: str, stored: int) -> list[str]:
     return ["-i", encoded, "-c", "copy", "-metadata:s:v:0", f"rotate={stored}"]
 
 
+def excerpt_repeating(
+    ref: Ref, p: dict[str, Any], aux: dict[str, Any]
+) -> tuple[list[str], tuple[Segment, ...]]:
+    """A plain excerpt of a reference whose picture repeats: a still held (no moment can be told:
+    ``unplaceable``) or a loop of period ``period`` (every repeat is as right: ``alternatives``)."""
+    args, (seg,) = excerpt(ref, p, aux)
+    if p["repeat"] == "still":
+        return args, (replace(seg, unplaceable=True),)
+    period, ln = p["period"], seg.reference_end - seg.reference_start
+    alts = [seg.reference_start + k * period for k in range(-3, 4) if k]
+    alts = [round(a, 3) for a in alts if -0.05 <= a <= ref.duration - ln + 0.05]
+    return args, (replace(seg, alternatives=tuple(alts)),)
+
+
+def reverse(ref: Ref, p: dict[str, Any], aux: dict[str, Any]) -> tuple[list[str], tuple[Segment, ...]]:
+    """Played backwards (at ``speed``): reference time runs down as query time runs up."""
+    s = p.get("speed", 1.0)
+    d = ref.duration
+    return [*_vf(ref, f"reverse,setpts=PTS/{s}"), "-r", "30"], (Segment(ref.name, 0.0, d / s, d, 0.0),)
+
+
+def _cuts(ref: Ref, cuts: list[tuple[float, float]]) -> tuple[list[str], tuple[Segment, ...]]:
+    parts = "".join(
+        f"[0:v]trim={a}:{b},setpts=PTS-STARTPTS,fps=30,setsar=1[p{i}];" for i, (a, b) in enumerate(cuts)
+    )
+    graph = parts + "".join(f"[p{i}]" for i in range(len(cuts))) + f"concat=n={len(cuts)}:v=1:a=0,{EVEN}[out]"
+    segs, t = [], 0.0
+    for a, b in cuts:
+        segs.append(Segment(ref.name, t, t + (b - a), a, b))
+        t += b - a
+    return _fc([ref.path], graph), tuple(segs)
+
+
+def loop(ref: Ref, p: dict[str, Any], aux: dict[str, Any]) -> tuple[list[str], tuple[Segment, ...]]:
+    """One excerpt repeated ``times`` times (each repeat is its own expected segment)."""
+    return _cuts(ref, [(p["start"], p["end"])] * int(p.get("times", 3)))
+
+
+def jumpcut(ref: Ref, p: dict[str, Any], aux: dict[str, Any]) -> tuple[list[str], tuple[Segment, ...]]:
+    """Excerpts of one reference cut together in order, the parts between them left out."""
+    return _cuts(ref, [tuple(c) for c in p["cuts"]])
+
+
+def split(ref: Ref, p: dict[str, Any], aux: dict[str, Any]) -> tuple[list[str], tuple[Segment, ...]]:
+    """Split screen: the reference in one panel (halves or thirds, side by side or stacked), other
+    footage (a "reaction") in the others. ``fit``: whole picture, bars inside the panel; else cropped
+    to fill the panel."""
+    layout, slot, n = p["layout"], int(p["slot"]), 3 if p["layout"].endswith("3") else 2
+    side_by_side = layout.startswith("lr")
+    cw, ch = (1280, 720) if side_by_side else (720, 1280)
+    pw, ph = (cw // n // 2 * 2, ch) if side_by_side else (cw, ch // n // 2 * 2)
+    how = "decrease" if p.get("fit", True) else "increase"
+    panel = f"scale={pw}:{ph}:force_original_aspect_ratio={how},crop='min(iw,{pw})':'min(ih,{ph})',pad={pw}:{ph}:(ow-iw)/2:(oh-ih)/2,setsar=1"
+    # input 0 is the other footage (looped), input 1 the reference
+    graph = f"[1:v]{panel}[ref];[0:v]scale={pw}:{ph}:force_original_aspect_ratio=increase,crop={pw}:{ph},setsar=1[oth];"
+    graph += f"color=c=0x101010:s={cw}x{ch}:r=30[bg];"
+    other_slots = [i for i in range(n) if i != slot]
+    graph += "[oth]split=" + str(len(other_slots)) + "".join(f"[o{i}]" for i in other_slots) + ";"
+    last = "bg"
+    for i in range(n):
+        x, y = (i * pw, 0) if side_by_side else (0, i * ph)
+        src = "ref" if i == slot else f"o{i}"
+        graph += f"[{last}][{src}]overlay={x}:{y}:shortest=1[l{i}];"
+        last = f"l{i}"
+    graph += f"[{last}]{EVEN}[out]"
+    enc = _fc([ref.path], graph, extra=("-t", f"{ref.duration:.3f}"))
+    return ["-stream_loop", "-1", "-i", aux["other"], *enc], full(ref)
+
+
+def rotate_pixels(ref: Ref, p: dict[str, Any], aux: dict[str, Any]) -> tuple[list[str], tuple[Segment, ...]]:
+    """Pixels turned 90/180/270 degrees with no metadata saying so."""
+    turn = {90: "transpose=1", 270: "transpose=2", 180: "hflip,vflip"}[p["degrees"]]
+    return _vf(ref, turn), full(ref)
+
+
+def screenrec(ref: Ref, p: dict[str, Any], aux: dict[str, Any]) -> tuple[list[str], tuple[Segment, ...]]:
+    """A screen recording of a browser playing the reference: light page, title bar, a sidebar of
+    text, the player rectangle (picture fitted, black around) that scrolls up by ``scroll`` px."""
+    W, H = 1280, 720
+    pw, ph = p.get("player", (800, 450))
+    x0, y0, scroll = p.get("x", 40), p.get("y", 110), p.get("scroll", 0)
+    dur = ref.duration
+    t1, t2 = _text(p.get("title", "Watch - video of the day")), _text(p.get("side", "Up next - 1.2M views"))
+    ypos = f"{y0}-{scroll}*t/{dur:.3f}"
+    graph = (
+        f"color=c=0xf1f1f1:s={W}x{H}:r=30,"
+        f"drawbox=x=0:y=0:w={W}:h=56:color=0x202020:t=fill,"
+        f"drawtext=fontfile={FONT}:text='{t1}':x=24:y=16:fontsize=24:fontcolor=white,"
+        f"drawbox=x={x0 + pw + 30}:y=90:w={W - x0 - pw - 60}:h=90:color=0xd0d0d0:t=fill,"
+        f"drawbox=x={x0 + pw + 30}:y=200:w={W - x0 - pw - 60}:h=90:color=0xd0d0d0:t=fill,"
+        f"drawbox=x={x0 + pw + 30}:y=310:w={W - x0 - pw - 60}:h=90:color=0xd0d0d0:t=fill,"
+        f"drawtext=fontfile={FONT}:text='{t2}':x={x0 + pw + 34}:y=420:fontsize=18:fontcolor=0x303030[page];"
+        f"[0:v]scale={pw}:{ph}:force_original_aspect_ratio=decrease:force_divisible_by=2,"
+        f"pad={pw}:{ph}:(ow-iw)/2:(oh-ih)/2:color=black,setsar=1[pl];"
+        f"[page][pl]overlay=x={x0}:y='{ypos}':shortest=1,"
+        f"drawbox=x=0:y=0:w={W}:h=56:color=0x202020:t=fill,{EVEN}[out]"
+    )
+    return _fc([ref.path], graph, extra=("-t", f"{dur:.3f}")), full(ref)
+
+
+def subtitles(ref: Ref, p: dict[str, Any], aux: dict[str, Any]) -> tuple[list[str], tuple[Segment, ...]]:
+    """A large subtitle band (``band`` of the height) whose two lines change every 2 s."""
+    band = p["band"]
+    lines = ["and that is exactly what we saw", "nobody expected it to happen here", "they told us to leave at once",
+             "we are still waiting for answers"]  # fmt: skip
+    chain = f"drawbox=x=0:y=ih*(1-{band}):w=iw:h=ih*{band}:color=black@{p.get('alpha', 0.75)}:t=fill"
+    for k in range(int(ref.duration // 2) + 1):
+        text = _text(lines[k % len(lines)])
+        chain += (f",drawtext=fontfile={FONT}:text='{text}':x=(w-text_w)/2:y=h*(1-{band})+h*{band}*0.3:"
+                  f"fontsize=h*{band}*0.3:fontcolor=white:enable='between(t,{2 * k},{2 * k + 2})'")  # fmt: skip
+    return _vf(ref, chain), full(ref)
+
+
+def tilt_zoom(ref: Ref, p: dict[str, Any], aux: dict[str, Any]) -> tuple[list[str], tuple[Segment, ...]]:
+    """A small tilt (``degrees``) with a zoom (``zoom``) so that no corner shows."""
+    a, z = p["degrees"], p["zoom"]
+    chain = f"rotate={a}*PI/180,scale=iw*{z}:ih*{z},crop=iw/{z}:ih/{z}"
+    return _vf(ref, chain), full(ref)
+
+
 BUILDERS = {
     "reencode-crf40": reencode,
     "downscale": downscale,
@@ -260,12 +384,26 @@ BUILDERS = {
     "screen": screen,
     "rotation-flag": rotation_flag,
 }
+#: the kinds added for low motion, time edits and layouts (issue 12); kept apart so that the seeded
+#: holdout parameters of the kinds above stay what they were
+NEW_BUILDERS = {
+    "excerpt-repeating": excerpt_repeating,
+    "reverse": reverse,
+    "loop": loop,
+    "jumpcut": jumpcut,
+    "split": split,
+    "rotate-pixels": rotate_pixels,
+    "screenrec": screenrec,
+    "subtitles": subtitles,
+    "tilt-zoom": tilt_zoom,
+}
+ALL_BUILDERS = {**BUILDERS, **NEW_BUILDERS}
 
 
 def build(
     kind: str, ref: Ref, params: dict[str, Any], aux: dict[str, Any]
 ) -> tuple[list[str], tuple[Segment, ...]]:
-    return BUILDERS[kind](ref, params, aux)
+    return ALL_BUILDERS[kind](ref, params, aux)
 
 
 def assets(folder: Path) -> dict[str, str]:

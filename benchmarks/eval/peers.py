@@ -51,6 +51,10 @@ def _fresh(p: Path) -> Path:
 class Verify(System):
     name = "verify"
 
+    def __init__(self, settings: dict[str, Any] | None = None) -> None:
+        self.settings = settings or {}
+        self.work = {"queries": 0, "hashes": 0, "searched": 0, "pairs": 0, "match_s": 0.0}
+
     def prepare(self, refs: list[Ref], workdir: Path) -> None:
         from verify.library import Library, Provenance
 
@@ -59,17 +63,43 @@ class Verify(System):
             self.lib.add(r.path, Provenance(title=r.name))
 
     def query(self, path: str) -> list[Predicted]:
-        from verify.matching import match_file
+        import time
 
-        res = match_file(path, self.lib, top=20)
-        return [
+        from verify.fingerprint import QUERY, fingerprint
+        from verify.matching import MatchSettings, match_fingerprint
+
+        fp = fingerprint(path, QUERY)
+        t = time.perf_counter()
+        res = match_fingerprint(fp, self.lib, MatchSettings(**self.settings), top=20)
+        self.work["match_s"] += time.perf_counter() - t
+        self.work["queries"] += 1
+        self.work["searched"] += res.query.searched_hashes
+        self.work["pairs"] += res.query.candidate_pairs
+        self.work["hashes"] += res.query.usable_samples * len(fp.settings.variants)
+        out = [
             _segment(
                 m,
                 f"x{m.speed:.2f}{' mirror' if m.mirrored else ''}{' ' + str(m.crop) if m.crop else ''}"
-                f" n={getattr(m, 'aligned_samples', '?')} f={getattr(m, 'aligned_fraction', 0):.2f}",
+                f"{' rot' + str(m.rotation) if getattr(m, 'rotation', 0) else ''}"
+                f" n={getattr(m, 'aligned_samples', '?')} f={getattr(m, 'aligned_fraction', 0):.2f}"
+                f" {getattr(m, 'method', '')}",
             )
             for m in res.matches
         ]
+        for x in getattr(res, "scenes", ()):
+            out.append(
+                Predicted(
+                    x.reference.provenance.title,
+                    x.matched_fraction,
+                    x.query_start,
+                    x.query_end,
+                    x.reference_start,
+                    x.reference_end,
+                    note=f"{x.kind} d={x.median_distance:.0f}",
+                    scene=True,
+                )
+            )
+        return out
 
 
 def _segment(m: Any, note: str) -> Predicted:
@@ -82,6 +112,7 @@ def _segment(m: Any, note: str) -> Predicted:
         m.reference_start,
         m.reference_end,
         note=note,
+        alternatives=tuple(getattr(m, "alternatives", ())),
     )
 
 

@@ -29,6 +29,10 @@ class Predicted:
     reference_start: float | None = None
     reference_end: float | None = None
     note: str = ""
+    #: a same-scene result (time undetermined), not a match: never localises, never a false match
+    scene: bool = False
+    #: other reference starts the system says fit as well (a repeating reference)
+    alternatives: tuple[float, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -42,6 +46,8 @@ class CaseScore:
     false_matches: int
     negative: bool
     detail: str = ""
+    scene_found: int = 0  # expected segments whose reference appears only as a same-scene result
+    scene_wrong: int = 0  # same-scene results naming a reference the query does not show
 
 
 @dataclass
@@ -52,6 +58,8 @@ class Tally:
     queries: int = 0
     false: int = 0
     negatives: int = 0
+    scene_found: int = 0
+    scene_wrong: int = 0
     cases: list[str] = field(default_factory=list)
 
     def add(self, s: CaseScore) -> None:
@@ -61,6 +69,8 @@ class Tally:
         self.queries += 1
         self.false += int(s.false)
         self.negatives += int(s.negative)
+        self.scene_found += s.scene_found
+        self.scene_wrong += int(s.scene_wrong > 0)
         self.cases.append(s.case)
 
 
@@ -73,18 +83,36 @@ def iou(a0: float, a1: float, b0: float, b1: float) -> float:
 
 
 def localises(p: Predicted, s: Segment, threshold: float = IOU_MIN) -> bool:
-    if p.reference != s.reference or None in (p.query_start, p.query_end, p.reference_start, p.reference_end):
+    """IoU >= threshold both sides; a repeating reference's other starts (truth's or the system's)
+    count as well; an unplaceable segment (a still) is localised by naming its reference."""
+    if p.reference != s.reference:
+        return False
+    if s.unplaceable:
+        return True
+    if p.scene or None in (p.query_start, p.query_end, p.reference_start, p.reference_end):
         return False
     q = iou(p.query_start, p.query_end, s.query_start, s.query_end)  # type: ignore[arg-type]
-    r = iou(p.reference_start, p.reference_end, s.reference_start, s.reference_end)  # type: ignore[arg-type]
-    return q >= threshold and r >= threshold
+    if q < threshold:
+        return False
+    lo, hi = sorted((p.reference_start, p.reference_end))  # type: ignore[type-var]
+    starts = [lo, *p.alternatives]
+    truths = [min(s.reference_start, s.reference_end), *s.alternatives]
+    span = abs(s.reference_end - s.reference_start)
+    return any(iou(a, a + (hi - lo), t, t + span) >= threshold for a in starts for t in truths)
 
 
 def score_case(case: Case, predicted: Sequence[Predicted]) -> CaseScore:
     wanted = {s.reference for s in case.segments}
-    found = sum(any(p.reference == s.reference for p in predicted) for s in case.segments)
+    matches = [p for p in predicted if not p.scene]
+    scenes = [p for p in predicted if p.scene]
+    found = sum(any(p.reference == s.reference for p in matches) for s in case.segments)
     localised = sum(any(localises(p, s) for p in predicted) for s in case.segments)
-    wrong = [p for p in predicted if p.reference not in wanted]
+    scene_found = sum(
+        not any(p.reference == s.reference for p in matches)
+        and any(p.reference == s.reference for p in scenes)
+        for s in case.segments
+    )
+    wrong = [p for p in matches if p.reference not in wanted]
     detail = "; ".join(_describe(p) for p in predicted)
     return CaseScore(
         case.name,
@@ -96,10 +124,14 @@ def score_case(case: Case, predicted: Sequence[Predicted]) -> CaseScore:
         len(wrong),
         case.negative,
         detail,
+        scene_found,
+        sum(p.reference not in wanted for p in scenes),
     )
 
 
 def _describe(p: Predicted) -> str:
+    if p.scene:
+        return f"SCENE {p.reference} q[{p.query_start:.1f},{p.query_end:.1f}] r[{p.reference_start:.1f},{p.reference_end:.1f}] ({p.note})"
     if p.query_start is None:
         return f"{p.reference} ({p.score:.2f})"
     return (
@@ -120,5 +152,9 @@ def tally(scores: Iterable[CaseScore]) -> dict[str, Tally]:
 def cell(t: Tally) -> str:
     """``found/localised/false`` as ``F/L of N, false q`` compact text for the markdown table."""
     if t.expected == 0:
-        return f"{t.false} false of {t.queries}"
-    return f"{t.found}/{t.localised}/{t.false} of {t.expected}"
+        return f"{t.false} false of {t.queries}" + (f" ({t.scene_wrong} as scene)" if t.scene_wrong else "")
+    return (
+        f"{t.found}/{t.localised}/{t.false} of {t.expected}"
+        + (f" +{t.scene_found} scene" if t.scene_found else "")
+        + (f" ({t.scene_wrong} wrong scene)" if t.scene_wrong else "")
+    )

@@ -15,6 +15,9 @@ from . import edits
 from .edits import Ref
 from .ffmpeg import ENCODE, EVEN, probe, run
 
+#: footage shipped in packages (``eval.footage``): a file name under ``<cache>/footage``
+FOOTAGE = "footage:"
+
 CHAPLIN = "moviepy-chaplin.mp4"  # fixed camera on a street corner, 9.6 s, pillarboxed
 PLANE = "moviepy-video-with-failing-audio.mp4"  # tripod on a field after the plane leaves, 3.5-11.2 s
 FRIDAY = "mdn-friday.mp4"  # fixed camera in an office, 6.2 s
@@ -39,11 +42,28 @@ HOLDOUT_REFS: dict[str, tuple[str, float | None, float | None]] = {
     "plane-b": (PLANE, 7.4, 11.2),
     "friday-b": (FRIDAY, 3.2, 6.16),
 }
+#: issue 12: people talking and fixed cameras (package footage), and references whose picture
+#: repeats; dev and holdout use different sources
+LOW_MOTION_REFS: dict[str, dict[str, tuple[str, float | None, float | None]]] = {
+    "dev": {"speaker": (FOOTAGE + "speaker.mp4", 0.0, 9.6), "tree": (FOOTAGE + "tree.avi", 0.0, 14.0)},
+    "holdout": {"cctv": (FOOTAGE + "cctv.avi", 0.0, 38.0), "carphone": (FOOTAGE + "carphone.mp4", None, None),
+                "webcam": (FOOTAGE + "webcam.mp4", None, None)},
+}  # fmt: skip
+#: name -> (kind, source, a, b): "still" holds the frame at a for b seconds; "looped" repeats a..b 3 times
+#: (sources not otherwise in that set's library: a looped copy of a reference would really be in it)
+REPEATING_REFS: dict[str, dict[str, tuple[str, str, float, float]]] = {
+    "dev": {"still-a": ("still", "imageio-cockatoo.mp4", 6.0, 12.0),
+            "looped-a": ("looped", "gopro-max-heromode.mp4", 2.0, 5.1)},
+    "holdout": {"still-b": ("still", "mdn-flower.mp4", 2.5, 14.0),
+                "looped-b": ("looped", "te-pattern-longer-no-bar.mp4", 2.0, 5.6)},
+}  # fmt: skip
 # same fixed camera, the other moment (the part that is not in that set's library)
 STATIC_NEG = {
-    "dev": [(CHAPLIN, 5.0, 9.64), (PLANE, 7.5, 11.2), (FRIDAY, 3.2, 6.16)],
-    "holdout": [(CHAPLIN, 0.0, 4.4), (PLANE, 3.6, 7.1), (FRIDAY, 0.0, 2.9)],
-}
+    "dev": [(CHAPLIN, 5.0, 9.64), (PLANE, 7.5, 11.2), (FRIDAY, 3.2, 6.16),
+            (FOOTAGE + "speaker.mp4", 10.2, 19.6), (FOOTAGE + "tree.avi", 15.0, 29.0)],
+    "holdout": [(CHAPLIN, 0.0, 4.4), (PLANE, 3.6, 7.1), (FRIDAY, 0.0, 2.9),
+                (FOOTAGE + "cctv.avi", 41.0, 79.0)],
+}  # fmt: skip
 # unrelated clips in every library (never edited, never queried as copies)
 DISTRACTORS = [
     "imageio-realshort.mp4",
@@ -74,6 +94,13 @@ UNRELATED = {
     ],
 }
 PIP_BACKGROUND = {"dev": ("photoprism-earth.avi", 0.0), "holdout": ("gopro-karma.mp4", 0.0)}
+#: the other panel of a split screen (a "reaction"): footage not in that set's library
+SPLIT_OTHER = {"dev": "hachoir-flashmob.mkv", "holdout": "decord-flipping-a-pancake.mkv"}
+#: unrelated people talking (not in that set's library): must match nothing
+UNRELATED_TALK = {
+    "dev": [(FOOTAGE + "webcam.mp4", None, None)],
+    "holdout": [(FOOTAGE + "speaker.mp4", 2.0, 12.0)],
+}
 TE_ORIGINALS = {"chair": "te-chair-orig-22-sd-bar.mp4", "pattern": "te-pattern-hd-no-bar.mp4"}
 TE_VARIANTS = {
     "chair": [
@@ -100,12 +127,40 @@ def _cut(src: Path, a: float, b: float, out: Path, crf: int = 16) -> Path:
     return out
 
 
+def source(files: Path, cache: Path, f: str) -> Path:
+    """A corpus file, or package footage (``footage:NAME``) from the cache."""
+    return cache / "footage" / f[len(FOOTAGE) :] if f.startswith(FOOTAGE) else files / f
+
+
+def _repeating(kind: str, src: Path, a: float, b: float, out: Path) -> Path:
+    if out.exists():
+        return out
+    if kind == "still":  # the frame at a, held for b seconds
+        png = out.with_suffix(".png")
+        run(["-ss", f"{a:.3f}", "-i", str(src), "-frames:v", "1"], png)
+        run(["-loop", "1", "-i", str(png), "-t", f"{b:.3f}", "-r", "30", "-vf", EVEN, *ENCODE[:-3], "-crf",
+             "18", "-pix_fmt", "yuv420p", "-an"], out)  # fmt: skip
+        png.unlink()
+    else:  # a..b three times
+        part = f"[0:v]trim={a}:{b},setpts=PTS-STARTPTS,fps=30,setsar=1"
+        graph = f"{part},split=3[x][y][z];[x][y][z]concat=n=3:v=1:a=0,{EVEN}[out]"
+        run(["-i", str(src), "-filter_complex", graph, "-map", "[out]", *ENCODE[:-3], "-crf", "18", "-pix_fmt",
+             "yuv420p", "-an"], out)  # fmt: skip
+    return out
+
+
 def references(set_name: str, files: Path, cache: Path) -> list[Ref]:
     """The library references of a set (te uses dev's library), cut into the cache where needed."""
-    table = HOLDOUT_REFS if set_name == "holdout" else DEV_REFS
+    key = "holdout" if set_name == "holdout" else "dev"
+    table = {**(HOLDOUT_REFS if key == "holdout" else DEV_REFS), **LOW_MOTION_REFS[key]}
     refs = []
     for name, (f, a, b) in table.items():
-        path = files / f if a is None else _cut(files / f, a, b, cache / "refs" / f"{name}.mp4")
+        src = source(files, cache, f)
+        path = src if a is None or b is None else _cut(src, a, b, cache / "refs" / f"{name}.mp4")
+        info = probe(str(path))
+        refs.append(Ref(name, str(path), info.duration, info.width, info.height))
+    for name, (kind, f, a, b) in REPEATING_REFS[key].items():
+        path = _repeating(kind, source(files, cache, f), a, b, cache / "refs" / f"{name}.mp4")
         info = probe(str(path))
         refs.append(Ref(name, str(path), info.duration, info.width, info.height))
     return refs
@@ -172,13 +227,55 @@ def dev_specs(refs: dict[str, Ref]) -> list[tuple[str, str, dict[str, Any], dict
     add("screen", "chair", {"corners": corners, "brightness": -0.06, "contrast": 0.85, "noise": 14})
     add("rotation-flag", "karma", {"stored": 90})
     add("rotation-flag", "pancake", {"stored": 270})
+    return s + dev_low_motion_specs()
+
+
+def dev_low_motion_specs() -> list[tuple[str, str, dict[str, Any], dict[str, Any]]]:
+    """Issue 12 on dev: low-motion sources (a talking head, a tree in the wind), time edits, layouts."""
+    s: list[tuple[str, str, dict[str, Any], dict[str, Any]]] = []
+    add = lambda kind, ref, p, aux=None: s.append((kind, ref, p, aux or {}))  # noqa: E731
+    cap = {"bar": 0.16, "text": "BREAKING - he said it live", "sub": "shared 10k times", "color": "0xb00000"}
+    add("excerpt", "speaker", {"start": 2.0, "end": 7.0})
+    add("excerpt", "tree", {"start": 4.0, "end": 10.0})
+    add("reencode-crf40", "speaker", {"crf": 40})
+    add("mirror", "tree", {})
+    add("speed-fast", "speaker", {"speed": 1.5})
+    add("speed-slow", "tree", {"speed": 0.8})
+    add("caption", "speaker", cap)
+    add("logo", "tree", {"size": 0.25, "corner": "tr"})
+    add("subtitles", "speaker", {"band": 0.28})
+    add("subtitles", "friday-a", {"band": 0.3})
+    add("pip", "speaker", {"size": 0.42, "x": 0.85, "y": 0.15})
+    add("pip", "plane-a", {"size": 0.45, "x": 0.1, "y": 0.8})
+    add("vertical-blur", "speaker", {"width": 540, "blur": 20})
+    add("crop", "tree", {"keep": 0.85, "x": 0.3, "y": 0.6})
+    add("grey", "speaker", {"mode": "grey"})
+    add("compilation", "speaker", {"first": (1.0, 5.0), "second": (2.0, 6.0)}, {"second": "karma"})
+    add("reverse", "karma", {"speed": 1.0})
+    add("reverse", "speaker", {"speed": 1.0})
+    add("loop", "pancake", {"start": 3.0, "end": 6.0, "times": 3})
+    add("loop", "speaker", {"start": 1.0, "end": 4.0, "times": 3})
+    add("jumpcut", "chair", {"cuts": [(1.0, 4.5), (7.0, 10.0), (13.0, 16.5)]})
+    add("jumpcut", "speaker", {"cuts": [(0.5, 3.5), (5.5, 9.0)]})
+    add("split", "karma", {"layout": "lr", "slot": 0, "fit": True})
+    add("split", "speaker", {"layout": "tb", "slot": 1, "fit": True})
+    add("split", "pancake", {"layout": "lr3", "slot": 2, "fit": True})
+    add("split", "flower", {"layout": "lr", "slot": 1, "fit": False})
+    add("rotate-pixels", "karma", {"degrees": 90})
+    add("rotate-pixels", "speaker", {"degrees": 180})
+    add("screenrec", "chair", {"scroll": 0})
+    add("screenrec", "speaker", {"scroll": 60})
+    add("tilt-zoom", "karma", {"degrees": 3.0, "zoom": 1.12})
+    add("tilt-zoom", "speaker", {"degrees": -4.0, "zoom": 1.15})
+    add("excerpt-repeating", "still-a", {"start": 3.0, "end": 8.0})
+    add("excerpt-repeating", "looped-a", {"start": 5.0, "end": 8.5})
     return s
 
 
 def holdout_specs(refs: dict[str, Ref], seed: int) -> list[tuple[str, str, dict[str, Any], dict[str, Any]]]:
     """The same kinds with seeded-random parameters and sources (two per kind)."""
     rng = random.Random(seed)
-    names = sorted(refs)
+    names = sorted(n for n in refs if n in HOLDOUT_REFS)  # the kinds of before issue 12: as they were
     long_names = [n for n in names if refs[n].duration >= 8.0]
     u = rng.uniform
     s: list[tuple[str, str, dict[str, Any], dict[str, Any]]] = []
@@ -245,4 +342,70 @@ def holdout_specs(refs: dict[str, Ref], seed: int) -> list[tuple[str, str, dict[
             else:
                 raise ValueError(kind)
             s.append((kind, ref, p, aux))
+    return s + holdout_low_motion_specs(refs, seed)
+
+
+def holdout_low_motion_specs(
+    refs: dict[str, Ref], seed: int
+) -> list[tuple[str, str, dict[str, Any], dict[str, Any]]]:
+    """Issue 12 on the holdout: seeded parameters, other sources (a CCTV view, a man talking in a
+    car and to a webcam), the same kinds as ``dev_low_motion_specs``."""
+    rng = random.Random(seed + 12)
+    u = rng.uniform
+    low = ["cctv", "carphone"]
+    moving = sorted(n for n in refs if n in HOLDOUT_REFS and refs[n].duration >= 8.0 and not n.endswith("-b"))
+    s: list[tuple[str, str, dict[str, Any], dict[str, Any]]] = []
+    add = lambda kind, ref, p, aux=None: s.append((kind, ref, p, aux or {}))  # noqa: E731
+
+    def span(ref: str, lo: float, hi: float) -> tuple[float, float]:
+        d = refs[ref].duration
+        ln = min(u(lo, hi), d - 0.6)
+        a = u(0.1, max(0.2, d - ln - 0.2))
+        return round(a, 2), round(a + ln, 2)
+
+    for ref in low:
+        a, b = span(ref, 2.8, 8.0)
+        add("excerpt", ref, {"start": a, "end": b})
+        add("speed-fast", ref, {"speed": round(u(1.3, 1.6), 3)})
+        add("subtitles", ref, {"band": round(u(0.22, 0.32), 3), "alpha": round(u(0.6, 0.9), 2)})
+        add("pip", ref, {"size": round(u(0.38, 0.5), 2), "x": round(u(0, 1), 2), "y": round(u(0, 1), 2)})
+        add("reencode-crf40", ref, {"crf": rng.choice([38, 40, 42])})
+        add("mirror", ref, {})
+    add("caption", "cctv", {"bar": round(u(0.12, 0.2), 3), "text": "Live now", "sub": "Watch before it is deleted",
+                            "color": "0x002080", "top": 0})  # fmt: skip
+    add(
+        "vertical-blur", "carphone", {"width": rng.choice([480, 540]), "y": round(u(0.4, 0.6), 2), "blur": 20}
+    )
+    add("compilation", "webcam", {"first": (0.0, 2.3), "second": span("cctv", 3.0, 5.0)}, {"second": "cctv"})
+    for ref in (rng.choice(moving), "cctv"):
+        add("reverse", ref, {"speed": round(u(0.7, 1.4), 3)})
+    for ref in (rng.choice(moving), "cctv"):
+        a, b = span(ref, 2.6, 4.0)
+        add("loop", ref, {"start": a, "end": b, "times": 3})
+    for ref in (rng.choice(moving), "cctv"):
+        d = refs[ref].duration
+        k = 2 if d < 12 else 3
+        edges = sorted(round(u(0.2, d - 0.2), 2) for _ in range(2 * k))
+        cuts = [(edges[2 * i], edges[2 * i + 1]) for i in range(k)]
+        cuts = [(x, y) for x, y in cuts if y - x >= 2.6] or [(0.5, min(d - 0.2, 3.8))]
+        add("jumpcut", ref, {"cuts": cuts})
+    for ref, layout in ((rng.choice(moving), rng.choice(["lr", "tb"])), ("cctv", rng.choice(["lr3", "tb3"])),
+                        ("carphone", rng.choice(["lr", "tb"]))):  # fmt: skip
+        n = 3 if layout.endswith("3") else 2
+        add("split", ref, {"layout": layout, "slot": rng.randrange(n), "fit": True})
+    add("split", rng.choice(moving), {"layout": "lr", "slot": rng.randrange(2), "fit": False})
+    for ref in (rng.choice(moving), rng.choice(low)):
+        add("rotate-pixels", ref, {"degrees": rng.choice([90, 180, 270])})
+    for ref in (rng.choice(moving), "cctv"):
+        add("screenrec", ref, {"scroll": rng.choice([0, 40, 90]), "x": rng.choice([20, 40, 80]),
+                               "y": rng.choice([80, 110]), "player": rng.choice([(800, 450), (720, 404)])})  # fmt: skip
+    for ref in (rng.choice(moving), rng.choice(low)):
+        add(
+            "tilt-zoom",
+            ref,
+            {"degrees": round(rng.choice([-1, 1]) * u(2.0, 5.0), 2), "zoom": round(u(1.1, 1.18), 3)},
+        )
+    for ref in ("still-b", "looped-b"):
+        a, b = span(ref, 3.0, 4.5)
+        add("excerpt-repeating", ref, {"start": a, "end": b})
     return s

@@ -181,11 +181,10 @@ def _store_text(lib: Library, result: AddResult) -> None:
 def _match_lines(result: MatchResult) -> list[str]:
     q = result.query
     lines = [f"query: {safe_text(q.path)} ({clock(q.duration, 1)}, {q.usable_samples} usable samples)"]
+    scenes = result.scenes
     if not result.matches:
-        lines.append(
-            f"no known footage matched (library of {plural(result.library_references, 'reference')})"
-        )
-        return lines
+        what = "matched in time" if scenes else "matched"
+        lines.append(f"no known footage {what} (library of {plural(result.library_references, 'reference')})")
     for i, m in enumerate(result.matches, 1):
         ref, prov = m.reference, m.reference.provenance
         lines.append(
@@ -193,20 +192,52 @@ def _match_lines(result: MatchResult) -> list[str]:
             f"{clock(m.reference_start, 1)}-{clock(m.reference_end, 1)} of #{ref.id} "
             f'"{safe_text(ref.display_title, limit=120)}"'
         )
-        details = [
-            f"score {m.score:.2f}",
-            f"speed {m.speed:.2f}x",
-            *(m.edits() or ["not mirrored or cropped"]),
-        ]
-        details.append(
-            f"{m.aligned_fraction:.0%} of its frames align; covers {m.coverage_query:.0%} of the query, "
-            f"{m.coverage_reference:.0%} of the reference"
-        )
+        if m.method.startswith("identical"):
+            how = "same bytes" if m.method == "identical" else "same decoded pictures, other bytes"
+            details = [f"identical copy ({how})", f"score {m.score:.2f}"]
+        else:
+            details = [
+                f"score {m.score:.2f}",
+                f"speed {m.speed:.2f}x",
+                *(m.edits() or ["not mirrored or cropped"]),
+            ]
+            details.append(
+                f"{m.aligned_fraction:.0%} of its frames align; covers {m.coverage_query:.0%} of the query, "
+                f"{m.coverage_reference:.0%} of the reference"
+            )
+            if m.method == "fine":
+                details.append(
+                    f"low-motion scene placed by what moves (correlation {m.fine_correlation:.2f},"
+                    f" elsewhere at most {m.fine_rival:.2f})"
+                )
         lines.append("   " + ", ".join(details))
+        if m.alternatives:
+            alts = ", ".join(clock(a, 1) for a in m.alternatives[:8])
+            lines.append(f"   the reference repeats this picture: it fits as well from {alts}")
         if prov.first_seen or prov.source_url:
             seen = f"first seen {safe_text(prov.first_seen)}" if prov.first_seen else ""
             src = f"source {safe_text(prov.source_url)}" if prov.source_url else ""
             lines.append("   " + "; ".join(x for x in (seen, src) if x))
+    if scenes:
+        lines.append(
+            "same scene, time undetermined (not a match: may be a copy or the same camera at another time):"
+        )
+        for x in scenes:
+            what = "the same still picture as" if x.kind == "still" else "the same scene as"
+            lines.append(
+                f"- {clock(x.query_start, 1)}-{clock(x.query_end, 1)} of the query shows {what} #{x.reference.id} "
+                f'"{safe_text(x.reference.display_title, limit=120)}", could be any of '
+                f"{clock(x.reference_start, 1)}-{clock(x.reference_end, 1)} of it"
+            )
+            corr = (
+                ""
+                if x.best_correlation is None
+                else f", best correlation of what moves {x.best_correlation:.2f}"
+            )
+            lines.append(
+                f"  frames within {x.median_distance:.0f} bits for {x.matched_fraction:.0%} of the samples{corr}"
+            )
+        lines.append("note: " + result.explanation)
     return lines
 
 

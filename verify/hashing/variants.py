@@ -23,7 +23,15 @@ Built-in bases:
   blurred copy of itself); ``full`` when the picture is not taller than that aspect;
 * ``inset``: the inside of a persistent rectangle found in each chunk of frames (a
   picture-in-picture, a screen filmed off a wall; see :mod:`verify.hashing.inset`), ``full``
-  when there is none.
+  when there is none;
+* ``rot90``/``rot180``/``rot270``: the whole picture turned by that many degrees
+  counter-clockwise (pixels stored sideways or upside down with no metadata saying so);
+* ``half-l``/``half-r``/``half-t``/``half-b``, ``third-l``/``third-c``/``third-r``/``third-t``/
+  ``third-m``/``third-b``: a panel of a split screen (side by side or stacked halves and thirds) cut
+  from the whole frame, with the panel's own black bars removed (a clip fitted into it);
+* ``tiltAA-KK`` (``AA`` = ``p3``/``m3``... degrees, ``KK`` percent): the picture turned back by
+  ``AA`` degrees and its central ``KK``% kept (a copy tilted and zoomed so no corner shows; pairs
+  with the reference's ``crop60``).
 
 The registry is open: :func:`register_base` adds a name (or a regular expression
 that builds a box function from its match).
@@ -33,6 +41,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
+from typing import NamedTuple
 
 import numpy as np
 
@@ -155,12 +164,63 @@ def window_variants(
 #: Bases whose box is found in the frames of each chunk, not computed from the aspect ratio.
 DETECTED = {"inset": detect_inset}
 
-_BASES: dict[str, BoxFn] = {"full": _full, "band169": _band169, **{name: _full for name in DETECTED}}
+#: Split-screen panels: boxes of the whole frame (bars included); the panel's own bars are removed.
+PANELS: dict[str, Box] = {
+    "half-l": (0.0, 0.0, 0.5, 1.0),
+    "half-r": (0.5, 0.0, 1.0, 1.0),
+    "half-t": (0.0, 0.0, 1.0, 0.5),
+    "half-b": (0.0, 0.5, 1.0, 1.0),
+    "third-l": (0.0, 0.0, 1 / 3, 1.0),
+    "third-c": (1 / 3, 0.0, 2 / 3, 1.0),
+    "third-r": (2 / 3, 0.0, 1.0, 1.0),
+    "third-t": (0.0, 0.0, 1.0, 1 / 3),
+    "third-m": (0.0, 1 / 3, 1.0, 2 / 3),
+    "third-b": (0.0, 2 / 3, 1.0, 1.0),
+}
+_TILT = re.compile(r"tilt([pm])(\d{1,2})-(\d{2})")
+
+
+def tilt_variants(angles: Sequence[int] = (3,), keeps: Sequence[int] = (65, 70)) -> tuple[str, ...]:
+    """The ``tiltAA-KK`` hypotheses (both directions) a query is hashed with."""
+    return tuple(f"tilt{d}{a}-{k}" for a in angles for d in "pm" for k in keeps)
+
+
+def _tilt(pictures: np.ndarray, base: str) -> np.ndarray:
+    """Turn each 64x64 picture back by the tilt of ``base`` and keep its centre (see the module doc)."""
+    import cv2
+
+    m = _TILT.fullmatch(base)
+    assert m is not None
+    angle = (1 if m.group(1) == "p" else -1) * int(m.group(2))
+    keep = int(m.group(3)) / 100.0
+    _, h, w = pictures.shape
+    rot = cv2.getRotationMatrix2D((w / 2 - 0.5, h / 2 - 0.5), -angle, 1.0)
+    out = np.empty_like(pictures)
+    for i, pic in enumerate(pictures):
+        out[i] = cv2.warpAffine(pic, rot, (w, h), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+    margin = (1 - keep) / 2
+    return region(out, (margin, margin, 1 - margin, 1 - margin))
+
+
+#: Picture name (not a hash base) for the whole work frame, black bars included.
+FRAME = "frame"
+
+#: Bases that hash the whole picture turned by this many quarter turns (counter-clockwise).
+TURNS = {"rot90": 1, "rot180": 2, "rot270": 3}
+
+_BASES: dict[str, BoxFn] = {
+    "full": _full,
+    "band169": _band169,
+    **{name: _full for name in DETECTED},
+    **{name: _full for name in TURNS},
+    **{name: _full for name in PANELS},
+}
 _PATTERNS: list[tuple[re.Pattern[str], Callable[[re.Match[str]], BoxFn]]] = [
     (re.compile(r"crop(\d{2,3})"), _crop),
     (re.compile(r"(tl|tr|bl|br)(\d{2,3})"), _corner),
     (re.compile(r"win(\d{2,3})-(\d{1,3})-(\d{1,3})"), _window),
     (re.compile(r"band(\d{2,3})-(\d{1,3})"), _band_at),
+    (_TILT, lambda m: _full),
 ]
 
 
@@ -206,15 +266,31 @@ def region(frames: np.ndarray, box: Box) -> np.ndarray:
     return frames[:, y0:y1, x0:x1]
 
 
+class VariantHashes(NamedTuple):
+    """What :func:`hash_variants` computes for a batch of frames."""
+
+    hashes: np.ndarray  # uint64 (N, len(variants))
+    full32: np.ndarray  # uint8 (N, 32, 32): the bar-free picture at hash size
+    half: np.ndarray  # uint8 (N, 64, 64): the bar-free picture the regions are cut from
+    pictures: dict[str, np.ndarray]  # base -> uint8 (N, 64, 64) of that region (``pictures`` asked for)
+
+
 def hash_variants(
-    frames: np.ndarray, bars: Bars, source_aspect: float, variants: Sequence[str]
-) -> tuple[np.ndarray, np.ndarray]:
+    frames: np.ndarray,
+    bars: Bars,
+    source_aspect: float,
+    variants: Sequence[str],
+    pictures: Sequence[str] = (),
+) -> VariantHashes:
     """pHash every variant of every frame.
 
     ``frames`` uint8 (N, H, W) gray work frames; ``bars`` in their pixels;
     ``source_aspect`` the width/height of the upright source picture (the work frames
-    may be squeezed). Returns ``(hashes uint64 (N, len(variants)), full32 uint8 (N, 32, 32))``
-    where ``full32`` is the bar-free picture at hash size (for quality and shot features).
+    may be squeezed). Returns the hashes ``(N, len(variants))``, the bar-free picture at
+    32x32 (for quality and shot features) and at 64x64, and for each base named in
+    ``pictures`` its region at 64x64 (``full`` is the 64x64 picture itself; a detected base
+    that found nothing gives the whole picture, as its hash does; ``frame`` is the whole frame,
+    bars included).
     """
     n, h, w = frames.shape
     picture = crop_bars(frames, bars) if bars.any else frames
@@ -227,26 +303,45 @@ def hash_variants(
     half = resize_batch(picture, 2 * PHASH_SIZE)
     full32 = resize_batch(half)
     done: dict[str, tuple[np.ndarray, np.ndarray | None]] = {}
+    kept: dict[str, np.ndarray] = {}
+    if FRAME in pictures:
+        kept[FRAME] = half if not bars.any else resize_batch(frames, 2 * PHASH_SIZE)
+    wanted = list(dict.fromkeys([*(b for b, _ in parsed), *(p for p in pictures if p != FRAME)]))
+    for base in wanted:
+        hashed = any(b == base for b, _ in parsed)
+        # detected on the frames with their bars: a dark background next to an inset passes for bars
+        found = DETECTED[base](frames) if base in DETECTED else PANELS.get(base)
+        box = base_box(base)(aspect)
+        if base.startswith("tilt"):
+            small = resize_batch(_tilt(half, base))
+        elif found is not None:
+            inside = region(frames, found)
+            inner_bars = detect_bars(inside)  # the inset footage may be letterboxed itself
+            cut = crop_bars(inside, inner_bars) if inner_bars.any else inside
+            small = resize_batch(cut)
+            if base in pictures:
+                kept[base] = resize_batch(cut, 2 * PHASH_SIZE)
+        elif box == (0.0, 0.0, 1.0, 1.0):
+            small = full32
+            if base in pictures:
+                kept[base] = half
+        else:
+            # a small region (an inset) loses detail at 64 pixels: cut it from the work frames
+            small_side = min(box[2] - box[0], box[3] - box[1]) * 2 * PHASH_SIZE < _MIN_HALF_SIDE
+            cut = region(picture if small_side else half, box)
+            small = resize_batch(cut)
+            if base in pictures:
+                kept[base] = resize_batch(cut, 2 * PHASH_SIZE)
+        if not hashed:
+            continue
+        if base in TURNS:
+            small = np.ascontiguousarray(np.rot90(small, TURNS[base], axes=(1, 2)))
+        want_mirror = any(b == base and m for b, m in parsed)
+        done[base] = phash_batch_with_mirror(small) if want_mirror else (phash_batch(small), None)
     for col, (base, mirrored) in enumerate(parsed):
-        if base not in done:
-            # detected on the frames with their bars: a dark background next to an inset passes for bars
-            found = DETECTED[base](frames) if base in DETECTED else None
-            box = base_box(base)(aspect)
-            if found is not None:
-                inside = region(frames, found)
-                inner_bars = detect_bars(inside)  # the inset footage may be letterboxed itself
-                small = resize_batch(crop_bars(inside, inner_bars) if inner_bars.any else inside)
-            elif box == (0.0, 0.0, 1.0, 1.0):
-                small = full32
-            else:
-                # a small region (an inset) loses detail at 64 pixels: cut it from the work frames
-                small_side = min(box[2] - box[0], box[3] - box[1]) * 2 * PHASH_SIZE < _MIN_HALF_SIDE
-                small = resize_batch(region(picture if small_side else half, box))
-            want_mirror = any(b == base and m for b, m in parsed)
-            done[base] = phash_batch_with_mirror(small) if want_mirror else (phash_batch(small), None)
         plain, mirror = done[base]
         out[:, col] = mirror if mirrored and mirror is not None else plain
-    return out, full32
+    return VariantHashes(out, full32, half, kept)
 
 
 _ASPECT_WORDS = {"169": "16:9", "43": "4:3", "32": "3:2", "11": "square"}
@@ -270,6 +365,15 @@ def describe_base(base: str | None) -> str | None:
         aspect = _ASPECT_WORDS.get(m.group(1), m.group(1))
         where = "" if m.group(2) in (None, "50") else ", off centre"
         return f"reframed from a vertical video ({aspect} picture{where})"
+    if name in TURNS:
+        return None  # a turn is shown as the match's rotation
+    if m := re.fullmatch(r"(half|third)-([lrtbcm])", name):
+        side = {"l": "left", "r": "right", "t": "top", "b": "bottom", "c": "centre", "m": "middle"}[
+            m.group(2)
+        ]
+        return f"shown as the {side} {m.group(1)} of a split screen"
+    if m := re.fullmatch(r"tilt([pm])(\d+)-(\d+)", name):
+        return f"tilted by {int(m.group(2))}°"
     if name == "inset":
         return "shown as a picture-in-picture"
     if m := re.fullmatch(r"(tl|tr|bl|br)(\d+)", name):

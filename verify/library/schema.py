@@ -11,9 +11,11 @@ dialect's (a migration may also give its PostgreSQL text explicitly).
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
+from . import rows
 from .dialect import Dialect, SQLiteDialect
 
 #: (version, name, SQL). Append only; never edit a released migration.
@@ -72,7 +74,21 @@ MIGRATIONS: list[tuple[int, str, str]] = [
         );
         """,
     ),
+    (
+        3,
+        "compact rows, fine series and picture digest",
+        """
+        ALTER TABLE fingerprints ADD COLUMN format INTEGER NOT NULL DEFAULT 1;  -- 1 per sample, 2 rows
+        ALTER TABLE fingerprints ADD COLUMN ends BLOB;          -- format 2: int32 ms (n,) run ends
+        ALTER TABLE fingerprints ADD COLUMN fine BLOB;          -- zlib: fine block-mean series (rows.py)
+        ALTER TABLE fingerprints ADD COLUMN picture_digest TEXT NOT NULL DEFAULT '';
+        CREATE INDEX fingerprints_picture_digest ON fingerprints(picture_digest);
+        """,
+    ),
 ]
+
+#: Python steps run right after a migration's SQL, in the same transaction (data conversions).
+CONVERSIONS: dict[int, Callable[[Any], object]] = {3: rows.convert_legacy}
 
 LATEST = MIGRATIONS[-1][0]
 
@@ -105,6 +121,8 @@ def migrate(conn: Any, dialect: Dialect | None = None) -> int:
         for statement in d.migration_sql(sql).split(";"):
             if statement.strip():
                 conn.execute(statement)
+        if number in CONVERSIONS:
+            CONVERSIONS[number](conn)
         conn.execute("INSERT INTO migrations VALUES (?, ?, ?)", (number, name, now_utc()))
         if number == 1:
             conn.execute("INSERT INTO meta VALUES ('library_id', ?)", (uuid.uuid4().hex,))

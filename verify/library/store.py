@@ -45,10 +45,11 @@ from ..errors import (
 )
 from ..fingerprint import Fingerprint, FingerprintSettings
 from ..text import json_text
+from . import rows as fp_rows
 from . import schema
 from .dialect import dialect_for, is_url
 from .models import AddResult, LibraryStats, Provenance, Reference
-from .table import CACHE, HashTable, concatenate
+from .table import CACHE, HashTable, concatenate_rows
 
 if TYPE_CHECKING:
     from ..probe import MediaInfo
@@ -65,8 +66,12 @@ INDEX_SYNC_SECONDS = 30.0
 #: Open persistent tables by (library key, generation), held weakly: the OS page cache keeps the data.
 _MAPPED: weakref.WeakValueDictionary[tuple[object, ...], HashTable] = weakref.WeakValueDictionary()
 
-#: Fingerprint fields stored in their own columns (or the reference row), not in ``extra``.
-_FP_COLUMNS = {"algorithm", "settings", "times", "hashes", "quality", "media", "sha256"}
+#: Fingerprint fields stored in their own columns (or the reference row), not in ``extra``;
+#: ``pictures`` (a query's kept frames) are never stored.
+_FP_COLUMNS = {
+    "algorithm", "settings", "times", "hashes", "quality", "media", "sha256", "fine", "fine_times",
+    "picture_digest", "pictures",
+}  # fmt: skip
 
 _REF_COLUMNS = (
     "id, sha256, path, title, source_url, first_seen, found_at, description, tags, notes, "
@@ -371,8 +376,6 @@ class Library:
             )
         media = serial.to_jsonable(fp.media) if fp.media else {}
         width, height = _size_of(media)
-        # everything but the big arrays and what the reference row holds (shots, bars, quality scores, ...)
-        extra = {k: v for k, v in fp.to_dict().items() if k not in _FP_COLUMNS}
         with self._write() as conn:
             row = conn.execute(f"SELECT {_REF_COLUMNS} FROM refs WHERE sha256 = ?", (sha,)).fetchone()
             if row is not None:  # another process added it meanwhile
@@ -387,12 +390,13 @@ class Library:
                  float(fp.duration or 0.0), width, height, json_text(media), schema.now_utc()),
             )  # fmt: skip
             ref_id = int(cur.fetchone()[0])
+            columns, extra = _encode_fingerprint(fp, hashes, tuple(variants))
             conn.execute(
-                "INSERT INTO fingerprints (ref_id, algorithm, settings, variants, n, times, hashes, quality,"
-                " extra) VALUES (?,?,?,?,?,?,?,?,?)",
-                (ref_id, fp.algorithm, serial.dumps(fp.settings), json.dumps(variants), len(fp),
-                 np.asarray(fp.times, dtype="<f8").tobytes(), hashes.tobytes(),
-                 np.asarray(fp.quality, dtype=np.uint8).tobytes(), json.dumps(extra)),
+                "INSERT INTO fingerprints (ref_id, algorithm, settings, variants, format, n, times, ends, hashes,"
+                " quality, fine, picture_digest, extra) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                (ref_id, fp.algorithm, serial.dumps(fp.settings), json.dumps(variants), columns["format"],
+                 columns["n"], columns["times"], columns["ends"], columns["hashes"], columns["quality"],
+                 columns["fine"], fp.picture_digest, json.dumps(extra)),
             )  # fmt: skip
             self._bump(conn)
         self._index_changed({fp.algorithm})
@@ -475,27 +479,52 @@ class Library:
         self._index_changed(algorithms)
         return ref
 
-    def fingerprint_of(self, ref_id: int | str) -> Fingerprint:
-        ref = self.get(ref_id)
+    def find_picture_digest(self, digest: str) -> Reference | None:
+        """The reference whose decoded pictures have this digest (``Fingerprint.picture_digest``)."""
+        if not digest:
+            return None
         rows = self._query(
-            "SELECT algorithm, settings, variants, n, times, hashes, quality, extra FROM fingerprints"
-            " WHERE ref_id = ? ORDER BY id",
-            (ref.id,),
+            "SELECT ref_id FROM fingerprints WHERE picture_digest = ? ORDER BY ref_id", (digest,)
         )
+        return self.get(int(rows[0][0])) if rows else None
+
+    # -- how a fingerprint is written and read (the byte layout lives in rows.py) -------------
+
+    _FP_SELECT = (
+        "SELECT ref_id, algorithm, settings, variants, format, n, times, ends, hashes, quality, fine,"
+        " picture_digest, extra FROM fingerprints"
+    )
+
+    def fingerprint_of(self, ref_id: int | str) -> Fingerprint:
+        """The stored fingerprint: its compact rows read back one sample per row start (see
+        ``rows.expand``), with its fine series and picture digest."""
+        ref = self.get(ref_id)
+        rows = self._query(self._FP_SELECT + " WHERE ref_id = ? ORDER BY id", (ref.id,))
         if not rows:
             raise ReferenceNotFoundError(f"reference #{ref.id} has no fingerprint", path=self.display)
-        algorithm, settings, variants, n, times, hashes, quality, extra = rows[0]
-        data = {**json.loads(extra), "algorithm": algorithm, "settings": json.loads(settings),
-                "sha256": ref.sha256, "media": ref.media}  # fmt: skip
-        return replace(
-            Fingerprint.from_dict(data),
-            times=np.frombuffer(times, dtype="<f8").astype(np.float64),
-            hashes=np.frombuffer(hashes, dtype="<u8").astype(np.uint64).reshape(n, len(json.loads(variants))),
-            quality=np.frombuffer(quality, dtype=np.uint8).astype(bool),
+        _, algorithm, settings, variants, fmt, n, times, ends, hashes, quality, fine, digest, extra = rows[0]
+        names = tuple(json.loads(variants))
+        extra_d = json.loads(extra)
+        t, h, q = fp_rows.expand(fp_rows.decode_rows(fmt, n, times, ends, hashes, quality, names, extra_d))
+        f, ft = fp_rows.decode_fine(fine, extra_d)
+        data = {**{k: v for k, v in extra_d.items() if k not in ("fine_shape", "row_counts")}, "algorithm": algorithm,
+                "settings": json.loads(settings), "sha256": ref.sha256, "media": ref.media,
+                "picture_digest": digest}  # fmt: skip
+        return replace(Fingerprint.from_dict(data), times=t, hashes=h, quality=q, fine=f, fine_times=ft)
+
+    def fine_series(self, ref_id: int, algorithm: str) -> tuple[np.ndarray, np.ndarray] | None:
+        """``(bin times (K,), block means uint16 (K, cells))`` of a reference, None when it has none."""
+        rows = self._query(
+            "SELECT fine, extra FROM fingerprints WHERE ref_id = ? AND algorithm = ?",
+            (int(ref_id), algorithm),
         )
+        if not rows:
+            return None
+        fine, times = fp_rows.decode_fine(rows[0][0], json.loads(rows[0][1]))
+        return None if fine is None or times is None else (times, fine)
 
     def hash_table(self, algorithm: str, variants: tuple[str, ...] | None = None) -> HashTable:
-        """Every usable reference hash of ``algorithm``, cached until the library changes.
+        """Every usable reference hash row of ``algorithm``, cached until the library changes.
 
         A library file answers from its persistent index (``<file>.index/``, opened memory-mapped,
         brought up to date first: see :mod:`verify.library.persistent`); ``:memory:`` builds the
@@ -519,14 +548,21 @@ class Library:
         table = CACHE.get(key, generation)
         if table is not None:
             return table
-        rows = self._query(
-            "SELECT ref_id, n, times, hashes, quality, variants FROM fingerprints WHERE algorithm = ?"
-            " ORDER BY ref_id",
-            (algorithm,),
-        )
-        table = concatenate(algorithm, _parts(rows), generation, variants)
+        table = self.table_in_memory(algorithm, variants, generation)
         CACHE.put(key, table)
         return table
+
+    def table_in_memory(
+        self, algorithm: str, variants: tuple[str, ...] | None = None, generation: int = 0
+    ) -> HashTable:
+        """Every stored row of ``algorithm`` decoded into one in-memory table (what a ``:memory:``
+        library searches; the persistent index must give the same rows)."""
+        rows = self._query(
+            "SELECT ref_id, format, n, times, ends, hashes, quality, variants, extra FROM fingerprints"
+            " WHERE algorithm = ? ORDER BY ref_id",
+            (algorithm,),
+        )
+        return concatenate_rows(algorithm, _parts(rows), generation, variants)
 
     # -- the persistent index (what it needs of the library) ---------------------------------
 
@@ -556,12 +592,12 @@ class Library:
         for a in range(0, len(ids), 256):
             batch = ids[a : a + 256]
             rows = self._query(
-                "SELECT ref_id, n, times, hashes, quality, variants FROM fingerprints WHERE algorithm = ?"
-                f" AND ref_id IN ({','.join('?' * len(batch))}) ORDER BY ref_id",
+                "SELECT ref_id, format, n, times, ends, hashes, quality, variants, extra FROM fingerprints"
+                f" WHERE algorithm = ? AND ref_id IN ({','.join('?' * len(batch))}) ORDER BY ref_id",
                 (algorithm, *batch),
             )
             for row in rows:
-                yield int(row[0]), int(row[1]), concatenate(algorithm, _parts([row]), 0)
+                yield int(row[0]), int(row[2]), concatenate_rows(algorithm, _parts([row]), 0)
 
     def _index_changed(self, algorithms: set[str]) -> None:
         if self.index_folder is None:
@@ -644,9 +680,12 @@ class Library:
                 problems = self._retry(lambda: d.integrity(self._conn))
             except d.errors as exc:
                 return f"cannot check the library ({exc})"
-        bad = self._query(
-            "SELECT f.ref_id FROM fingerprints f WHERE length(f.times) != 8 * f.n OR length(f.quality) != f.n"
-            " OR length(f.hashes) % (8 * f.n) != 0 AND f.n > 0"
+        bad = self._query(  # format 1: per sample; format 2: compact rows (verify/library/rows.py)
+            "SELECT f.ref_id FROM fingerprints f WHERE f.format = 1 AND (length(f.times) != 8 * f.n"
+            " OR length(f.quality) != f.n OR length(f.hashes) % (8 * f.n) != 0 AND f.n > 0)"
+            " OR f.format = 2 AND (length(f.times) != 4 * f.n OR coalesce(length(f.ends), -1) != 4 * f.n"
+            " OR length(f.hashes) != 8 * f.n OR length(f.quality) != (f.n + 7) / 8)"
+            " OR f.format NOT IN (1, 2)"
         )
         problems += [f"fingerprint of reference #{r[0]} has arrays of the wrong size" for r in bad]
         return "ok" if not problems else "; ".join(problems)
@@ -668,15 +707,23 @@ class Library:
         )
 
 
-def _parts(
-    rows: list[tuple[Any, ...]],
-) -> Iterator[tuple[int, np.ndarray, np.ndarray, np.ndarray, tuple[str, ...]]]:
-    """Decode fingerprint rows ``(ref_id, n, times, hashes, quality, variants)`` for :func:`concatenate`."""
-    for ref_id, n, times, hashes, quality, names in rows:
-        names_t = tuple(json.loads(names))
-        yield (int(ref_id), np.frombuffer(times, dtype="<f8"),
-               np.frombuffer(hashes, dtype="<u8").reshape(n, len(names_t)),
-               np.frombuffer(quality, dtype=np.uint8).astype(bool), names_t)  # fmt: skip
+def _encode_fingerprint(
+    fp: Fingerprint, hashes: np.ndarray, variants: tuple[str, ...]
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Column values and the ``extra`` JSON of a fingerprint (format 2: compact rows, see rows.py)."""
+    columns, row_meta = fp_rows.encode(fp_rows.compact(fp.times, hashes, fp.quality, variants))
+    columns["fine"], fine_meta = fp_rows.encode_fine(fp.fine, fp.fine_times)
+    # everything but the big arrays and what the reference row holds (shots, bars, quality scores, ...)
+    extra = {k: v for k, v in fp.to_dict().items() if k not in _FP_COLUMNS}
+    return columns, {**extra, **row_meta, **fine_meta}
+
+
+def _parts(rows: list[tuple[Any, ...]]) -> Iterator[tuple[int, fp_rows.Rows]]:
+    """Decode fingerprint rows ``(ref_id, format, n, times, ends, hashes, quality, variants, extra)``
+    for :func:`concatenate_rows`."""
+    for ref_id, fmt, n, times, ends, hashes, quality, names, extra in rows:
+        names_t, meta = tuple(json.loads(names)), json.loads(extra)
+        yield int(ref_id), fp_rows.decode_rows(fmt, n, times, ends, hashes, quality, names_t, meta)
 
 
 def probe_once(path: Path) -> tuple[MediaInfo, str]:

@@ -16,14 +16,27 @@ from collections.abc import Iterable
 import numpy as np
 
 from ..index import HammingIndex, IndexKind, Result, build_index
+from .rows import Rows
 
 
 class HashTable:
-    """Row ``i`` is one usable sample hash of one reference.
+    """The rows matching searches: the one place that presents reference hashes to search.
 
-    ``hashes`` uint64 (M,), ``ref_ids`` int64 (M,), ``times`` float64 (M,) seconds in the
-    reference, ``variant_codes`` int16 (M,) indexing ``variant_names``. Only samples with
-    ``quality`` True are included.
+    ROW CONTRACT (shared with the persistent index and the PostgreSQL backend): row ``i`` is one
+    hash of one reference that holds from ``times[i]`` to ``ends[i]``:
+
+    * ``hashes`` uint64 (M,): the 64-bit hash (algorithm ``algorithm``; never mix algorithms);
+    * ``ref_ids`` int64 (M,): the reference (``refs.id``);
+    * ``times`` float64 (M,): seconds in the reference where the row starts (what a player shows);
+    * ``ends`` float64 (M,): where it ends; ``== times`` for a single-frame row. A row of a
+      compacted run (``verify.library.rows``) stands for every frame of the reference in
+      ``[times, ends]``, all within a few bits of ``hashes``;
+    * ``variant_codes`` int16 (M,) indexing ``variant_names`` (``"full"``, ``"crop85"``...): which
+      region of the reference picture was hashed.
+
+    Only usable samples (``quality`` True) are rows. Rows are ordered by reference; within one,
+    by variant then time. Matching reads nothing else of a library but :meth:`range_search`
+    results (indices into these arrays).
     """
 
     def __init__(
@@ -36,11 +49,13 @@ class HashTable:
         variant_names: tuple[str, ...],
         generation: int = 0,
         index_kind: IndexKind = "auto",
+        ends: np.ndarray | None = None,
     ) -> None:
         self.algorithm = algorithm
         self.hashes = hashes
         self.ref_ids = ref_ids
         self.times = times
+        self.ends = times if ends is None else ends
         self.variant_codes = variant_codes
         self.variant_names = variant_names
         self.generation = generation
@@ -108,6 +123,54 @@ def concatenate(
         np.concatenate(codes),
         tuple(names),
         generation,
+    )
+
+
+def concatenate_rows(
+    algorithm: str,
+    parts: Iterable[tuple[int, Rows]],
+    generation: int,
+    variants: tuple[str, ...] | None = None,
+) -> HashTable:
+    """Build a table from ``(ref_id, Rows)`` parts (compact rows, see ``verify.library.rows``)."""
+    names: list[str] = []
+    hs, ids, ts, es, codes = [], [], [], [], []
+    for ref_id, r in parts:
+        keep = np.asarray(r.quality, bool)
+        local = np.full(len(r.names), -1, np.int16)
+        for code, name in enumerate(r.names):
+            if variants is not None and name not in variants:
+                continue
+            if name not in names:
+                names.append(name)
+            local[code] = names.index(name)
+        mapped = local[np.asarray(r.codes, np.int64)] if len(r.codes) else np.zeros(0, np.int16)
+        keep &= mapped >= 0
+        hs.append(r.hashes[keep])
+        ts.append(r.times[keep])
+        es.append(r.ends[keep])
+        codes.append(mapped[keep])
+        ids.append(np.full(int(keep.sum()), ref_id, dtype=np.int64))
+    if not hs or not sum(len(h) for h in hs):
+        z = np.zeros(0)
+        return HashTable(
+            algorithm,
+            z.astype(np.uint64),
+            z.astype(np.int64),
+            z,
+            z.astype(np.int16),
+            tuple(names),
+            generation,
+        )
+    return HashTable(
+        algorithm,
+        np.ascontiguousarray(np.concatenate(hs), dtype=np.uint64),
+        np.concatenate(ids),
+        np.concatenate(ts).astype(np.float64),
+        np.concatenate(codes).astype(np.int16),
+        tuple(names),
+        generation,
+        ends=np.concatenate(es).astype(np.float64),
     )
 
 

@@ -26,18 +26,31 @@ import numpy as np
 
 from ..fingerprint import Fingerprint, FingerprintSettings
 from ..library import HashTable, Reference
+from . import fine as fine_stage
 from .align import speed_grid
-from .candidates import Candidates, find_candidates
-from .result import EvidencePair, MatchResult, QueryInfo, SegmentMatch
+from .candidates import (
+    Candidates,
+    SearchStats,
+    concat,
+    find_candidates,
+    is_hypothesis,
+    thin,
+    variant_parts,
+)
+from .identity import identical_match, identical_reference
+from .result import EXPLANATION, EvidencePair, MatchResult, QueryInfo, SceneMatch, SegmentMatch
+from .scenes import scenes_for_reference
 from .segments import RawSegment, segments_for_reference
 from .settings import MatchSettings
 
 __all__ = [
+    "EXPLANATION",
     "EvidencePair",
     "LibraryLike",
     "MatchResult",
     "MatchSettings",
     "QueryInfo",
+    "SceneMatch",
     "SegmentMatch",
     "match_file",
     "match_fingerprint",
@@ -58,6 +71,10 @@ class LibraryLike(Protocol):
     def hash_table(self, algorithm: str) -> HashTable: ...
 
     def get(self, id_or_sha: int) -> Reference: ...
+
+    # optional (``verify.library.Library`` has them): ``find_sha256(sha)`` and
+    # ``find_picture_digest(digest)`` -> Reference | None for identity, ``fine_series(ref_id,
+    # algorithm)`` -> (times, block means) | None for the fine stage
 
     def __len__(self) -> int: ...
 
@@ -85,21 +102,38 @@ def match_file(
 def match_fingerprint(
     fp: Fingerprint, library: LibraryLike, settings: MatchSettings | None = None, *, top: int = 10
 ) -> MatchResult:
-    """Every segment of ``fp`` that follows a reference in ``library``, best score first (at most ``top``)."""
+    """Every segment of ``fp`` that follows a reference in ``library``, best score first (at most
+    ``top``), and the references it shows the same scene as without a time (``scenes``).
+
+    Stages: identity (same bytes or pictures), hash candidates, alignment and segments, then for
+    what stays unplaced the fine low-motion placement and the same-scene check (see the module doc).
+    """
     s = settings or MatchSettings()
     table = library.hash_table(fp.algorithm)
     n_refs = len(library)
-    c, usable_times = find_candidates(fp, table, s.radius, s.slack)
-    raw = _segments(c, usable_times, s)
     dt = _sample_interval(fp)
     duration = float(fp.duration or (fp.times[-1] + dt if len(fp) else 0.0))
+    stats = SearchStats()
+    c, usable_times, raw = _search(fp, table, s, stats)
     refs: dict[int, Reference] = {}
-    matches = []
-    for seg in raw:
-        if seg.ref not in refs:
-            refs[seg.ref] = library.get(seg.ref)
-        matches.append(_segment_match(seg, c, refs[seg.ref], fp, s, dt, duration))
+
+    def ref_of(rid: int) -> Reference:
+        if rid not in refs:
+            refs[rid] = library.get(rid)
+        return refs[rid]
+
+    matches = [_segment_match(seg, c, ref_of(seg.ref), fp, s, dt, duration) for seg in raw]
+    extra, scenes = _unplaced(fp, c, raw, usable_times, library, s, ref_of, dt, duration)
+    matches += extra
+    same = identical_reference(fp, library)
+    if same is not None:
+        ref, method = same
+        matches = [identical_match(fp, ref, method, duration, s.evidence)] + [
+            m for m in matches if m.reference.id != ref.id
+        ]
+        scenes = [x for x in scenes if x.reference.id != ref.id]
     matches.sort(key=lambda m: (-m.score, m.query_start))
+    scenes.sort(key=lambda x: (-x.matched_fraction * (x.query_end - x.query_start), x.query_start))
     query = QueryInfo(
         path=str(fp.media.get("path", "")) if isinstance(fp.media, dict) else "",
         sha256=fp.sha256,
@@ -108,6 +142,8 @@ def match_fingerprint(
         settings=fp.settings,
         usable_samples=len(usable_times),
         algorithm=fp.algorithm,
+        searched_hashes=stats.searched,
+        candidate_pairs=stats.pairs,
     )
     return MatchResult(
         query=query,
@@ -115,7 +151,94 @@ def match_fingerprint(
         library_references=n_refs,
         library_hashes=len(table.hashes),
         settings=s,
+        scenes=tuple(scenes[: max(top, 0)]),
     )
+
+
+def _search(
+    fp: Fingerprint, table: HashTable, s: MatchSettings, stats: SearchStats
+) -> tuple[Candidates, np.ndarray, list[RawSegment]]:
+    """Candidates and hash-aligned segments, plain variants first (cheaper queries).
+
+    The plain columns (the picture, its mirror, its centre, its centred 16:9 band) are searched for
+    every usable sample; the guessed regions (crop windows, bands at other heights, an inset, split
+    panels, turns and tilts) only for the samples no plain-variant segment placed, and the lines
+    are then fitted again on both (``MatchSettings.layouts_first=True`` searches everything at once,
+    as before)."""
+    names = tuple(fp.settings.variants)
+    guess = np.array([is_hypothesis(variant_parts(v)[0]) for v in names], bool)
+    if s.layouts_first or not guess.any() or guess.all():
+        c, usable_times = find_candidates(fp, table, s.radius, s.slack, stats=stats)
+        return c, usable_times, _segments(c, usable_times, s)
+    c, usable_times = find_candidates(
+        fp, table, s.radius, s.slack, columns=np.flatnonzero(~guess), stats=stats
+    )
+    raw = _segments(c, usable_times, s)
+    placed = np.zeros(len(usable_times), bool)
+    for seg in raw:
+        placed |= (usable_times >= seg.q_first - 1e-6) & (usable_times <= seg.q_last + 1e-6)
+    todo = np.flatnonzero(~placed)
+    if len(todo) < s.min_samples:
+        return c, usable_times, raw
+    c2, _ = find_candidates(
+        fp, table, s.radius, s.slack, columns=np.flatnonzero(guess), samples=todo, stats=stats
+    )
+    if len(c2) == 0:
+        return c, usable_times, raw
+    both = _rethin(concat(c, c2), s.slack)
+    return both, usable_times, _segments(both, usable_times, s)
+
+
+def _rethin(c: Candidates, slack: int) -> Candidates:
+    """Thin the joined pairs again (slack to each sample's best, plain variants first)."""
+    guess = np.array([is_hypothesis(variant_parts(lab.partition("/")[0])[0]) for lab in c.labels], bool)
+    return thin(c, slack, guess[c.label.astype(np.int64)] if len(c) else None)
+
+
+def _unplaced(
+    fp: Fingerprint,
+    c: Candidates,
+    raw: list[RawSegment],
+    usable_times: np.ndarray,
+    library: LibraryLike,
+    s: MatchSettings,
+    ref_of: Callable[[int], Reference],
+    dt: float,
+    duration: float,
+) -> tuple[list[SegmentMatch], list[SceneMatch]]:
+    """Fine placement, then same-scene results, for the samples each reference's lines left out."""
+    if len(c) == 0:
+        return [], []
+    usable = np.flatnonzero(np.asarray(fp.quality, bool))
+    pictures = None if fp.pictures is None else np.asarray(fp.pictures)[usable]
+    series = getattr(library, "fine_series", None)
+    w, h = fp.source_size
+    t, b, left, right = fp.bars or (0, 0, 0, 0)
+    aspect = (w - left - right) / max(h - t - b, 1) if w and h else 16 / 9
+    matches: list[SegmentMatch] = []
+    scenes: list[SceneMatch] = []
+    bounds = np.flatnonzero(np.diff(c.ref)) + 1
+    for a, z in zip(np.concatenate(([0], bounds)), np.concatenate((bounds, [len(c)]))):
+        sub = c.take(np.arange(a, z))
+        rid = int(sub.ref[0])
+        explained = np.zeros(len(usable_times), bool)
+        for seg in raw:
+            if seg.ref == rid:
+                explained |= (usable_times >= seg.q_first - 1e-6) & (usable_times <= seg.q_last + 1e-6)
+        left_out = np.unique(sub.sample[~explained[sub.sample]])
+        if len(left_out) < s.min_samples:
+            continue
+        best_corr: float | None = None
+        fine = series(rid, fp.algorithm) if series is not None else None
+        if fine is not None and s.fine and pictures is not None:
+            lines, best_corr = fine_stage.place(
+                sub, rid, usable_times, pictures, fp.settings.pictures, aspect, fine, explained, s
+            )
+            for line in lines:
+                matches.append(_fine_match(line, sub, ref_of(rid), usable_times, s, dt, duration))
+                explained[line.samples] = True
+        scenes += scenes_for_reference(sub, ref_of(rid), usable_times, explained, fine, best_corr, s)
+    return matches, scenes
 
 
 def _sample_interval(fp: Fingerprint) -> float:
@@ -127,7 +250,7 @@ def _sample_interval(fp: Fingerprint) -> float:
 def _segments(c: Candidates, usable_times: np.ndarray, s: MatchSettings) -> list[RawSegment]:
     if len(c) == 0:
         return []
-    speeds = speed_grid(s.min_speed, s.max_speed, s.speed_step)
+    speeds = speed_grid(s.min_speed, s.max_speed, s.speed_step, s.reverse)
     bounds = np.flatnonzero(np.diff(c.ref)) + 1
     starts = np.concatenate(([0], bounds))
     ends = np.concatenate((bounds, [len(c)]))
@@ -155,8 +278,9 @@ def _segment_match(
     p = seg.pairs
     q_start, q_end = seg.q_first, min(seg.q_last + dt, max(q_duration, seg.q_last))
     r_dur = float(ref.duration) if ref.duration else float(c.ref_time[p].max())
-    r_start = min(max(seg.speed * q_start + seg.offset, 0.0), r_dur)
-    r_end = min(max(seg.speed * q_end + seg.offset, 0.0), r_dur)
+    r_a = min(max(seg.speed * q_start + seg.offset, 0.0), r_dur)
+    r_b = min(max(seg.speed * q_end + seg.offset, 0.0), r_dur)
+    r_start, r_end = min(r_a, r_b), max(r_a, r_b)  # a reversed segment shows r_end..r_start
     dist = c.distance[p].astype(np.float64)
     median = float(np.median(dist))
     mirrored = bool(c.mirror[p].mean() > 0.5)
@@ -193,4 +317,83 @@ def _segment_match(
         support=min(1.0, seg.support),
         bars=bars,
         evidence=evidence,
+        rotation=_rotation(c.labels[int(Counter(int(x) for x in c.label[p]).most_common(1)[0][0])]),
+        alternatives=tuple(
+            min(max(seg.speed * (q_start if seg.speed > 0 else q_end) + o, 0.0), r_dur)
+            for o in seg.alternatives
+        ),
+    )
+
+
+def _rotation(label: str) -> int:
+    from ..hashing.variants import TURNS
+
+    base = label.partition("/")[0].partition("+")[0]
+    return 90 * TURNS.get(base, 0)
+
+
+def _fine_match(
+    line: fine_stage.FineLine,
+    c: Candidates,
+    ref: Reference,
+    usable_times: np.ndarray,
+    s: MatchSettings,
+    dt: float,
+    q_duration: float,
+) -> SegmentMatch:
+    """A segment placed by the fine stage, with the hash pairs nearest its line as evidence."""
+    t = usable_times[line.samples]
+    q_start, q_end = float(t[0]), float(min(t[-1] + dt, max(q_duration, t[-1])))
+    r_dur = float(ref.duration) if ref.duration else float(c.ref_time.max())
+    ra = min(max(line.speed * q_start + line.offset, 0.0), r_dur)
+    rb = min(max(line.speed * q_end + line.offset, 0.0), r_dur)
+    mine = np.isin(c.sample, line.samples)
+    resid = np.abs(c.ref_time - (line.speed * c.query_time + line.offset))
+    idx = np.flatnonzero(mine)
+    order = idx[np.lexsort((resid[idx], c.sample[idx]))]
+    first = np.ones(len(order), bool)
+    first[1:] = c.sample[order][1:] != c.sample[order][:-1]
+    best = order[first]
+    dist = c.distance[best].astype(np.float64) if len(best) else np.zeros(1)
+    pick = (
+        best
+        if len(best) <= s.evidence
+        else best[np.round(np.linspace(0, len(best) - 1, s.evidence)).astype(int)]
+    )
+    evidence = tuple(
+        EvidencePair(float(c.query_time[i]), float(line.speed * c.query_time[i] + line.offset), int(c.distance[i]),
+                     c.labels[int(c.label[i])])
+        for i in pick
+    )  # fmt: skip
+    cov_q = min(1.0, (q_end - q_start) / q_duration) if q_duration > 0 else 0.0
+    cov_r = min(1.0, abs(rb - ra) / r_dur) if r_dur > 0 else 0.0
+    usable = int(np.searchsorted(usable_times, t[-1], "right") - np.searchsorted(usable_times, t[0], "left"))
+    margin = max(0.0, min(1.0, (line.correlation - line.rival) / max(2 * s.fine_min_margin, 1e-9)))
+    score = line.correlation * (0.5 + 0.5 * margin) * (0.8 + 0.2 * cov_q)
+    return SegmentMatch(
+        reference=ref,
+        score=float(min(1.0, score)),
+        query_start=q_start,
+        query_end=q_end,
+        reference_start=min(ra, rb),
+        reference_end=max(ra, rb),
+        speed=line.speed,
+        offset=line.offset,
+        mirrored=line.mirrored,
+        crop=line.crop,
+        coverage_query=cov_q,
+        coverage_reference=cov_r,
+        median_distance=float(np.median(dist)),
+        aligned_fraction=min(1.0, len(line.samples) / max(usable, 1)),
+        aligned_samples=len(line.samples),
+        support=float(line.correlation),
+        evidence=evidence,
+        method="fine",
+        rotation=line.rotation,
+        alternatives=tuple(
+            min(max(line.speed * (q_start if line.speed > 0 else q_end) + o, 0.0), r_dur)
+            for o in line.alternatives
+        ),
+        fine_correlation=line.correlation,
+        fine_rival=line.rival,
     )

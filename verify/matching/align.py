@@ -23,12 +23,19 @@ class Line:
     support: int
 
 
-def speed_grid(min_speed: float, max_speed: float, step: float) -> np.ndarray:
-    """Geometric grid from ``min_speed`` to ``max_speed`` with ratio ``1 + step``; contains 1.0."""
+def speed_grid(min_speed: float, max_speed: float, step: float, reverse: bool = False) -> np.ndarray:
+    """Geometric grid from ``min_speed`` to ``max_speed`` with ratio ``1 + step``; contains 1.0.
+    ``reverse``: the same speeds negated too (playback backwards), after the forward ones."""
     r = math.log1p(step)
     lo = math.ceil(math.log(min_speed) / r - 1e-6)
     hi = math.floor(math.log(max_speed) / r + 1e-6)
-    return np.exp(np.arange(lo, hi + 1) * r)
+    grid = np.exp(np.arange(lo, hi + 1) * r)
+    return np.concatenate([grid, -grid]) if reverse else grid
+
+
+def _preference(a: float) -> float:
+    """Tie-break key of a speed: nearest 1.0 first, any forward speed before a backward one."""
+    return -(abs(math.log(abs(a))) + (10.0 if a < 0 else 0.0))
 
 
 def hough_peak(qt: np.ndarray, rt: np.ndarray, sample: np.ndarray, speeds: np.ndarray, tol: float) -> Line:
@@ -56,7 +63,7 @@ def hough_peak(qt: np.ndarray, rt: np.ndarray, sample: np.ndarray, speeds: np.nd
         row_max = pair[np.arange(len(a)), row_bin]
         for ai in np.flatnonzero(row_max == row_max.max()):
             # ties (a static shot fits many speeds equally) go to the speed nearest 1.0
-            key = (int(row_max[ai]), -abs(math.log(a[ai])))
+            key = (int(row_max[ai]), _preference(float(a[ai])))
             if key > best_key:
                 best_key = key
                 best = (key[0], float(a[ai]), (int(row_bin[ai]) + lo + 1) * tol)
@@ -98,6 +105,7 @@ def refine(
 ) -> Line:
     """Least-squares refit on the best pair per sample near the line, narrowing from 2x to 1x tol."""
     speed, offset = line.speed, line.offset
+    sign = -1.0 if speed < 0 else 1.0
     for width in (2.0, 1.5, 1.0):
         idx = best_per_sample(qt, rt, sample, dist, speed, offset, tol * width)
         if len(idx) < 2:
@@ -106,14 +114,14 @@ def refine(
         if np.ptp(x) >= 4 * tol and len(idx) >= 4:
             xm, ym = x.mean(), y.mean()
             denom = float(((x - xm) ** 2).sum())
-            s = float(((x - xm) * (y - ym)).sum() / denom)
-            speed = min(max(s, speed_range[0]), speed_range[1])
+            s = float(((x - xm) * (y - ym)).sum() / denom) * sign
+            speed = sign * min(max(s, speed_range[0]), speed_range[1])
         offset = float(np.median(y - speed * x))
     idx = best_per_sample(qt, rt, sample, dist, speed, offset, tol)
-    if speed != 1.0 and len(idx) >= 2:
+    if abs(speed) != 1.0 and len(idx) >= 2:
         # slow scenes pin time down poorly; prefer normal speed when it explains the pairs as well
-        off1 = float(np.median(rt[idx] - qt[idx]))
-        idx1 = best_per_sample(qt, rt, sample, dist, 1.0, off1, tol)
+        off1 = float(np.median(rt[idx] - sign * qt[idx]))
+        idx1 = best_per_sample(qt, rt, sample, dist, sign, off1, tol)
         if len(idx1) >= len(idx) and dist[idx1].mean() <= dist[idx].mean() + 0.5:
-            return Line(1.0, off1, len(idx1))
+            return Line(sign, off1, len(idx1))
     return Line(speed, offset, len(idx))

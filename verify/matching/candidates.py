@@ -15,6 +15,7 @@ import numpy as np
 
 from ..errors import MatchingError
 from ..fingerprint import Fingerprint
+from ..hashing.variants import TURNS
 from ..library import HashTable
 
 log = logging.getLogger("verify")
@@ -36,6 +37,7 @@ class Candidates:
     query_time: np.ndarray  # float64
     ref: np.ndarray  # int64 reference id
     ref_time: np.ndarray  # float64
+    ref_end: np.ndarray  # float64: end of the table row's span (== ref_time once expanded)
     distance: np.ndarray  # int16
     mirror: np.ndarray  # bool: the query side is mirrored relative to the reference side
     label: np.ndarray  # int16 index into labels (the variant pairing, for evidence)
@@ -51,13 +53,34 @@ class Candidates:
         return Candidates(**arrays, labels=self.labels, bases=self.bases)
 
 
-_ARRAYS = ("sample", "query_time", "ref", "ref_time", "distance", "mirror", "label", "base")
+_ARRAYS = ("sample", "query_time", "ref", "ref_time", "ref_end", "distance", "mirror", "label", "base")
+#: A row spanning a run of frames votes with one point per this many seconds of it (what thinning
+#: keeps of a plateau of frames anyway).
+QUANTUM = 0.1
+
+
+@dataclass
+class SearchStats:
+    """Search work of one query, for the cheaper-queries measurements (docs/matching.md)."""
+
+    hashes: int = 0  # query hashes considered (samples x columns)
+    searched: int = 0  # distinct hashes range-searched
+    pairs: int = 0  # (query hash, table row) pairs within the radius
 
 
 def find_candidates(
-    fp: Fingerprint, table: HashTable, radius: int, slack: int
+    fp: Fingerprint,
+    table: HashTable,
+    radius: int,
+    slack: int,
+    columns: np.ndarray | None = None,
+    samples: np.ndarray | None = None,
+    stats: SearchStats | None = None,
 ) -> tuple[Candidates, np.ndarray]:
-    """Search and thin; returns the candidates and the times of the usable query samples."""
+    """Search and thin; returns the candidates and the times of the usable query samples.
+
+    ``columns`` (variant indices) and ``samples`` (usable-sample indices) restrict the search to
+    part of the query (both default to all); ``stats`` adds up the work done."""
     usable = np.flatnonzero(np.asarray(fp.quality, bool)) if len(fp) else np.zeros(0, np.int64)
     times = np.asarray(fp.times, np.float64)[usable]
     q_names = tuple(fp.settings.variants)
@@ -70,8 +93,13 @@ def find_candidates(
     n, v = hashes.shape
     if n == 0 or len(table.hashes) == 0:
         return _empty(), times
-    qi, ti, dist = search_unique(table, hashes.reshape(-1), radius)
-    sample, qvar = qi // v, qi % v
+    cols = np.arange(v) if columns is None else np.asarray(columns, np.int64)
+    rows = np.arange(n) if samples is None else np.asarray(samples, np.int64)
+    if not len(cols) or not len(rows):
+        return _empty(), times
+    part = hashes[np.ix_(rows, cols)]
+    qi, ti, dist = search_unique(table, part.reshape(-1), radius, stats)
+    sample, qvar = rows[qi // len(cols)], cols[qi % len(cols)]
     t_names = tuple(table.variant_names) or ("full",)
     t_codes = np.asarray(table.variant_codes[ti], np.int64)  # index first: columns may be on disk
     # pairing labels: one per (query variant, table variant)
@@ -86,6 +114,8 @@ def find_candidates(
             # the net reframing: the same crop on both sides cancels out
             # (a query crop window names the crop and where it sits better than the reference's crop60)
             side = None if qb == tb else (qb if qb.startswith("win") or tb == "full" else tb)
+            if qb in TURNS:  # a turned picture is reported as a rotation, not a reframing
+                side = None if tb == "full" else tb
             if side not in base_names:
                 base_names.append(side)
             bases.append(base_names.index(side))
@@ -96,6 +126,7 @@ def find_candidates(
         query_time=times[sample],
         ref=np.asarray(table.ref_ids[ti], np.int64),
         ref_time=np.asarray(table.times[ti], np.float64),
+        ref_end=np.asarray(table.ends[ti], np.float64),
         distance=np.asarray(dist, np.int16),
         mirror=np.asarray(mirrors, bool)[pair_code],
         label=pair_code.astype(np.int16),
@@ -104,10 +135,32 @@ def find_candidates(
         bases=tuple(base_names),
     )
     log.debug("matching: %d query hashes -> %d candidate pairs", n * v, len(cand))
-    return thin(cand, slack, np.asarray(guesses, bool)[pair_code]), times
+    guess = np.asarray(guesses, bool)[pair_code]
+    if not np.any(cand.ref_end > cand.ref_time):
+        return thin(cand, slack, guess), times
+    # rows of compacted runs: thin on the rows first (cheap), then expand each into points
+    keep = thin_index(cand, slack, guess)
+    return thin(expand(cand.take(keep)), slack), times
 
 
-def search_unique(table: HashTable, queries: np.ndarray, radius: int) -> tuple[np.ndarray, ...]:
+def expand(c: Candidates, quantum: float = QUANTUM) -> Candidates:
+    """Each pair with a table row spanning ``[ref_time, ref_end]`` -> one pair per ``quantum`` of it
+    (the last at ``ref_end``)."""
+    span = np.maximum(c.ref_end - c.ref_time, 0.0)
+    n = np.ceil(span / quantum - 1e-9).astype(np.int64) + 1
+    if (n == 1).all():
+        return c
+    idx = np.repeat(np.arange(len(c)), n)
+    k = np.arange(len(idx)) - np.repeat(np.cumsum(n) - n, n)
+    out = c.take(idx)
+    t = np.minimum(out.ref_time + k * quantum, out.ref_end)
+    return Candidates(**{**{a: getattr(out, a) for a in _ARRAYS}, "ref_time": t, "ref_end": t},
+                      labels=c.labels, bases=c.bases)  # fmt: skip
+
+
+def search_unique(
+    table: HashTable, queries: np.ndarray, radius: int, stats: SearchStats | None = None
+) -> tuple[np.ndarray, ...]:
     """``table.range_search`` of ``queries`` with each distinct hash searched once.
 
     Many query columns repeat a hash (bands and the inset are the whole picture in a landscape
@@ -117,6 +170,10 @@ def search_unique(table: HashTable, queries: np.ndarray, radius: int) -> tuple[n
     """
     uniq, inverse = np.unique(np.ascontiguousarray(queries, np.uint64), return_inverse=True)
     ui, ti, dist = table.range_search(uniq, radius)
+    if stats is not None:
+        stats.hashes += len(queries)
+        stats.searched += len(uniq)
+        stats.pairs += len(ui)
     ui, ti, dist = np.asarray(ui, np.int64), np.asarray(ti, np.int64), np.asarray(dist)
     counts = np.bincount(inverse, minlength=len(uniq))
     holders = np.argsort(inverse, kind="stable")  # query positions grouped by distinct value
@@ -127,46 +184,68 @@ def search_unique(table: HashTable, queries: np.ndarray, radius: int) -> tuple[n
     return holders[first[ui[row]] + within], ti[row], dist[row]
 
 
-_HYPOTHESIS = re.compile(r"win\d+-\d+-\d+|band\d+-\d+|inset")
+_HYPOTHESIS = re.compile(r"win\d+-\d+-\d+|band\d+-\d+|inset|rot\d+|half-\w|third-\w|tilt[pm]\d+-\d+")
 
 
 def is_hypothesis(base: str) -> bool:
     """Whether a query base is a guess at where the reference sits (crop window, band at a height,
-    detected inset) rather than the picture itself, its centre or its centred 16:9 band."""
+    detected inset, a split-screen panel, a turn or a tilt) rather than the picture itself, its
+    centre or its centred 16:9 band. Guesses are searched second (``verify.matching``: only for
+    the samples the plain variants did not place)."""
     return bool(_HYPOTHESIS.fullmatch(base))
 
 
-def thin(c: Candidates, slack: int, guess: np.ndarray | None = None, quantum: float = 0.1) -> Candidates:
+def thin(c: Candidates, slack: int, guess: np.ndarray | None = None, quantum: float = QUANTUM) -> Candidates:
     """Keep pairs within ``slack`` of the sample's best distance, one per ``quantum`` of reference time.
 
     The result is sorted by (ref, sample, ref_time). Of several pairs of one sample in the same
     ``quantum`` seconds of the same reference (consecutive frames of a dense reference, variants),
     only the closest in distance is kept, so a static shot costs the same whatever the frame rate.
     """
+    return c.take(thin_index(c, slack, guess, quantum))
+
+
+def thin_index(
+    c: Candidates, slack: int, guess: np.ndarray | None = None, quantum: float = QUANTUM
+) -> np.ndarray:
+    """Indices into ``c`` of the pairs :func:`thin` keeps, in its order."""
     if len(c) == 0:
-        return c
+        return np.zeros(0, np.int64)
     order = np.lexsort((c.ref_time, c.sample, c.ref))
-    c = c.take(order)
-    new_group = np.ones(len(c), bool)
-    new_group[1:] = (c.ref[1:] != c.ref[:-1]) | (c.sample[1:] != c.sample[:-1])
+    ref, sample, distance = c.ref[order], c.sample[order], c.distance[order]
+    new_group = np.ones(len(order), bool)
+    new_group[1:] = (ref[1:] != ref[:-1]) | (sample[1:] != sample[:-1])
     starts = np.flatnonzero(new_group)
-    best = np.minimum.reduceat(c.distance, starts)
+    best = np.minimum.reduceat(distance, starts)
     group = np.cumsum(new_group) - 1
-    keep = c.distance <= best[group] + slack
+    keep = distance <= best[group] + slack
     if guess is not None:
         # a sample that matches with its plain variants votes with those only: the many guessed
         # regions of a still shot match everywhere and would pull the alignment off the true line
         guess = guess[order]
         plain = np.bincount(group, weights=keep & ~guess, minlength=len(starts)) > 0
         keep &= ~(guess & plain[group])
-    c = c.take(np.flatnonzero(keep))
+    idx = order[np.flatnonzero(keep)]
+    c = c.take(idx)
     # one pair per (ref, sample, time quantum): the smallest distance
     slot = np.floor(c.ref_time / quantum).astype(np.int64)
     order = np.lexsort((c.distance, slot, c.sample, c.ref))
-    c, slot = c.take(order), slot[order]
+    c, slot, idx = c.take(order), slot[order], idx[order]
     first = np.ones(len(c), bool)
     first[1:] = (c.ref[1:] != c.ref[:-1]) | (c.sample[1:] != c.sample[:-1]) | (slot[1:] != slot[:-1])
-    return c.take(np.flatnonzero(first))
+    return idx[np.flatnonzero(first)]
+
+
+def concat(a: Candidates, b: Candidates) -> Candidates:
+    """Pairs of two searches of the same query (labels and bases are recomputed the same way)."""
+    if len(a) == 0:
+        return b
+    if len(b) == 0:
+        return a
+    if a.labels != b.labels or a.bases != b.bases:
+        raise MatchingError("candidate sets of different label tables cannot be joined")
+    arrays = {k: np.concatenate([getattr(a, k), getattr(b, k)]) for k in _ARRAYS}
+    return Candidates(**arrays, labels=a.labels, bases=a.bases)
 
 
 def _empty() -> Candidates:
@@ -176,6 +255,7 @@ def _empty() -> Candidates:
         query_time=z.astype(np.float64),
         ref=z,
         ref_time=z.astype(np.float64),
+        ref_end=z.astype(np.float64),
         distance=z.astype(np.int16),
         mirror=z.astype(bool),
         label=z.astype(np.int16),

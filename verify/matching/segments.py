@@ -30,6 +30,7 @@ class RawSegment:
     aligned: int
     usable: int
     distinct: float  # sum over aligned samples of the share of their pairs near the line
+    alternatives: tuple[float, ...] = ()  # offsets of parallel lines the samples fit as well (repeats)
 
     @property
     def fraction(self) -> float:
@@ -74,6 +75,83 @@ def runs(pairs: np.ndarray, c: Candidates, max_gap: float) -> list[np.ndarray]:
     return [p for p in np.split(pairs, cuts) if len(p)]
 
 
+#: A run is cut at a pause of this many seconds between aligned samples when the part on one side
+#: only touches the line (mean share below WEAK_SHARE): a jump cut of low-motion footage, whose
+#: next excerpt matches the first line's plateau here and there.
+WEAK_GAP = 1.0
+WEAK_SHARE = 0.25
+
+
+def _trim_weak(parts: list[np.ndarray], c: Candidates, share: np.ndarray) -> list[np.ndarray]:
+    out = []
+    for run in parts:
+        t = c.query_time[run]
+        w = share[c.sample[run]]
+        cuts = np.flatnonzero(np.diff(t) > WEAK_GAP) + 1
+        pieces = np.split(np.arange(len(run)), cuts)
+        if len(pieces) == 1:
+            out.append(run)
+            continue
+        strong = [p for p in pieces if float(w[p].mean()) >= WEAK_SHARE]
+        if not strong:
+            out.append(run)
+            continue
+        keep = np.concatenate(strong)
+        # keep the strong pieces together when they are next to each other
+        out.extend(run[k] for k in np.split(keep, np.flatnonzero(np.diff(keep) > 1) + 1))
+    return out
+
+
+def _needed_support(speed: float, s: MatchSettings) -> float:
+    if speed < 0:
+        return max(s.min_support, s.reverse_min_support)
+    return s.min_support if abs(speed - 1.0) < 0.03 else max(s.min_support, s.warped_min_support)
+
+
+def reference_span(c: Candidates, run: np.ndarray, line: Line) -> float:
+    """Seconds of the reference the line covers over the run, cut where its pairs stop (the line
+    may run past the reference's end: a half-speed line over its last seconds covers only those)."""
+    rt = c.ref_time[run]
+    lo, hi = float(rt.min()), float(rt.max())
+    ends = line.speed * c.query_time[run[[0, -1]]] + line.offset
+    a, b = np.clip(ends, lo, hi)
+    return float(abs(b - a))
+
+
+def repeats(c: Candidates, line: Line, s: MatchSettings) -> tuple[float, ...]:
+    """Offsets of lines parallel to ``line`` that the same samples fit about as well: a reference
+    that repeats its picture (looped footage) gives a few such lines; a look-alike (a fixed camera,
+    a slow scene) spreads over a continuum and gives none (empty tuple). ``line`` is included."""
+    if len(c) == 0:
+        return ()
+    tol = s.tolerance
+    b = np.floor((c.ref_time - line.speed * c.query_time) / tol).astype(np.int64)
+    lo = int(b.min())
+    key = (b - lo) * (int(c.sample.max()) + 1) + c.sample
+    uniq = np.unique(key)  # distinct (bin, sample)
+    counts = np.bincount(uniq // (int(c.sample.max()) + 1), minlength=int(b.max()) - lo + 1)
+    pair = counts.copy()
+    pair[:-1] += counts[1:]  # a line between two bins collects both (as in hough_peak)
+    top = pair.max()
+    if top < s.min_samples:
+        return ()
+    strong = pair >= s.repeat_share * top
+    # clusters of strong bins; a repeat is a narrow cluster with a clear dip to the next one
+    edges = np.flatnonzero(np.diff(np.concatenate(([0], strong.astype(np.int8), [0]))))
+    clusters = list(zip(edges[::2], edges[1::2]))
+    if len(clusters) < 2 or len(clusters) > s.max_repeats:
+        return ()
+    if any(e - a > max(3, round(2 * s.distinct_window / tol)) for a, e in clusters):
+        return ()  # a broad cluster: a slow stretch, not a repeat
+    between = np.ones(len(pair), bool)
+    for a, e in clusters:
+        between[max(0, a - 2) : e + 2] = False
+    if between.any() and pair[between].max() > 0.5 * top:
+        return ()  # no clear dip between them: a continuum of look-alikes
+    offsets = [(lo + (a + e) / 2.0) * tol for a, e in clusters]
+    return tuple(sorted(offsets, key=lambda o: abs(o - line.offset)))
+
+
 def segments_for_reference(
     c: Candidates, ref: int, usable_times: np.ndarray, speeds: np.ndarray, s: MatchSettings
 ) -> list[RawSegment]:
@@ -81,7 +159,8 @@ def segments_for_reference(
     alive = np.ones(len(c), bool)
     found: list[RawSegment] = []
     speed_range = (s.min_speed, s.max_speed)
-    for _ in range(s.max_lines):
+    accepted_lines = stray = 0
+    while accepted_lines < s.max_lines and stray <= s.max_stray:
         live = np.flatnonzero(alive)
         if len(np.unique(c.sample[live])) < s.min_samples:
             break
@@ -93,23 +172,45 @@ def segments_for_reference(
         pairs = best_on_line(c, alive, line, s.tolerance)
         share = near_share(c, line, s.distinct_window)
         accepted = False
-        for run in runs(pairs, c, s.max_gap):
+        for run in _trim_weak(runs(pairs, c, s.max_gap), c, share):
             t0, t1 = float(c.query_time[run[0]]), float(c.query_time[run[-1]])
             usable = int(
                 np.searchsorted(usable_times, t1, "right") - np.searchsorted(usable_times, t0, "left")
             )
             distinct = float(share[c.sample[run]].sum())
             seg = RawSegment(ref, line.speed, line.offset, run, t0, t1, len(run), usable, distinct)
+            if seg.support < s.min_support and seg.aligned >= s.min_samples:
+                # a reference that repeats its picture: the samples fit a few parallel lines alike
+                mine = np.flatnonzero(alive & (c.query_time >= t0) & (c.query_time <= t1))
+                alts = repeats(c.take(mine), line, s)
+                if alts:
+                    near_any = np.zeros(len(c), bool)
+                    for o in alts:
+                        near_any |= np.abs(c.ref_time - (line.speed * c.query_time + o)) <= s.distinct_window
+                    n = int(c.sample.max()) + 1
+                    share_any = np.bincount(c.sample, weights=near_any, minlength=n) / np.maximum(
+                        np.bincount(c.sample, minlength=n), 1
+                    )
+                    # the share is split among the repeats: each repeat line counts for itself
+                    distinct = float(share_any[c.sample[run]].sum())
+                    seg = RawSegment(
+                        ref, line.speed, line.offset, run, t0, t1, len(run), usable, distinct,
+                        tuple(o for o in alts if abs(o - line.offset) > s.tolerance),
+                    )  # fmt: skip
             if (
                 seg.aligned >= s.min_samples
-                and min(1.0, line.speed) * (t1 - t0) >= s.min_duration  # on both sides
+                and t1 - t0 >= s.min_duration  # the query span ...
+                and reference_span(c, run, line) >= s.min_duration - 0.15  # ... and the reference's
                 and seg.fraction >= s.min_aligned_fraction
-                and seg.support >= s.min_support
+                and seg.support >= _needed_support(line.speed, s)
             ):
                 found.append(seg)
                 accepted = True
                 alive &= ~((c.query_time >= t0) & (c.query_time <= t1))
-        if not accepted:  # a look-alike line: take its pairs out and try the next one
+        if accepted:
+            accepted_lines += 1
+        else:  # a look-alike line: take its pairs out and try the next one
+            stray += 1
             resid = np.abs(c.ref_time - (line.speed * c.query_time + line.offset))
             alive &= resid > s.tolerance
     return found

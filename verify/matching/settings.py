@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from ..errors import ConfigError
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 
 @dataclass(frozen=True)
@@ -31,7 +31,30 @@ class MatchSettings:
       pairs within ``distinct_window`` seconds of the line (1 for a frame that matches one moment of
       the reference, small for a look-alike that matches many moments equally well); the weighted
       aligned fraction must reach ``min_support``.
-    * ``max_lines``: alignments tried per reference; ``evidence``: frame pairs kept per segment.
+    * ``reverse``: also search speeds ``-max_speed .. -min_speed`` (played backwards); such a line
+      needs ``reverse_min_support`` (a motion played backwards can retrace one seen elsewhere: a
+      swinging or circling object; a true reversed copy aligns nearly every frame); a line at
+      another speed than 1 needs ``warped_min_support`` (a static scene fits a slowed or sped-up
+      line about as well as the normal one: the same camera at another moment did, at 0.77x).
+    * ``max_lines``: accepted alignments per reference (a loop repeats an excerpt: each repeat is
+      a line); ``max_stray``: lines that yield nothing (look-alikes) tried per reference before
+      giving up, counted apart so they cannot use up the accepted ones.
+    * ``max_repeats``: a line whose samples also fit up to this many parallel lines equally well
+      (a reference that repeats its picture: looped footage) is accepted with the others as
+      ``alternatives``; ``repeat_share``: a parallel line counts when it gathers this share of the
+      best line's samples.
+    * ``fine``: place low-motion footage by the fine block-mean series (``verify.matching.fine``);
+      ``fine_min_correlation``, ``fine_min_margin``: what its line needs (correlation of what moves,
+      and its lead over the best correlation at any moment farther than ``fine_window`` seconds);
+      a line at another speed than 1 (or backwards) needs ``fine_min_correlation_warped``: time-scaled
+      and reversed hypotheses are many, and a smooth motion can retrace another stretch of itself.
+    * ``scene_max_distance``, ``scene_min_fraction``: a reference that cannot be placed is reported
+      as the same scene when the query's usable samples match it within this many bits (median)
+      for at least this share of a span of ``min_duration``.
+    * ``layouts_first``: search every query column at once (before issue 13: crop windows, bands,
+      insets, panels, turns for every sample) instead of the plain columns first and the guessed
+      regions only for the samples those did not place.
+    * ``evidence``: frame pairs kept per segment.
     """
 
     radius: int = 10
@@ -46,7 +69,21 @@ class MatchSettings:
     min_aligned_fraction: float = 0.5
     distinct_window: float = 0.5
     min_support: float = 0.4
-    max_lines: int = 4
+    max_lines: int = 8
+    max_stray: int = 4
+    reverse: bool = True
+    reverse_min_support: float = 0.6
+    warped_min_support: float = 0.5
+    max_repeats: int = 8
+    repeat_share: float = 0.8
+    fine: bool = True
+    fine_min_correlation: float = 0.75
+    fine_min_margin: float = 0.15
+    fine_min_correlation_warped: float = 0.9
+    fine_window: float = 1.0
+    scene_max_distance: float = 4.0
+    scene_min_fraction: float = 0.6
+    layouts_first: bool = False
     evidence: int = 12
     schema_version: int = SCHEMA_VERSION
 
@@ -69,7 +106,9 @@ class MatchSettings:
             problems.append("fractions must be in [0, 1] and distinct_window > 0")
         if self.min_samples < 2:
             problems.append("min_samples must be >= 2")
-        if self.max_lines < 1 or self.evidence < 1:
-            problems.append("max_lines and evidence must be >= 1")
+        if self.max_lines < 1 or self.evidence < 1 or self.max_stray < 0 or self.max_repeats < 1:
+            problems.append("max_lines, max_repeats and evidence must be >= 1, max_stray >= 0")
+        if not (-1 <= self.fine_min_correlation <= 1 and self.fine_min_margin >= 0 and self.fine_window > 0):
+            problems.append("fine_min_correlation must be in [-1, 1], fine_min_margin >= 0, fine_window > 0")
         if problems:
             raise ConfigError("invalid match settings: " + "; ".join(problems))
