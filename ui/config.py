@@ -17,6 +17,7 @@ Settings (environment variables):
   when the server listens on a non-loopback address, optional otherwise;
 * ``VERIFY_UPLOAD_CAP``    how much the ``uploads/`` folder may hold (``10G`` by default; ``500M``,
   ``2T``, or bytes); the oldest uploads not attached to a case are removed first (``ui.uploads``).
+* ``VERIFY_OCR``           ``0`` turns off reading the text on screen in the background (on by default).
 """
 
 from __future__ import annotations
@@ -96,6 +97,11 @@ def parse_size(text: str) -> int:
     if not m:
         raise ValueError(f"not a size: {text!r} (use e.g. 500M, 10G or a number of bytes)")
     return int(float(m.group(1)) * 1024 ** "bkmgt".index((m.group(2) or "b").lower()))
+
+
+def ocr_enabled() -> bool:
+    """Whether the text on screen is read in the background (``$VERIFY_OCR``, on unless ``0``/``off``)."""
+    return os.environ.get("VERIFY_OCR", "1").strip().lower() not in ("0", "off", "no", "false")
 
 
 def upload_cap() -> int:
