@@ -19,7 +19,7 @@ import logging
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -31,7 +31,7 @@ from verify.frames import sample_times
 from verify.library import Library
 from verify.pictures import decode as decode_picture
 
-from . import jobs
+from . import jobs, links
 from .files import Loaded
 
 log = logging.getLogger("verify")
@@ -134,6 +134,8 @@ def started(loaded: Loaded) -> Analysis:
     a = CACHE.get(f"decode:{loaded.sha256}") or CACHE.get(f"probe:{loaded.sha256}")
     if a is None:
         a = begin(loaded.path, name=loaded.name, digests=_digests(loaded))
+        # a fetched file: the site's upload time against the file's own times (``ui.links``)
+        a = replace(a, probe=links.with_link_signals(a.probe))
         CACHE.put(f"probe:{loaded.sha256}", a)
     return a
 
@@ -277,8 +279,6 @@ def with_text(a: Analysis) -> Analysis:
     result = TEXTS.get(a.sha256)
     if result is None or a.text is not None:
         return a
-    from dataclasses import replace
-
     from verify.custody import CustodyEntry
     from verify.notes import utc_now
 

@@ -6,6 +6,7 @@ Only the UI (and the CLI) read the environment. The data folder is ``$VERIFY_DAT
 * ``library.db``          the analyst's own known-footage library (never overwritten);
 * ``sample-library.db``   the demo library built from ``samples/`` on first run;
 * ``uploads/``            copies of uploaded files, named by sha256 (originals are never altered);
+* ``links/``              files fetched from a link (Link tab), each with its site record and custody;
 * ``previews/``           small H.264 previews of clips the browser cannot play;
 * ``cases/``              notes and custody log per file (``<sha256>.json``);
 * ``exports/``            reports, case files and evidence videos made here.
@@ -57,6 +58,10 @@ class DataPaths:
     @property
     def uploads(self) -> Path:
         return self._dir("uploads")
+
+    @property
+    def links(self) -> Path:
+        return self._dir("links")
 
     @property
     def previews(self) -> Path:
