@@ -68,6 +68,10 @@ def test_link_tab_fetches_opens_and_records(site: str, data: Path) -> None:  # n
     report = json.loads(at.session_state["export.report.ready"][2])
     assert [e["step"] for e in report["custody"]][:3] == ["downloaded", "hashed", "received"]
     assert "recorded_after_upload" in [s["code"] for s in report["signals"]]
+    # the ClaimReview form starts from the site record: where the claim appeared, and when
+    record = json.loads((loaded.path.parent / (loaded.path.name + ".info.json")).read_text())
+    assert at.text_input(key="export.claimreview.appearance_url").value == record["webpage_url"]
+    assert at.text_input(key="export.claimreview.claim_date").value == record["upload_date"]
 
 
 def test_link_tab_error_is_one_readable_line(data: Path) -> None:  # noqa: F811

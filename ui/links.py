@@ -22,6 +22,7 @@ from .config import paths, upload_cap
 
 log = logging.getLogger("verify")
 
+
 def fetch_key(url: str) -> str:
     return f"link:{url.strip()}"
 
