@@ -6,12 +6,13 @@ the run that shows the Overview; then the background tasks finish and their own 
 keyframe stage (decode, from the match task that makes it, to the keyframes task's end) and the text
 task (from the end of the keyframes to the end of OCR). Results: ``benchmarks/results/workbench_ocr.md``.
 
-    nice -n 10 .venv/bin/python benchmarks/bench_workbench_ocr.py [CLIP ...]
+    nice -n 10 .venv/bin/python benchmarks/bench_workbench_ocr.py [CLIP ...]   # REPEAT=3: medians of 3
 """
 
 from __future__ import annotations
 
 import os
+import statistics
 import sys
 import tempfile
 import time
@@ -69,15 +70,21 @@ def main(clips: list[Path]) -> None:
     samples.build(DataPaths(data))
     load = os.getloadavg()[0]
     rows = []
+    repeat = int(os.environ.get("REPEAT", "1"))
     for clip in clips:
-        off, on = run(clip, False, data), run(clip, True, data)
+        offs, ons = [], []
+        for _ in range(repeat):  # alternated, so load changes hit both alike
+            offs.append(run(clip, False, data))
+            ons.append(run(clip, True, data))
+        off = {k: statistics.median(r[k] for r in offs) for k in offs[0]}
+        on = {k: statistics.median(r[k] for r in ons) for k in ons[0]}
         rows.append((clip.name, off, on))
-        print(clip.name, off, on, flush=True)
+        print(clip.name, offs, ons, flush=True)
     lines = [
         "# Background OCR in the workbench (`benchmarks/bench_workbench_ocr.py`)",
         "",
         f"Shared 2-core machine, load average {load:.1f} at the start: wall times are noisy; compare "
-        "within a row (same run).",
+        f"within a row (same run); medians of {repeat} alternated run(s) each.",
         "",
         "| clip | Overview shown, OCR off | Overview shown, OCR on | keyframe stage | OCR added after it "
         "| keyframes read | texts | OCR per keyframe |",

@@ -34,7 +34,7 @@ def main() -> None:
     )  # fmt: skip
     url = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(200):
+        for _ in range(1000):
             try:
                 urllib.request.urlopen(f"{url}/_stcore/health", timeout=1)
                 break
@@ -42,7 +42,7 @@ def main() -> None:
                 time.sleep(0.3)
         with sync_playwright() as pw:
             browser = pw.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS)
-            page = browser.new_page(viewport={"width": 1280, "height": 1400})
+            page = browser.new_page(viewport={"width": 1280, "height": 3000})
             page.goto(f"{url}/keyframes")
             page.get_by_text("Leads (to follow up by hand").wait_for(timeout=600_000)
             page.wait_for_load_state("networkidle")
@@ -52,8 +52,8 @@ def main() -> None:
             time.sleep(1)
             box = panel.bounding_box()
             assert box is not None
-            shot = page.screenshot(full_page=True, clip={"x": 0, "y": box["y"] - 20, "width": 1280,
-                                                          "height": 1250})  # fmt: skip
+            top = max(0.0, box["y"] - 20)
+            shot = page.screenshot(clip={"x": 0, "y": top, "width": 1280, "height": min(1500.0, 3000 - top)})
             tmp = OUT / ".text-panel.raw.png"
             tmp.write_bytes(shot)
             from PIL import Image

@@ -63,10 +63,18 @@ def _leads(key: str, result: Any) -> None:
     if not result.leads:
         st.caption("No handle, web address, hashtag, date or edge text found.")
         return
-    for lead in result.leads:
-        kind = LEAD_KIND.get(lead.kind, lead.kind)
-        st.caption(safe.fmt("{} · {}", kind, span(lead.first, lead.last)))
+    for lead in (x for x in result.leads if x.kind != "watermark"):  # copyable, one block each
+        st.caption(safe.fmt("{} · {}", LEAD_KIND.get(lead.kind, lead.kind), span(lead.first, lead.last)))
         st.code(safe.text(lead.value, 500), language=None)
+    edge = [x for x in result.leads if x.kind == "watermark"]
+    if edge:
+        st.caption(LEAD_KIND["watermark"])
+        st.dataframe(
+            [{"Text": safe.text(x.value, 500), "When": span(x.first, x.last)} for x in edge],
+            hide_index=True,
+            width="stretch",
+            key=f"{key}.edge",
+        )
 
 
 def _boxes(key: str, result: Any, frames: Sequence[KeyframeView]) -> None:
