@@ -49,6 +49,7 @@ def data(sample_data: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> 
     for name in ("sample-library.db", "sample-library.stamp"):
         shutil.copy2(sample_data / name, root / name)
     monkeypatch.setenv("VERIFY_DATA", str(root))
+    monkeypatch.setenv("VERIFY_OCR", "0")  # text on screen is tested on its own (tests/test_app_text.py)
     from ui import analysis, jobs
 
     jobs.runner().wait_idle(300)

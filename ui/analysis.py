@@ -4,7 +4,9 @@ Stage 1 (``verify.analysis.begin``: the probe, with the digests the loader compu
 received the file, so the file is not read again) runs while the page waits: the Overview needs
 it. Stage 2 (``decode``: the one decode, which makes the fingerprint, the shots, the keyframes
 and the sample pictures) and stage 3 (``match`` against the active library, with the evidence
-frame pairs cut from those pictures) run in the background (:mod:`ui.jobs`). Every page and
+frame pairs cut from those pictures) run in the background (:mod:`ui.jobs`), and after the
+decode the text on screen (``verify.analysis.ocr`` on the kept keyframe pictures: no second
+decode, never in the Overview's path), kept per sha256 in :data:`TEXTS`. Every page and
 export reads the same ``Analysis`` from :data:`CACHE`, a store keyed by sha256 (matches by
 sha256 and library state) that is bounded in bytes; background tasks only name what they made.
 
@@ -17,19 +19,19 @@ import logging
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from verify.analysis import Analysis, begin, decode, match
+from verify.analysis import Analysis, begin, decode, match, ocr
 from verify.digest import Digests
 from verify.frames import sample_times
 from verify.library import Library
 from verify.pictures import decode as decode_picture
 
-from . import jobs
+from . import jobs, links
 from .files import Loaded
 
 log = logging.getLogger("verify")
@@ -132,6 +134,8 @@ def started(loaded: Loaded) -> Analysis:
     a = CACHE.get(f"decode:{loaded.sha256}") or CACHE.get(f"probe:{loaded.sha256}")
     if a is None:
         a = begin(loaded.path, name=loaded.name, digests=_digests(loaded))
+        # a fetched file: the site's upload time against the file's own times (``ui.links``)
+        a = replace(a, probe=links.with_link_signals(a.probe))
         CACHE.put(f"probe:{loaded.sha256}", a)
     return a
 
@@ -240,6 +244,109 @@ def full_frame(path: Path, time: float, still: bool) -> np.ndarray:
     if not frames:
         raise ValueError(f"no frame at {time:.3f} s")
     return frames[0].image
+
+
+# -- text on screen (background, after the decode) -----------------------------------------
+
+
+class TextCache:
+    """OCR results by sha256 (small records; the oldest dropped beyond ``size``)."""
+
+    def __init__(self, size: int = 256) -> None:
+        self.size = size
+        self._items: OrderedDict[str, Any] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, sha256: str) -> Any:
+        with self._lock:
+            return self._items.get(sha256)
+
+    def put(self, sha256: str, result: Any) -> None:
+        with self._lock:
+            self._items[sha256] = result
+            self._items.move_to_end(sha256)
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+
+
+TEXTS = TextCache()
+
+
+def text_key(sha256: str) -> str:
+    return f"text:{sha256}"
+
+
+def start_text(loaded: Loaded) -> jobs.Task:
+    """The text on screen of the file's keyframes, queued after its decode (same file, same worker)."""
+
+    def work(task: jobs.Task) -> str:
+        if TEXTS.get(loaded.sha256) is None:
+            task.set_stage("Waiting for the keyframes")
+            a = decoded(loaded, task.progress)
+            task.set_stage("Reading the text on screen (OCR, on this machine)")
+            read = ocr(a, progress=task.progress)
+            if read.text is None:  # no keyframes (audio only, undecodable): say why
+                from verify.errors import DecodeError
+
+                raise DecodeError(read.steps[-1].detail, hint="")
+            TEXTS.put(loaded.sha256, read.text)
+        return loaded.sha256
+
+    return jobs.runner().submit(
+        text_key(loaded.sha256), f"Text on screen of {loaded.name}", work, loaded.sha256
+    )
+
+
+def text_of(sha256: str) -> Any:
+    """The OCR result of the file (``verify.ocr.OcrResult``), or None when it was not read (yet)."""
+    return TEXTS.get(sha256)
+
+
+def with_text(a: Analysis) -> Analysis:
+    """``a`` with its text on screen when OCR has run (for reports), and the custody step of it."""
+    result = TEXTS.get(a.sha256)
+    if result is None or a.text is not None:
+        return a
+    from verify.custody import CustodyEntry
+    from verify.notes import utc_now
+
+    step = CustodyEntry(
+        "text read",
+        f"{len(result.items)} text(s) and {len(result.leads)} lead(s) in {result.frames_read} keyframe(s) "
+        f"({result.engine})",
+        utc_now(),
+    )
+    return replace(a, text=result, steps=(*a.steps, step))
+
+
+def items_at(result: Any, time: float, tolerance: float = 0.05) -> list[Any]:
+    """The texts read on the keyframe at ``time`` (their span covers it)."""
+    return [i for i in result.items if i.first - tolerance <= time <= i.last + tolerance]
+
+
+def boxed(jpeg: bytes, items: list[Any], width: int = 3) -> bytes:
+    """The keyframe picture with the boxes of ``items`` drawn on it (PIL; numbered, no text drawn)."""
+    import io
+
+    from PIL import Image, ImageDraw
+
+    with Image.open(io.BytesIO(jpeg)) as im:
+        img = im.convert("RGB")
+    draw = ImageDraw.Draw(img)
+    w, h = img.size
+    for n, item in enumerate(items, start=1):
+        x0, y0, x1, y1 = item.box
+        rect = (x0 * w, y0 * h, x1 * w, y1 * h)
+        draw.rectangle(rect, outline=(255, 196, 0), width=width)
+        draw.rectangle((rect[0], max(0, rect[1] - 14), rect[0] + 16, max(14, rect[1])), fill=(255, 196, 0))
+        draw.text((rect[0] + 3, max(0, rect[1] - 14)), str(n), fill=(0, 0, 0))
+    out = io.BytesIO()
+    img.save(out, "PNG")
+    return out.getvalue()
 
 
 # -- stage 3: matching (background) ---------------------------------------------------------

@@ -6,6 +6,7 @@ Only the UI (and the CLI) read the environment. The data folder is ``$VERIFY_DAT
 * ``library.db``          the analyst's own known-footage library (never overwritten);
 * ``sample-library.db``   the demo library built from ``samples/`` on first run;
 * ``uploads/``            copies of uploaded files, named by sha256 (originals are never altered);
+* ``links/``              files fetched from a link (Link tab), each with its site record and custody;
 * ``previews/``           small H.264 previews of clips the browser cannot play;
 * ``cases/``              notes and custody log per file (``<sha256>.json``);
 * ``exports/``            reports, case files and evidence videos made here.
@@ -17,6 +18,7 @@ Settings (environment variables):
   when the server listens on a non-loopback address, optional otherwise;
 * ``VERIFY_UPLOAD_CAP``    how much the ``uploads/`` folder may hold (``10G`` by default; ``500M``,
   ``2T``, or bytes); the oldest uploads not attached to a case are removed first (``ui.uploads``).
+* ``VERIFY_OCR``           ``0`` turns off reading the text on screen in the background (on by default).
 """
 
 from __future__ import annotations
@@ -58,6 +60,10 @@ class DataPaths:
         return self._dir("uploads")
 
     @property
+    def links(self) -> Path:
+        return self._dir("links")
+
+    @property
     def previews(self) -> Path:
         return self._dir("previews")
 
@@ -96,6 +102,11 @@ def parse_size(text: str) -> int:
     if not m:
         raise ValueError(f"not a size: {text!r} (use e.g. 500M, 10G or a number of bytes)")
     return int(float(m.group(1)) * 1024 ** "bkmgt".index((m.group(2) or "b").lower()))
+
+
+def ocr_enabled() -> bool:
+    """Whether the text on screen is read in the background (``$VERIFY_OCR``, on unless ``0``/``off``)."""
+    return os.environ.get("VERIFY_OCR", "1").strip().lower() not in ("0", "off", "no", "false")
 
 
 def upload_cap() -> int:

@@ -13,6 +13,7 @@ from typing import Any
 import streamlit as st
 
 from .. import analysis, jobs, safe
+from ..config import ocr_enabled
 from ..errors import message, readable
 from ..files import Loaded
 from .library_picker import ActiveLibrary
@@ -52,11 +53,17 @@ def prepare(loaded: Loaded | None, library: ActiveLibrary, slot: Any = None, key
     if library.path.exists():
         analysis.start_match(loaded, library.path)
     analysis.start_keyframes(loaded, analysis.is_still(info))
+    if ocr_enabled() and info.file.kind != "audio":  # after the decode, in the background
+        analysis.start_text(loaded)
     return info
 
 
 def keyframes_task(loaded: Loaded) -> jobs.Task | None:
     return jobs.runner().get(analysis.keyframes_key(loaded.sha256))
+
+
+def text_task(loaded: Loaded) -> jobs.Task | None:
+    return jobs.runner().get(analysis.text_key(loaded.sha256))
 
 
 def match_task(loaded: Loaded, library: ActiveLibrary) -> jobs.Task | None:

@@ -2,7 +2,8 @@
 
 Everything is made by ``verify`` (``build_report``, ``export``, ``save_case``, ``render_evidence``)
 into the data folder's ``exports/`` and offered for download. The report is made from the same
-``Analysis`` the other pages show (nothing is decoded or matched again); the case's custody log
+``Analysis`` the other pages show (nothing is decoded or matched again), with the text on screen
+when the background OCR has read it; the case's custody log
 (uploads, notes, reverse-search hand-offs made here) comes first in it. Owns
 ``st.session_state["<key>.*"]``.
 """
@@ -65,7 +66,7 @@ def build(loaded: Loaded, library: ActiveLibrary) -> Any:
 
     case = cases.load(paths().cases, loaded.sha256, loaded.name)
     return build_report(
-        _analysis(loaded, library),
+        analysis.with_text(_analysis(loaded, library)),  # the Text panel's reading, when OCR has run
         notes=case.notes if not case.notes.is_empty else None,
         custody=list(case.custody),
     )

@@ -21,11 +21,13 @@ from ..errors import MESSAGE_LIMIT, message
 from ..files import Loaded, file_digests
 from ..fmt import size as fmt_size
 from ..samples import sample_clips
+from . import link
 
 ORIGIN_TEXT = {
     "upload": "uploaded",
     "path": "opened from this machine (not copied)",
     "sample": "bundled sample",
+    "link": "downloaded from a link",
 }
 
 
@@ -131,7 +133,9 @@ def ensure_first_clip(key: str = "loader") -> None:
 
 def show(key: str = "loader") -> Loaded | None:
     gen = st.session_state.setdefault(f"{key}.gen", 0)
-    upload_tab, path_tab, sample_tab = st.tabs(["Upload", "Path", "Samples"])
+    upload_tab, link_tab, path_tab, sample_tab = st.tabs(["Upload", "Link", "Path", "Samples"])
+    with link_tab:  # ui.components.link: fetched in the background, then opened like an upload
+        link.show(f"{key}.link", lambda p: open_path(key, p, origin="link"))
     with upload_tab:
         uploaded = st.file_uploader(
             "Upload a clip or still",

@@ -13,6 +13,7 @@ import streamlit as st
 from verify.serial import to_jsonable
 
 from .. import safe
+from ..xmp_view import xmp_rows
 
 _SKIP = {"tags", "schema_version"}
 
@@ -104,6 +105,7 @@ def show(key: str, info: Any) -> None:
         "Streams": stream_rows(info),
         "EXIF": exif_rows(info),
         "Interpreted": interpreted_rows(info),
+        "XMP / IPTC": xmp_rows(info),  # ui.xmp_view: creator tool, edit history, ids, IPTC fields
     }
     filtered = {name: _filter(rows, query) for name, rows in tables.items()}
     tabs = st.tabs([f"{safe.md(name)} ({len(rows)})" for name, rows in filtered.items()])
@@ -121,6 +123,8 @@ def show(key: str, info: Any) -> None:
                         "value": st.column_config.TextColumn("Value", width="large"),
                     },
                 )
+            elif name == "XMP / IPTC" and not query:
+                st.caption("The file carries no XMP packet and no IPTC block.")
             elif name == "EXIF" and getattr(info, "image", None) is None:
                 st.caption(
                     "EXIF belongs to stills; this file is a clip (its tags are under Container and Streams)."

@@ -3,7 +3,7 @@
 import streamlit as st
 
 from ui import analysis, safe
-from ui.components import activity, exporter, header
+from ui.components import activity, claimreview_form, exporter, header
 from ui.errors import MESSAGE_LIMIT, guard
 from ui.shell import context
 
@@ -20,11 +20,13 @@ if ctx.loaded is None:
 elif ctx.error:
     st.error(safe.md(ctx.error, MESSAGE_LIMIT), icon=":material/error:")
 else:
-    report_tab, case_tab, evidence_tab, open_tab = st.tabs(
-        ["Report", "Case file", "Evidence video", "Open a case file"]
+    report_tab, claim_tab, case_tab, evidence_tab, open_tab = st.tabs(
+        ["Report", "ClaimReview", "Case file", "Evidence video", "Open a case file"]
     )
     with report_tab, guard("The report export"):
         exporter.show_report("export.report", ctx.loaded, ctx.library)
+    with claim_tab, guard("The ClaimReview"):
+        claimreview_form.show("export.claimreview", ctx.loaded, ctx.library)
     with case_tab, guard("Saving the case"):
         exporter.show_case("export.case", ctx.loaded, ctx.library)
     with evidence_tab, guard("The evidence video"):

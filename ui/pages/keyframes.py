@@ -3,7 +3,7 @@
 import streamlit as st
 
 from ui import analysis, safe
-from ui.components import activity, header, keyframes_grid
+from ui.components import activity, header, keyframes_grid, text_panel
 from ui.errors import MESSAGE_LIMIT, guard, readable
 from ui.shell import context
 
@@ -32,3 +32,6 @@ elif ctx.info is not None:
             if frames is None:
                 st.rerun()
             keyframes_grid.show("keyframes", ctx.loaded, frames, analysis.is_still(ctx.info))
+        with guard("The Text panel"):
+            st.divider()
+            text_panel.show("text", activity.text_task(ctx.loaded), frames)

@@ -3,7 +3,7 @@
 import streamlit as st
 
 from ui import safe
-from ui.components import header, matches_teaser, overview, player
+from ui.components import header, matches_teaser, overview, player, site_record
 from ui.errors import MESSAGE_LIMIT, guard
 from ui.shell import context
 
@@ -24,6 +24,7 @@ elif ctx.info is not None:
         with right:
             overview.show_facts(ctx.info, ctx.loaded.name)
             overview.show_tags(ctx.info)
+            site_record.show(ctx.loaded)
         a, b = st.columns(2, gap="large")
         with a:
             overview.show_device(ctx.info)

@@ -5,7 +5,8 @@ keyframes, matches with their evidence frame pairs, digests) and is made from on
 file (the probe's digest pass) and one decode (the fingerprint pass, which also keeps the
 pictures keyframes and evidence are cut from). The CLI's ``report``, ``case save`` and
 ``evidence``, the workbench's pages and every export take an ``Analysis`` and never recompute
-it. Stages: :func:`begin` (probe), :func:`decode`, :func:`match` (see :mod:`.run`).
+it. Stages: :func:`begin` (probe), :func:`decode`, :func:`match`, and optionally :func:`ocr` (the text
+on screen of the keyframes; see :mod:`.run`).
 """
 
 from .model import (
@@ -18,7 +19,7 @@ from .model import (
     LibraryState,
 )
 from .pictures import SamplePicture, SamplePictures
-from .run import analyse, begin, decode, match, pick_evenly
+from .run import analyse, begin, decode, match, ocr, pick_evenly
 
 __all__ = [
     "SCHEMA_VERSION",
@@ -34,5 +35,6 @@ __all__ = [
     "begin",
     "decode",
     "match",
+    "ocr",
     "pick_evenly",
 ]

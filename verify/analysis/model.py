@@ -20,6 +20,7 @@ from ..custody import CustodyEntry
 from ..errors import SchemaVersionError
 from ..fingerprint import QUERY, Fingerprint, FingerprintSettings
 from ..matching import MatchResult, MatchSettings
+from ..ocr.model import OcrResult
 from ..pictures import PICTURE_SIDE, ImageRef
 from ..probe import MediaInfo
 from ..serial import from_jsonable, to_jsonable
@@ -101,7 +102,8 @@ class Analysis:
     ``probe`` is always there. ``fingerprint``/``keyframes`` are empty until the decode stage ran
     (and stay empty for a file with no picture: ``problems`` says why); ``matches`` is None until
     the file was matched (``library`` says against what), and ``pairs[i]`` are the evidence frame
-    pairs of ``matches.matches[i]``. ``steps`` records what was done, in UTC.
+    pairs of ``matches.matches[i]``. ``text`` is None until the keyframes were read (OCR).
+    ``steps`` records what was done, in UTC.
     """
 
     probe: MediaInfo
@@ -117,6 +119,8 @@ class Analysis:
     steps: tuple[CustodyEntry, ...] = ()
     images: dict[str, bytes] = field(default_factory=dict, repr=False)
     schema_version: int = SCHEMA_VERSION
+    #: the text on screen of the keyframes (``verify.analysis.ocr``), None until it was read
+    text: OcrResult | None = None
     #: the sample pictures of the decode (in memory only, never in JSON): later stages cut
     #: evidence pictures from them instead of decoding the file again
     samples: SamplePictures | None = field(default=None, repr=False, compare=False)

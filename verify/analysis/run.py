@@ -9,7 +9,8 @@
    pairs of each match: the query side cut from the kept pictures, the reference side from the
    reference file.
 
-:func:`analyse` runs all three. Each stage takes and returns an ``Analysis`` (a new value), so a
+:func:`ocr` (optional, after :func:`decode`) reads the text on screen of the kept keyframe
+pictures (``verify.ocr``): no second decode. :func:`analyse` runs the three stages. Each stage takes and returns an ``Analysis`` (a new value), so a
 caller can show the first stage while the others run, and re-run only :func:`match` when the
 library changes. ``progress(done, total)`` and ``cancel`` (a ``threading.Event``) are optional.
 """
@@ -32,6 +33,7 @@ from ..fingerprint import Fingerprint, fingerprint
 from ..frames import DecodeStats, Sampling, iter_frames
 from ..matching import LibraryLike, SegmentMatch, match_fingerprint
 from ..notes import utc_now
+from ..ocr.engine import OcrSettings
 from ..pictures import encode, image_ref
 from ..probe import probe
 from ..shots import select_keyframes
@@ -189,6 +191,33 @@ def _keyframes(
             KeyframeRecord(t, pic.index, pk.shot, image_ref(name, pic.jpeg), pk.shot_start, pk.shot_end)
         )
     return tuple(out)
+
+
+# -- text on screen (optional, after the decode) -------------------------------------------
+
+
+def ocr(
+    analysis: Analysis,
+    settings: OcrSettings | None = None,
+    *,
+    max_keyframes: int = 24,
+    progress: Progress | None = None,
+    cancel: threading.Event | None = None,
+) -> Analysis:
+    """The analysis with ``text``: OCR of its keyframes' kept pictures (``verify.ocr.read_keyframes``;
+    nothing is decoded again). Without keyframes the result is empty and says so."""
+    from ..ocr import read_keyframes
+
+    tick = _ticker(progress, cancel, 0.0, 1.0)
+    if not analysis.keyframes:
+        why = analysis.problems[-1] if analysis.problems else "no keyframes"
+        return dataclasses.replace(analysis, steps=(*analysis.steps, _step("text not read", why)))
+    result = read_keyframes(analysis, settings, max_keyframes=max_keyframes, progress=tick)
+    detail = (
+        f"{plural(len(result.items), 'text')} and {plural(len(result.leads), 'lead')} in "
+        f"{plural(result.frames_read, 'keyframe')} ({result.engine})"
+    )
+    return dataclasses.replace(analysis, text=result, steps=(*analysis.steps, _step("text read", detail)))
 
 
 # -- stage 3 --------------------------------------------------------------------------------

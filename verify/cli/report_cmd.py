@@ -62,11 +62,18 @@ def _analyse(file: Path, library: Path | None, top: int) -> Analysis:
             return analyse(file, library=lib, settings=settings, progress=progress)
 
 
-def _build(file: Path, library: Path | None, notes: Path | None, keyframes: bool, top: int) -> Report:
+def _build(
+    file: Path, library: Path | None, notes: Path | None, keyframes: bool, top: int, ocr: bool = False
+) -> Report:
     from ..report import build_report
 
     loaded = _notes(notes)
     analysis = _analyse(file, library, top)
+    if ocr:  # the keyframes' kept pictures: no second decode
+        from ..analysis import ocr as read_text
+
+        with _progress("reading text") as progress:
+            analysis = read_text(analysis, progress=progress)
     if not keyframes:
         analysis = replace(analysis, keyframes=())
     return build_report(analysis, notes=loaded)
@@ -88,6 +95,12 @@ _notes_opt = click.option(
     help="Analyst notes: NOTES.json or NOTES.md (see docs/reports.md).",
 )
 _top_opt = click.option("--top", default=5, show_default=True, help="Most matches to report.")
+_ocr_opt = click.option(
+    "--ocr",
+    is_flag=True,
+    help="Also read the text on screen of the keyframes (OCR on this machine; slower): a 'Text on screen' "
+    "section with times, confidence and leads.",
+)
 
 
 @click.command("report")
@@ -118,6 +131,7 @@ _top_opt = click.option("--top", default=5, show_default=True, help="Most matche
     "files only, fit for publication.",
 )
 @_top_opt
+@_ocr_opt
 def report_command(
     file: Path,
     library: Path | None,
@@ -128,6 +142,7 @@ def report_command(
     embed_images: bool,
     full_paths: bool,
     top: int,
+    ocr: bool,
 ) -> None:
     """Analyse FILE and export its verification report (md, html, json or pdf).
 
@@ -152,7 +167,7 @@ def report_command(
         name += SUFFIXES[fmt]
     if name is not None:
         paths.check_output(out_dir / paths.check_name(name))
-    report = _build(file, library, notes, not no_keyframes, top)
+    report = _build(file, library, notes, not no_keyframes, top, ocr)
     path = export(report, fmt, out_dir, name=name, embed_images=embed_images, full_paths=full_paths)
     click.echo(
         f"{safe_text(str(path))}  ({fmt}; case {safe_text(report.case_id, limit=80)}; verdict {report.verdict}; "
@@ -179,8 +194,15 @@ def case_group() -> None:
 @_notes_opt
 @click.option("--include-original", is_flag=True, help="Put the examined file itself into the case.")
 @_top_opt
+@_ocr_opt
 def case_save(
-    file: Path, library: Path | None, out: Path, notes: Path | None, include_original: bool, top: int
+    file: Path,
+    library: Path | None,
+    out: Path,
+    notes: Path | None,
+    include_original: bool,
+    top: int,
+    ocr: bool,
 ) -> None:
     """Analyse FILE and save everything as one case file."""
     from ..case import save_case
@@ -188,7 +210,7 @@ def case_save(
     from ..export import paths
 
     paths.check_output(out)  # before the analysis: a link, a device, a FIFO
-    report = _build(file, library, notes, True, top)
+    report = _build(file, library, notes, True, top, ocr)
     path = save_case(report, out, include_original=include_original, original=file)
     digest = sha256_file(path)
     click.echo(

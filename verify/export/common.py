@@ -130,6 +130,48 @@ def match_rows(rec: MatchRecord) -> list[tuple[str, str]]:
     return [(k, v) for k, v in rows if v != ""]
 
 
+#: What the "Text on screen" section says when OCR did not run.
+TEXT_NOT_READ = "Not read (the text on screen is read on request: `verify report FILE --ocr`, or the workbench's Text panel)."
+TEXT_CAVEAT = "Read by OCR from the keyframes: a lead to the clip's source (a handle, watermark, caption), not proof; readings can be wrong."
+
+
+def text_span(first: float, last: float) -> str:
+    """The time span of a text on screen (one time when it was read in one frame only)."""
+    return span(first, last) if last > first else clock(first, 1)
+
+
+def text_rows(report: Report) -> list[tuple[str, str, str]]:
+    """The texts read on screen as ``(time span, text, confidence)`` (text untrusted: it came from the picture)."""
+    if report.text is None:
+        return []
+    return [
+        (
+            text_span(i.first, i.last),
+            i.text,
+            f"{i.confidence:.2f} ({i.frames} frame{'s' if i.frames != 1 else ''})",
+        )
+        for i in report.text.items
+    ]
+
+
+def lead_rows(report: Report) -> list[tuple[str, str, str]]:
+    """The leads in the text on screen as ``(kind, value, time span)`` (value untrusted)."""
+    if report.text is None:
+        return []
+    return [(lead.kind, lead.value, text_span(lead.first, lead.last)) for lead in report.text.leads]
+
+
+def text_summary(report: Report) -> str:
+    """One line on how the text was read (engine, keyframes, scripts)."""
+    t = report.text
+    if t is None:
+        return TEXT_NOT_READ
+    return (
+        f"{len(t.items)} text(s) and {len(t.leads)} lead(s) in {t.frames_read} keyframe(s); "
+        f"{t.engine}; scripts read: {', '.join(t.languages) or 'unknown'}."
+    )
+
+
 def settings_rows(report: Report) -> list[tuple[str, str]]:
     """How the file was checked, in words (the appendix); every parameter is in the JSON record."""
     st = report.settings or {}
@@ -150,6 +192,9 @@ def settings_rows(report: Report) -> list[tuple[str, str]]:
     if a:
         rows.append(("Keyframes", f"one per shot and one more every {a.get('long_shot_every')} s of a long shot "
                                   f"(at most {a.get('max_keyframes')})"))  # fmt: skip
+    if report.text is not None:
+        rows.append(("Text on screen", f"OCR of {report.text.frames_read} keyframe picture(s) on this machine "
+                                       f"({report.text.engine}); nothing was uploaded"))  # fmt: skip
     if st.get("library_hashes") is not None and report.library is not None:
         rows.append(("Library searched", f"{plural(report.library.references, 'reference')}, "
                                          f"{st['library_hashes']:,} hashes"))  # fmt: skip

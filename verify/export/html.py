@@ -109,6 +109,33 @@ def _keyframes(report: Report) -> str:
     return f'<section id="keyframes"><h2>Keyframes</h2>{body}</section>'
 
 
+def _rows3(head: tuple[str, str, str], rows: list[tuple[str, str, str]], mono: int) -> str:
+    """A three-column table; column 1 is the untrusted text, column ``mono`` a time span."""
+    th = "".join(f"<th>{h}</th>" for h in head)
+    cls = ["", "u", ""]
+    cls[mono] = "mono"
+    body = "".join(
+        "<tr>" + "".join(f'<td class="{c}">{esc(v, 40 if i != 1 else common.CELL_LIMIT)}</td>'
+                         for i, (c, v) in enumerate(zip(cls, row))) + "</tr>"
+        for row in rows
+    )  # fmt: skip
+    return f"<table><tr>{th}</tr>{body}</table>"
+
+
+def _text(report: Report) -> str:
+    head = '<section id="text"><h2>Text on screen</h2>'
+    if report.text is None:
+        return f'{head}<p class="note">{esc(common.TEXT_NOT_READ)}</p></section>'
+    rows = common.text_rows(report)
+    items = _rows3(("When", "Text", "Confidence"), rows, 0) if rows else "<p>No text found.</p>"
+    leads = common.lead_rows(report)
+    lead_html = f"<h3>Leads</h3>{_rows3(('Kind', 'Lead', 'When'), leads, 2)}" if leads else ""
+    return (
+        f'{head}<p class="note">{esc(common.text_summary(report))} {esc(common.TEXT_CAVEAT)}</p>'
+        f"{items}{lead_html}</section>"
+    )
+
+
 def _matches(report: Report) -> str:
     lib = report.library
     if lib is None:
@@ -172,7 +199,7 @@ def render(report: Report) -> str:
         f'verdict <span class="badge {n.verdict}" id="verdict">{common.STATUS_LABEL[n.verdict]}</span> · '
         f"report created {esc(report.created_at, 40)}</p></header>"
         f'<section id="file"><h2>File</h2>{_table(common.file_rows(report), mono=("SHA-256", "MD5"))}</section>'
-        f"{_notes(report)}{_signals(report)}{_keyframes(report)}{_matches(report)}{_metadata(report)}"
+        f"{_notes(report)}{_signals(report)}{_keyframes(report)}{_text(report)}{_matches(report)}{_metadata(report)}"
         f'<section id="versions"><h2>Appendix: how this was checked</h2>{settings}{versions}</section>'
         f"{_custody(report)}"
         f'<footer class="note"><p>Made offline by verify {esc(report.versions.get("verify", ""), 20)}; '

@@ -77,6 +77,18 @@ def render(report: Report, image_folder: str | None = None) -> str:
         lines.append(f"- {when} (shot {k.shot}): {_img(k.image, f'keyframe at {when}', image_folder)}")
     if not report.keyframes:
         lines.append("No keyframes.")
+    lines += ["", "## Text on screen", ""]
+    if report.text is None:
+        lines.append(md(common.TEXT_NOT_READ))
+    else:
+        lines += [md(common.text_summary(report)), "", md(common.TEXT_CAVEAT), ""]
+        lines += ["| When | Text | Confidence |", "|---|---|---|"]
+        lines += [f"| {md(w, 40)} | {md(t)} | {md(c, 40)} |" for w, t, c in common.text_rows(report)]
+        if not report.text.items:
+            lines.append("| – | no text found | – |")
+        if report.text.leads:
+            lines += ["", "Leads:", "", "| Kind | Lead | When |", "|---|---|---|"]
+            lines += [f"| {md(k, 40)} | {md(v)} | {md(w, 40)} |" for k, v, w in common.lead_rows(report)]
     lines += ["", "## Matches", ""]
     if report.library is None:
         lines.append("Not matched against a library.")

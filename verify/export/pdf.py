@@ -105,6 +105,17 @@ def _story(report: Report) -> list[Any]:
         for k in report.keyframes
     ]
     s.append(_figure_grid(cells, 4) if cells else _p("No keyframes."))
+    s.append(Paragraph("Text on screen", H2))
+    if report.text is None:
+        s.append(_p(common.TEXT_NOT_READ))
+    else:
+        s += [_p(common.text_summary(report), SMALL), _p(common.TEXT_CAVEAT, SMALL)]
+        texts = common.text_rows(report)
+        s.append(_table([(w, f"{t}  (confidence {c})") for w, t, c in texts], (0.2, 0.8)) if texts
+                 else _p("No text found."))  # fmt: skip
+        leads = common.lead_rows(report)
+        if leads:
+            s += [Paragraph("Leads", H3), _table([(k, f"{v}  ({w})") for k, v, w in leads], (0.2, 0.8))]
     s.append(Paragraph("Matches", H2))
     if report.library is None:
         s.append(_p("Not matched against a library."))

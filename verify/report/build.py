@@ -123,6 +123,7 @@ def build_report(
         settings=settings_record(analysis),
         custody=CustodyLog(steps),
         images={r.name: analysis.images[r.name] for r in analysis.image_refs() if r.name in analysis.images},
+        text=analysis.text,
     )
     if notes is not None:
         report = report.with_notes(notes)

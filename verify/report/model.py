@@ -17,8 +17,10 @@ a report is rendered (``verify.export``).
 Schema history: v1 referenced pictures by a bare name (``"image": "images/x.jpg"`` plus
 ``"image_sha256"``) and kept the overall verdict at the top level (``"verdict"``); v2 used
 ``ImageRef`` objects, the verdict in ``notes``, and report-only copies of signals
-(``kind``/``message``) and matches (flat, with a flat ``reference``); v3 (current) holds the
-stages' own records. :func:`upgrade` brings v1 and v2 records up to v3.
+(``kind``/``message``) and matches (flat, with a flat ``reference``); v3 holds the stages' own
+records; v4 (current) adds ``text``, the text on screen of the keyframes (a
+:class:`verify.ocr.OcrResult`, None when OCR did not run). :func:`upgrade` brings v1 to v3
+records up to v4.
 """
 
 from __future__ import annotations
@@ -35,11 +37,12 @@ from ..errors import ReportError, SchemaVersionError
 from ..library.models import Reference
 from ..matching.result import SegmentMatch
 from ..notes import Notes
+from ..ocr.model import OcrResult
 from ..pictures import ImageRef
 from ..probe.signals import Signal
 from ..serial import from_jsonable, to_jsonable
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 
 @dataclass(frozen=True)
@@ -85,6 +88,8 @@ class Report:
     custody: CustodyLog = field(default_factory=CustodyLog)
     images: dict[str, bytes] = field(default_factory=dict, repr=False)
     schema_version: int = SCHEMA_VERSION
+    #: the text on screen of the keyframes (None: not read; the analysis ran without OCR)
+    text: OcrResult | None = None
 
     # -- custody and notes ---------------------------------------------------------------
 
@@ -235,5 +240,8 @@ def upgrade(data: dict[str, Any]) -> dict[str, Any]:
         data["signals"] = [_v2_signal(s) for s in data.get("signals", []) if isinstance(s, dict)]
         data["matches"] = [_v2_match(m) for m in data.get("matches", []) if isinstance(m, dict)]
         version = 3
+    if version == 3:  # v4 only added the optional ``text`` record
+        data.setdefault("text", None)
+        version = 4
     data["schema_version"] = SCHEMA_VERSION
     return data
