@@ -118,9 +118,21 @@ def segments(
     trimmed = []
     for a, b in out:
         inner = m[(m >= a - WINDOW / 2) & (m <= b + WINDOW / 2)]
+        lo, hi = 0, inner.size - 1
+        # ends: drop matched peaks that stand alone (the half second inside them is mostly unmatched)
+        while lo < hi and _rate(t, m, inner[lo], inner[lo] + WINDOW / 2) < s.min_rate:
+            lo += 1
+        while hi > lo and _rate(t, m, inner[hi] - WINDOW / 2, inner[hi]) < s.min_rate:
+            hi -= 1
         if inner.size:
-            trimmed.append((float(inner[0]), float(inner[-1])))
+            trimmed.append((float(inner[lo]), float(inner[hi])))
     return trimmed
+
+
+def _rate(t: np.ndarray, m: np.ndarray, a: float, b: float) -> float:
+    total = np.searchsorted(t, b, side="right") - np.searchsorted(t, a, side="left")
+    matched = np.searchsorted(m, b, side="right") - np.searchsorted(m, a, side="left")
+    return float(matched / total) if total else 0.0
 
 
 def evidence(

@@ -8,7 +8,7 @@ CONTRACT (library, matching and UI rely on it; add fields only with defaults):
 * ``algorithm`` ``"audio-peaks/v1"``: fingerprints of other ids are never compared;
 * ``settings``  the :class:`AudioSettings` they were made with (rate, window, density, pairing).
 
-Peaks, not hashes, are stored: the pair hashes of a reference (``reference_hashes()``) and of a
+Peaks, not hashes, are stored: the triplet hashes of a reference (``reference_hashes()``) and of a
 query (for every speed hypothesis, ``verify.audio.match``) are derived from them, so one
 fingerprint serves both roles. Storage: 10 bytes a peak, ``settings.peaks_per_second`` (30) peaks a
 second of sound at most = 1.08 MB per hour (silence costs nothing).
@@ -94,7 +94,7 @@ class AudioFingerprint:
         return mask
 
     def reference_hashes(self) -> tuple[np.ndarray, np.ndarray]:
-        """(hashes uint32, anchor frames uint32) this fingerprint contributes to an index."""
+        """(hashes uint64, anchor frames uint32) this fingerprint contributes to an index."""
         m = self.reference_mask()
         return reference_hashes(self.times[m], self.freqs[m], self.settings)
 

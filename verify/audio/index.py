@@ -1,17 +1,18 @@
-"""``AudioIndex``: exact lookup of pair hashes -> (reference, time) over many references' sound.
+"""``AudioIndex``: exact lookup of triplet hashes -> (reference, time) over many references' sound.
 
 Plain sorted numpy arrays, persisted as such (``to_arrays``/``from_arrays``: a library stores each
 as a blob, or the postings as rows ``(hash, reference, frame)``):
 
-* ``hashes``   uint32 (P,) sorted; ``post_ref`` uint32 (P,) reference number; ``post_frame``
+* ``hashes``   uint64 (P,) sorted; ``post_ref`` uint32 (P,) reference number; ``post_frame``
   uint32 (P,) the anchor peak's spectral frame in that reference;
 * ``peak_start`` int64 (R+1,): reference ``r``'s peaks are ``peak_times[peak_start[r]:peak_start[r+1]]``
   (float32 seconds, sorted) and ``peak_pitch`` (float32 semitones above ``settings.fmin``): the
   verifier aligns a query's peaks with them;
 * ``durations`` float64 (R,) and ``ids`` (R,) the caller's reference ids (strings).
 
-Postings per reference: its ``reference_share`` peaks (20 a second) times ``fanout`` pairs, about
-85 a second of sound = 12 bytes x 85 x 3600 = 3.7 MB an hour; peaks 8 bytes x 30 x 3600 = 0.86 MB.
+Postings per reference: its ``reference_share`` peaks (20 a second) times up to 6 triplets, about
+100 a second of sound = 16 bytes x 100 x 3600 = 5.8 MB an hour; peaks 8 bytes x 30 x 3600 = 0.86 MB.
+(The index is derived: a library stores the fingerprints' peaks and may rebuild it.)
 """
 
 from __future__ import annotations
@@ -73,7 +74,7 @@ class AudioIndex:
             ids.append(str(ref_id))
             durations.append(fp.duration)
         settings = settings or DEFAULT
-        h = np.concatenate(hashes) if hashes else np.zeros(0, np.uint32)
+        h = np.concatenate(hashes) if hashes else np.zeros(0, np.uint64)
         order = np.argsort(h, kind="stable")
         return cls(
             settings=settings,
@@ -96,7 +97,7 @@ class AudioIndex:
 
         Keys with more than ``max_postings`` postings are skipped (they are in too many places to
         say anything)."""
-        keys = np.asarray(keys, np.uint32)
+        keys = np.asarray(keys, np.uint64)
         uniq, inverse = np.unique(keys, return_inverse=True)  # sorted: cache-friendly searches
         lo = np.searchsorted(self.hashes, uniq, side="left")[inverse]
         hi = np.searchsorted(self.hashes, uniq, side="right")[inverse]
@@ -145,7 +146,7 @@ class AudioIndex:
             settings=settings,
             ids=tuple(str(x) for x in arrays["ids"]),
             durations=np.asarray(arrays["durations"], np.float64),
-            hashes=np.asarray(arrays["hashes"], np.uint32),
+            hashes=np.asarray(arrays["hashes"], np.uint64),
             post_ref=np.asarray(arrays["post_ref"], np.uint32),
             post_frame=np.asarray(arrays["post_frame"], np.uint32),
             peak_start=np.asarray(arrays["peak_start"], np.int64),

@@ -1,6 +1,6 @@
 """``match_audio``: which parts of a query's sound are which parts of which indexed references.
 
-1. **Vote.** The query's peak pairs are hashed once per hypothesis (every speed of the grid, for
+1. **Vote.** The query's peak triplets are hashed once per hypothesis (every speed of the grid, for
    ``tempo`` and for ``resample``, see ``verify.audio.hashing``) and looked up in the index; each
    posting votes for (hypothesis, reference, offset bin), ``offset = ref_time - speed * query_time``.
 2. **Fit.** The best-voted bins become candidates; the postings around each give a least-squares
@@ -24,7 +24,7 @@ from ..errors import AlgorithmMismatchError
 from . import align
 from .align import Line
 from .fingerprint import AudioFingerprint
-from .hashing import hypothesis_hashes, query_pairs, semitones
+from .hashing import hypothesis_hashes, query_triplets, semitones
 from .index import AudioIndex
 from .result import AudioMatch
 from .settings import MATCH, AudioMatchSettings
@@ -76,12 +76,11 @@ def _candidates(
 ) -> tuple[list[tuple[int, Line, int]], int]:
     cfg = index.settings
     fr = cfg.frame_rate
-    fanout = math.ceil(cfg.fanout / cfg.reference_share / s.min_speed) + 1
-    pairs = query_pairs(query.times, query.freqs, cfg, s.min_speed, fanout)
+    pairs = query_triplets(query.times, query.freqs, cfg, s.min_speed, s.query_fanout)
     hyps = _hypotheses(s)
     keys, hyp_of, pair_of = [], [], []
     for h, (speed, mode) in enumerate(hyps):
-        k, idx = hypothesis_hashes(pairs, speed, mode)
+        k, idx = hypothesis_hashes(pairs, speed, mode, cfg.pair_frames)
         keys.append(k)
         pair_of.append(idx)
         hyp_of.append(np.full(k.size, h, np.int64))
@@ -186,7 +185,8 @@ def _verify(
         matched = int((seg & hit).sum())
         rate = matched / total if total else 0.0
         lift = rate / max(chance, 0.005)
-        if b - a < s.min_duration or matched < s.min_peaks or rate < s.min_rate or lift < s.min_lift:
+        need = s.short_rate if b - a < s.short_seconds else s.min_rate
+        if b - a < s.min_duration or matched < s.min_peaks or rate < need or lift < s.min_lift:
             continue
         out.append(
             AudioMatch(

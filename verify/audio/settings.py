@@ -32,11 +32,11 @@ class AudioSettings:
     peak_frames: int = 3
     peak_bins: int = 4
     contrast_db: float = 6.0
-    floor_db: float = -55.0
+    floor_db: float = -65.0
     peaks_per_second: int = 30
     reference_share: float = 0.66
-    #: reference pairs: each peak with its next ``fanout`` peaks at most ``pair_frames`` later
-    fanout: int = 5
+    #: reference triplets: each peak with two of its next ``fanout`` peaks, at most ``pair_frames`` later
+    fanout: int = 4
     pair_frames: int = 40
     schema_version: int = SCHEMA_VERSION
 
@@ -68,8 +68,9 @@ class AudioMatchSettings:
     ways: ``tempo`` (the sound is faster, its pitch kept: ffmpeg ``atempo``) and ``resample``
     (faster and higher, a sped-up re-upload). A candidate needs ``min_votes`` pair hashes at one
     offset; it is then verified peak by peak: a segment needs ``min_peaks`` query peaks on a
-    reference peak, ``min_rate`` of its peaks matched (and ``min_lift`` times the rate at a wrong
-    offset), over at least ``min_duration`` seconds of the query.
+    reference peak, ``min_rate`` of its peaks matched (``short_rate`` when it is shorter than
+    ``short_seconds``: other speech of the same voice lines up for a second or two at 20-30 %),
+    ``min_lift`` times the rate at a wrong offset, over at least ``min_duration`` seconds.
     """
 
     min_speed: float = 0.75
@@ -78,11 +79,17 @@ class AudioMatchSettings:
     modes: tuple[str, ...] = ("tempo", "resample")
     #: hashes that occur more often than this in the index carry no information and are skipped
     max_postings: int = 400
+    #: a query's triplets join each peak with two of its next ``query_fanout`` peaks (a superset of
+    #: the reference's: a query keeps more peaks, and a slowed copy has more of them per second)
+    query_fanout: int = 7
     offset_bin: float = 0.5
     min_votes: int = 6
     max_candidates: int = 24
     min_peaks: int = 12
-    min_rate: float = 0.2
+    min_rate: float = 0.3
+    #: segments shorter than ``short_seconds`` need ``short_rate`` of their peaks matched
+    short_seconds: float = 6.0
+    short_rate: float = 0.5
     min_lift: float = 4.0
     min_duration: float = 1.5
     #: a gap of matched peaks longer than this splits a segment

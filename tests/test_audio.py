@@ -1,0 +1,149 @@
+"""verify.audio: decoding, peaks and the fingerprint value (generated sound, see tests/audio_media.py)."""
+
+from __future__ import annotations
+
+import json
+import tracemalloc
+from pathlib import Path
+
+import av
+import numpy as np
+import pytest
+
+from tests import audio_media as am
+from tests import media
+from verify import serial
+from verify.audio import DEFAULT, AudioFingerprint, AudioFingerprinter, AudioSettings, audio_fingerprint
+from verify.audio.peaks import PeakExtractor
+from verify.errors import AudioDecodeError, ConfigError, EmptyFileError, NoAudioStreamError, VerifyError
+
+
+@pytest.fixture(scope="module")
+def speech_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return am.write_audio(tmp_path_factory.mktemp("audio") / "speech.m4a", am.speechlike(12.0, seed=1))
+
+
+def test_fingerprint_of_speech_has_dense_peaks_in_band(speech_file: Path) -> None:
+    fp = audio_fingerprint(speech_file)
+    assert fp.algorithm == "audio-peaks/v1"
+    assert 11.5 < fp.duration < 12.5
+    assert 10 * 12 < len(fp) <= DEFAULT.peaks_per_second * 13
+    assert np.all(np.diff(fp.times) >= 0)
+    assert fp.freqs.min() >= DEFAULT.fmin - 20 and fp.freqs.max() <= DEFAULT.fmax + 20
+    assert fp.stream["codec"] == "aac" and fp.stream["channels"] == 1
+    assert fp.loud_seconds > 8
+
+
+def test_silence_has_no_peaks(tmp_path: Path) -> None:
+    fp = audio_fingerprint(am.write_audio(tmp_path / "silence.m4a", np.zeros(5 * am.RATE, np.float32)))
+    assert len(fp) == 0 and fp.loud_seconds == 0.0
+
+
+def test_no_audio_stream_is_its_own_error(clip: Path) -> None:
+    with pytest.raises(NoAudioStreamError) as err:
+        audio_fingerprint(clip)
+    assert isinstance(err.value, VerifyError) and "\n" not in str(err.value)
+    assert "picture" in str(err.value)
+
+
+def test_video_with_sound_is_fingerprinted(tmp_path: Path) -> None:
+    path = media.make_video(tmp_path / "av.mp4", seconds=2.0, audio=True)  # a 440 Hz tone
+    fp = audio_fingerprint(path)
+    assert fp.duration > 1.5
+    assert len(fp) > 0 and np.all(np.abs(fp.freqs - 440) < 40)
+
+
+def test_undecodable_audio_is_one_line_error(tmp_path: Path, speech_file: Path) -> None:
+    data = bytearray(speech_file.read_bytes())
+    mdat = data.find(b"mdat")
+    end = mdat - 4 + int.from_bytes(data[mdat - 4 : mdat], "big")
+    rng = np.random.default_rng(0)
+    data[mdat + 4 : end] = rng.integers(0, 256, end - mdat - 4, dtype=np.uint8).tobytes()  # the sound only
+    bad = tmp_path / "bad.m4a"
+    bad.write_bytes(bytes(data))
+    with pytest.raises(AudioDecodeError) as err:
+        audio_fingerprint(bad)
+    assert "\n" not in str(err.value) and "bad.m4a" in str(err.value) and "picture" in str(err.value)
+
+
+def test_empty_file(tmp_path: Path) -> None:
+    (tmp_path / "e.m4a").write_bytes(b"")
+    with pytest.raises(EmptyFileError):
+        audio_fingerprint(tmp_path / "e.m4a")
+
+
+def test_eight_channels_at_96k_match_the_mono_version(tmp_path: Path) -> None:
+    x96 = am.speechlike(6.0, seed=3, rate=96000)
+    multi = audio_fingerprint(
+        am.write_audio(tmp_path / "m.wav", x96, rate=96000, codec="pcm_s16le", channels=8)
+    )
+    mono = audio_fingerprint(am.write_audio(tmp_path / "s.wav", x96, rate=96000, codec="pcm_s16le"))
+    assert multi.stream["channels"] == 8 and multi.stream["sample_rate"] == 96000
+    assert abs(len(multi) - len(mono)) <= 0.05 * len(mono)
+    np.testing.assert_allclose(multi.times[:50], mono.times[:50], atol=0.03)
+
+
+def test_push_api_gives_the_file_fingerprint(speech_file: Path) -> None:
+    pushed = AudioFingerprinter(DEFAULT)
+    with av.open(str(speech_file)) as c:
+        for frame in c.decode(audio=0):
+            pushed.add_frame(frame)
+    a, b = pushed.finish(), audio_fingerprint(speech_file)
+    assert len(a) == len(b)
+    np.testing.assert_allclose(a.times, b.times, atol=1e-4)
+    np.testing.assert_allclose(a.freqs, b.freqs, rtol=1e-4)
+
+
+def test_block_size_does_not_change_the_peaks() -> None:
+    x = am.resample(am.speechlike(20.0, seed=5), 2.0)  # 16 kHz -> 8 kHz, the fingerprint rate
+    one = PeakExtractor(DEFAULT)
+    one.push(x)
+    many = PeakExtractor(DEFAULT)
+    for off in range(0, x.size, 777):
+        many.push(x[off : off + 777])
+    a, b = one.finish(), many.finish()
+    for u, v in zip(a, b):
+        np.testing.assert_array_equal(u, v)
+
+
+def test_json_round_trip(speech_file: Path) -> None:
+    fp = audio_fingerprint(speech_file)
+    back = AudioFingerprint.from_dict(json.loads(json.dumps(fp.to_dict())))
+    for name in ("times", "freqs", "strengths"):
+        np.testing.assert_array_equal(getattr(back, name), getattr(fp, name))
+    assert back.settings == fp.settings and back.stream == fp.stream and back.duration == fp.duration
+    plain = serial.loads(AudioFingerprint, serial.dumps(fp))
+    np.testing.assert_array_equal(plain.times, fp.times)
+    assert fp.nbytes == 10 * len(fp)
+
+
+def test_reference_mask_keeps_the_strongest_share(speech_file: Path) -> None:
+    fp = audio_fingerprint(speech_file)
+    mask = fp.reference_mask()
+    per_second = np.bincount(np.floor(fp.times[mask]).astype(int))
+    assert per_second.max() <= round(DEFAULT.peaks_per_second * DEFAULT.reference_share)
+    assert fp.strengths[mask].astype(float).mean() > fp.strengths[~mask].astype(float).mean()
+
+
+@pytest.mark.parametrize(
+    "bad", [{"rate": 100}, {"n_fft": 500}, {"fmin": 5000.0}, {"peaks_per_second": 0}, {"fanout": 0}]
+)
+def test_bad_settings(bad: dict[str, float]) -> None:
+    with pytest.raises(ConfigError):
+        AudioFingerprinter(AudioSettings(**bad))  # type: ignore[arg-type]
+
+
+@pytest.mark.slow
+def test_two_hours_stream_in_bounded_memory() -> None:
+    """Two hours pushed in 1 s blocks: memory holds one chunk of spectra plus the peaks."""
+    fp = AudioFingerprinter(DEFAULT)
+    block = am.resample(am.speechlike(10.0, seed=9), 2.0)
+    tracemalloc.start()
+    for i in range(720):
+        fp.add(np.roll(block, i * 97))
+    _, peak = tracemalloc.get_traced_memory()
+    result = fp.finish()
+    tracemalloc.stop()
+    assert result.duration == pytest.approx(7200, abs=1)
+    assert peak < 40e6, f"{peak / 1e6:.0f} MB traced"
+    assert len(result) > 7200 * 5
