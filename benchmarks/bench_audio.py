@@ -275,6 +275,8 @@ def _fingerprint_child(path: str) -> dict[str, Any]:
 
 
 def markdown(r: dict[str, Any]) -> str:
+    if not all(k in r for k in ("timing", "storage", "search", "long_track")):
+        return "# Audio fingerprint cost\n\nIncomplete run: " + ", ".join(k for k in r if k != "when") + "\n"
     t = r["timing"]["seconds"]
     lines = [
         "# Audio fingerprint cost",

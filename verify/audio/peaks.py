@@ -18,6 +18,8 @@ CHUNK_SECONDS = 8
 #: Surroundings a peak's contrast is measured against: frames and bins each side.
 CONTRAST_FRAMES = 12
 CONTRAST_BINS = 16
+#: Pushed samples are framed in blocks of at least this many.
+BLOCK_SAMPLES = 16384
 #: A peak must also be within this many dB of the loudest bin of its frame.
 DYNAMIC_DB = 45.0
 
@@ -36,6 +38,8 @@ class PeakExtractor:
         self.chunk = CHUNK_SECONDS * self.per_second
         self.margin = max(CONTRAST_FRAMES, settings.peak_frames) + 1
         self.samples = np.zeros(0, np.float32)  # not yet turned into frames
+        self.queue: list[np.ndarray] = []  # pushed, not yet framed (at most BLOCK_SAMPLES)
+        self.queued = 0
         self.spec: list[np.ndarray] = []  # pending spectral frames (dB), from frame index spec_start
         self.level: list[np.ndarray] = []  # their frame levels (dBFS)
         self.spec_start = 0
@@ -52,6 +56,17 @@ class PeakExtractor:
         if x.size == 0:
             return
         self.n_samples += x.size
+        # decoders hand out ~1000 samples at a time: gather a block so numpy works on many frames at once
+        self.queue.append(x)
+        self.queued += x.size
+        if self.queued >= BLOCK_SAMPLES:
+            self._consume()
+
+    def _consume(self) -> None:
+        if not self.queue:
+            return
+        x = np.concatenate(self.queue) if len(self.queue) > 1 else self.queue[0]
+        self.queue, self.queued = [], 0
         buf = np.concatenate([self.samples, x]) if self.samples.size else x
         n_fft, hop = self.s.n_fft, self.s.hop
         n = 0 if buf.size < n_fft else 1 + (buf.size - n_fft) // hop
@@ -64,6 +79,7 @@ class PeakExtractor:
 
     def finish(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Flush (the last partial window is zero-padded) and return all peaks, sorted by time."""
+        self._consume()
         if self.samples.size:
             tail = np.zeros(self.s.n_fft, np.float32)
             tail[: self.samples.size] = self.samples[: self.s.n_fft]
