@@ -3,7 +3,7 @@
 Given ``reference_time = a * query_time + b`` and a pitch shift, every query peak is moved onto
 the reference's clock and pitch and counts as *matched* when a reference peak lies within
 ``tol_frames`` and ``tol_semitones`` of it. Segments are the stretches of the query where at
-least ``min_rate`` of the peaks are matched (1 s windows, gaps up to ``max_gap``). The same count
+least ``window_rate`` of the peaks are matched (1 s windows, gaps up to ``max_gap``). The same count
 at offsets that are certainly wrong (the alignment moved by several seconds) gives the chance
 rate; a copy beats it many times over, other speech of the same speaker does not.
 """
@@ -102,7 +102,7 @@ def segments(
     grid = np.arange(m[0], m[-1] + GRID, GRID)
     total = np.searchsorted(t, grid + WINDOW / 2) - np.searchsorted(t, grid - WINDOW / 2)
     matched = np.searchsorted(m, grid + WINDOW / 2) - np.searchsorted(m, grid - WINDOW / 2)
-    on = (matched >= 3) & (matched >= s.min_rate * np.maximum(total, 1))
+    on = (matched >= 3) & (matched >= s.window_rate * np.maximum(total, 1))
     out: list[tuple[float, float]] = []
     run_start = None
     last_on = None
@@ -120,9 +120,9 @@ def segments(
         inner = m[(m >= a - WINDOW / 2) & (m <= b + WINDOW / 2)]
         lo, hi = 0, inner.size - 1
         # ends: drop matched peaks that stand alone (the half second inside them is mostly unmatched)
-        while lo < hi and _rate(t, m, inner[lo], inner[lo] + WINDOW / 2) < s.min_rate:
+        while lo < hi and _rate(t, m, inner[lo], inner[lo] + WINDOW / 2) < s.window_rate:
             lo += 1
-        while hi > lo and _rate(t, m, inner[hi] - WINDOW / 2, inner[hi]) < s.min_rate:
+        while hi > lo and _rate(t, m, inner[hi] - WINDOW / 2, inner[hi]) < s.window_rate:
             hi -= 1
         if inner.size:
             trimmed.append((float(inner[lo]), float(inner[hi])))

@@ -91,6 +91,8 @@ class AudioMatchSettings:
     short_seconds: float = 6.0
     short_rate: float = 0.5
     min_lift: float = 4.0
+    #: a 1 s window belongs to a segment with 3 matched peaks and this share of its peaks matched
+    window_rate: float = 0.2
     min_duration: float = 1.5
     #: a gap of matched peaks longer than this splits a segment
     max_gap: float = 2.5
