@@ -135,15 +135,25 @@ def test_bad_settings(bad: dict[str, float]) -> None:
 
 @pytest.mark.slow
 def test_two_hours_stream_in_bounded_memory() -> None:
-    """Two hours pushed in 1 s blocks: memory holds one chunk of spectra plus the peaks."""
+    """Two hours pushed in 30 s blocks: what the extractor holds stays one chunk of spectra, and
+    traced memory stays flat between the first and the last ten minutes."""
     fp = AudioFingerprinter(DEFAULT)
-    block = am.resample(am.speechlike(10.0, seed=9), 2.0)
+    block = am.resample(am.speechlike(30.0, seed=9), 2.0)
+    ex = fp._peaks
+    held = []
     tracemalloc.start()
-    for i in range(720):
+    for i in range(240):
         fp.add(np.roll(block, i * 97))
-    _, peak = tracemalloc.get_traced_memory()
-    result = fp.finish()
+        held.append(
+            sum(a.shape[0] for a in ex.spec) + ex.samples.size // DEFAULT.hop + ex.queued // DEFAULT.hop
+        )
+        if i == 20:
+            early = tracemalloc.get_traced_memory()[0]
+    late = tracemalloc.get_traced_memory()[0]
     tracemalloc.stop()
+    result = fp.finish()
     assert result.duration == pytest.approx(7200, abs=1)
-    assert peak < 40e6, f"{peak / 1e6:.0f} MB traced"
+    assert max(held) <= ex.chunk + 2 * ex.margin + block.size // DEFAULT.hop + 2
+    # only the peaks grow: 110 minutes x 30 a second x 3 float32 = 2.4 MB; a held track would be 200+ MB
+    assert late - early < 10e6, f"{(late - early) / 1e6:.1f} MB more after 110 minutes"
     assert len(result) > 7200 * 5
