@@ -131,7 +131,8 @@ def test_compilation_gives_one_segment_per_source(
     a, b = refs["voice-a"][2 * am.RATE : 10 * am.RATE], refs["sweeps"][12 * am.RATE : 20 * am.RATE]
     ms = match_audio(query(tmp_path, np.concatenate([a, b])), index)
     assert [m.reference for m in ms] == ["voice-a", "sweeps"]
-    assert ms[0].query_end <= ms[1].query_start + 0.5
+    # the cut is at 8 s; a segment's end can run ~0.6 s past a hard cut (1 s windows at 20 %)
+    assert 7.5 <= ms[0].query_end <= 9.0 and 7.5 <= ms[1].query_start <= 8.6
     assert ms[1].reference_start == pytest.approx(12.0 + ms[1].query_start - 8.0, abs=0.15)
 
 
