@@ -33,8 +33,8 @@ sys.path.insert(0, str(ROOT))
 import av  # noqa: E402
 import cv2  # noqa: E402
 
+from verify.analysis import begin, decode  # noqa: E402
 from verify.frames import Sampling, iter_frames  # noqa: E402
-from verify.shots import keyframes  # noqa: E402
 
 CACHE = ROOT / "artifacts" / "bench"
 CORPUS = Path(os.environ.get("VERIFY_CORPUS", ROOT.parent / "shared" / "corpus")) / "files"
@@ -116,8 +116,8 @@ CASES: list[tuple[str, Callable[[Path], int]]] = [
     ("iter_frames every frame, RGB 320 px", frames(Sampling(max_side=320))),
     ("iter_frames 1 fps, gray 64 px", frames(Sampling(mode="fps", fps=1, **SMALL_GRAY))),
     ("iter_frames keyframes only (skip_frame NONKEY), gray 64 px", frames(Sampling(mode="keyframes", **SMALL_GRAY))),
-    ("shots.keyframes (every frame gray 96 px + shot detection + seek to picks, 640 px RGB)",
-     lambda p: len(keyframes(p))),
+    ("analysis decode (query fingerprint 2/s, shot features 8/s, sample pictures, keyframes)",
+     lambda p: len(decode(begin(p)).keyframes)),
     ("cv2.VideoCapture every frame (full-size BGR)", opencv),
 ]  # fmt: skip
 

@@ -263,5 +263,61 @@ def test_export_a_json_report_with_the_case_custody(data: Path) -> None:
     assert fmt == "json" and name == f"{case_id}.json" and report["file"]["sha256"] == sha
     steps = [e["step"] for e in report["custody"]]
     assert steps[0] == "received" and "matched" in steps  # the workbench's log comes first
-    assert report["matches"] and "Airliner" in report["matches"][0]["reference"]["title"]
+    assert (
+        report["matches"] and "Airliner" in report["matches"][0]["match"]["reference"]["provenance"]["title"]
+    )
     assert any(b.proto.label.startswith("Download") for b in at.get("download_button"))
+
+
+def test_upload_to_export_reads_and_decodes_the_clip_once_and_the_report_shows_the_page(
+    data: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """upload -> overview -> keyframes -> matches -> PDF + HTML + case: one decode, no second read;
+    and the report's frame pairs, spans and numbers are the ones the Matches page shows."""
+    from tests.counting import Reads
+    from ui import analysis, jobs
+
+    uploads = data / "uploads"
+    counts = Reads(monkeypatch, lambda p: p.parent == uploads.resolve())
+    at = start()
+    idle()  # the first-run sample clip is analysed first; then the upload
+    at.file_uploader[0].set_value(("airliner copy.mp4", AIRLINER.read_bytes(), "video/mp4"))
+    at.run()
+    loaded = at.session_state["loader.current"]
+    key = str(loaded.path.resolve())
+    idle()
+    for name in ("overview", "keyframes", "matches"):
+        at = page(at.run(), name)
+    assert not at.error, [e.value for e in at.error]
+    shown = text_of(at)
+    at = page(at, "export")
+    for label in ("PDF", "HTML (self-contained)"):
+        at.radio(key="export.report.format").set_value(label)
+        next(b for b in at.button if b.label == "Build the report").click()
+        at.run(timeout=240)
+        assert not at.error, [e.value for e in at.error]
+    next(b for b in at.button if b.label == "Save the case file").click()
+    at.run(timeout=240)
+    assert not at.error and at.session_state["export.case.ready"][1].endswith(".verify.zip")
+    assert counts.bytes[key] <= 64 * 1024  # hashed while uploaded: never read again in full
+    # (the browser's player is handed the file itself: Streamlit reads it to serve it, not to analyse)
+    assert counts.playback[key] > 0
+    frames = sum(1 for _ in __import__("verify.frames", fromlist=["iter_frames"]).iter_frames(AIRLINER))
+    assert counts.frames[key] == frames  # decoded exactly once for everything above
+    # the report is the page: same pairs at the same times, same spans, same numbers
+    from verify.report import build_report
+
+    task = jobs.runner().get(analysis.match_key(loaded.sha256, data / "sample-library.db"))
+    view = analysis.match_view(task)
+    assert view is not None and view.result.matches
+    report = json.loads(build_report(view.analysis).to_json())
+    for rec, m, pairs in zip(report["matches"], view.result.matches, analysis.pair_views(view)):
+        assert [p["query_time"] for p in rec["evidence"]] == [p.query_time for p in pairs]
+        assert [p["reference_time"] for p in rec["evidence"]] == [p.reference_time for p in pairs]
+        assert (rec["match"]["query_start"], rec["match"]["query_end"]) == (m.query_start, m.query_end)
+        assert rec["match"]["score"] == m.score
+        from ui.fmt import span, timecode
+
+        assert shown.count(span(m.query_start, m.query_end)) >= 2  # the summary and the card
+        for p in pairs:
+            assert f"this clip at {timecode(p.query_time, millis=True)}" in shown

@@ -101,7 +101,8 @@ def test_library_list_show_remove_and_hostile_names(tmp_path: Path) -> None:
     code, out, _ = run("library", "show", "1", "--library", str(db), "--json")
     shown = json.loads(out)
     assert (
-        shown["title"] == "Riot \x1b]0;pwned\x07" and shown["first_seen"] == "2020-01-02"
+        shown["provenance"]["title"] == "Riot \x1b]0;pwned\x07"
+        and shown["provenance"]["first_seen"] == "2020-01-02"
     )  # JSON keeps it verbatim
     code, out, _ = run("library", "show", shown["sha256"][:12], "--library", str(db))
     assert code == 0 and "\x07" not in out and "title: Riot ^[]0;pwned^G" in out
@@ -124,12 +125,14 @@ def test_match_command_json_and_human(tmp_path: Path) -> None:
     result = json.loads(out)
     assert code == 0 and set(result) >= {"schema_version", "query", "matches"}
     top = result["matches"][0]
-    assert top["reference"]["path"].endswith("known.mp4") and top["reference"]["title"] == "Known"
+    assert (
+        top["reference"]["path"].endswith("known.mp4") and top["reference"]["provenance"]["title"] == "Known"
+    )
     for key in ("score", "query_start", "query_end", "reference_start", "reference_end", "speed", "mirrored",
                 "coverage_query", "coverage_reference", "evidence"):  # fmt: skip
         assert key in top
     code, out, _ = run("match", str(known), "--library", str(db))
-    assert code == 0 and '"Known"' in out and "0:00.0-0:0" in out and "not mirrored" in out
+    assert code == 0 and '"Known"' in out and "0:00.0-0:0" in out and "not mirrored or cropped" in out
 
 
 @pytest.mark.slow

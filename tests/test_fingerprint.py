@@ -254,15 +254,23 @@ def test_shots_by_segments_equal_shots_in_one_go() -> None:
     assert _shots(times, features.astype(np.float16), segment=200) == whole
 
 
-def test_batched_shot_features_equal_verify_shots() -> None:
-    from verify.fingerprint import shot_features
-    from verify.shots import shot_feature
+def test_batched_shot_features_are_histogram_and_area_thumbnail() -> None:
+    """The one shot-feature implementation against its definition (OpenCV's area resize)."""
+    import cv2
+
+    from verify.shots import FEATURE_SIZE, shot_features
 
     rng = np.random.default_rng(2)
     frames = rng.integers(0, 256, (20, 32, 32), dtype=np.uint8)
     frames[:10] = np.sort(frames[:10], axis=2)
     ours = shot_features(frames)
-    theirs = np.stack([shot_feature(f) for f in frames])
+
+    def definition(g: np.ndarray) -> np.ndarray:
+        hist = np.bincount((g >> 4).ravel(), minlength=16) / g.size
+        thumb = cv2.resize(g, (8, 8), interpolation=cv2.INTER_AREA).astype(np.float32) / 255
+        return np.concatenate([hist * (0.25 * FEATURE_SIZE), thumb.ravel() * (0.5 * FEATURE_SIZE / 64)])
+
+    theirs = np.stack([definition(f) for f in frames])
     assert ours.shape == theirs.shape and np.abs(ours - theirs).max() <= 0.5 * 80 / 64 / 255 + 1e-6
 
 

@@ -76,7 +76,7 @@ def test_sigkill_mid_write_keeps_committed_references_and_resumes(tmp_path: Path
         if line.startswith("added"):
             committed.append(int(line.split()[1]))
     os.kill(proc.pid, signal.SIGKILL)
-    proc.wait(timeout=30)
+    proc.communicate(timeout=30)  # reaps it and closes its pipes
     assert proc.returncode == -signal.SIGKILL and len(committed) == 5
     with Library(db) as lib:
         assert lib.integrity_check() == "ok"

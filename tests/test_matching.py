@@ -182,19 +182,25 @@ def test_empty_library(clips: Callable[..., Path]) -> None:
 def test_json_shape_and_round_trip(library: Library, clips: Callable[..., Path]) -> None:
     result = match_file(clips("mirror", _painter(B_SEED, mirror=True), 8.0), library, top=5)
     d = json.loads(json.dumps(result.to_dict()))
-    assert set(d) == {"schema_version", "query", "matches"}
+    assert {"schema_version", "query", "matches", "library_references", "library_hashes", "settings"} <= set(
+        d
+    )
     (m,) = d["matches"]
-    assert set(m) == {
-        "reference", "score", "query_start", "query_end", "reference_start", "reference_end", "speed",
-        "offset", "mirrored", "crop", "coverage_query", "coverage_reference", "median_distance", "evidence",
-    }  # fmt: skip
-    assert set(m["reference"]) == {
-        "id", "path", "title", "source_url", "first_seen", "found_at", "sha256", "duration", "tags",
-    }  # fmt: skip
-    assert set(m["evidence"][0]) == {"query_time", "reference_time", "distance", "variant"}
+    # nothing is dropped: the fields the first release left out are there
+    assert {"aligned_fraction", "support", "bars", "aligned_samples", "offset", "evidence"} <= set(m)
+    assert {"id", "path", "sha256", "duration", "provenance"} <= set(m["reference"])
+    assert {"title", "source_url", "first_seen", "found_at", "tags"} <= set(m["reference"]["provenance"])
+    assert {"query_time", "reference_time", "distance", "variant"} <= set(m["evidence"][0])
     assert d["query"]["path"].endswith("mirror.mp4") and d["query"]["samples"] > 0
     again = MatchResult.from_dict(d)
     assert again.to_dict() == d
+    # a record of the first release (flat reference) still loads
+    old = {"schema_version": 1, "query": d["query"], "matches": [
+        {**{k: v for k, v in m.items() if k != "reference"},
+         "reference": {"id": 1, "path": "x.mp4", "title": "T", "tags": ["a"], "sha256": "ab", "duration": 3.0}}
+    ]}  # fmt: skip
+    back = MatchResult.from_dict(old)
+    assert back.matches[0].reference.provenance.title == "T" and back.matches[0].reference.id == 1
     full = MatchResult.from_dict(json.loads(serial.dumps(result)))  # the lossless form
     assert full.matches[0].support == pytest.approx(result.matches[0].support)
     assert full.library_references == 3 and full.settings == result.settings
@@ -204,7 +210,8 @@ def test_json_shape_and_round_trip(library: Library, clips: Callable[..., Path])
 def test_summary_names_provenance(library: Library, clips: Callable[..., Path]) -> None:
     result = match_file(clips("excerpt", _painter(A_SEED, start=3.5), 3.0), library)
     line = result.summary_lines()[0]
-    assert line.startswith("Segment 0:00–0:03 of this clip matches *Clip A*")
+    assert line.startswith("0:00.0–0:03.0 of this clip is 0:03.5–0:06.5 of \u201cClip A\u201d")
+    assert "*" not in line
     assert "first seen 2024-03-01 at an archive" in line
 
 

@@ -48,13 +48,13 @@ def test_report_command_writes_each_format(
                  str(d / "notes.md")]) == 0  # fmt: skip
     data = json.loads((out / "r.json").read_text())
     assert data["notes"]["verdict"] == "false"
-    assert len(data["matches"]) == 1 and data["matches"][0]["mirrored"] is True
+    assert len(data["matches"]) == 1 and data["matches"][0]["match"]["mirrored"] is True
     m = data["matches"][0]
-    assert m["reference"]["title"] == "Agency <script>clip</script>"
+    assert m["match"]["reference"]["provenance"]["title"] == "Agency <script>clip</script>"
     assert m["evidence"] and all(p["query_image"] and p["reference_image"] for p in m["evidence"])
     steps = [e["step"] for e in data["custody"]]
-    assert steps[:5] == ["received", "hashed", "probed", "frames extracted", "matched"]
-    assert "with 1 references" in data["custody"][4]["detail"]
+    assert steps[:6] == ["received", "hashed", "probed", "fingerprinted", "frames extracted", "matched"]
+    assert "with 1 reference:" in data["custody"][5]["detail"]
     assert steps[-2:] == ["notes edited", "exported"]
     assert main(["report", str(query), "--library", str(lib), "--format", "html", "-o", str(out)]) == 0
     assert list(out.glob("VER-*.html"))

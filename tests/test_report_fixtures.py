@@ -13,9 +13,12 @@ import numpy as np
 import pytest
 
 from tests import media
+from verify.analysis import analyse
 from verify.frames import Sampling, sample_times
-from verify.report import FramePair, MatchRecord, ReferenceInfo, Report, build_report
-from verify.report.images import add_image
+from verify.library import Provenance, Reference
+from verify.matching import EvidencePair, SegmentMatch
+from verify.pictures import add_image
+from verify.report import FramePair, LibraryState, MatchRecord, Report, build_report
 
 TITLE = "<script>alert(1)</script>"
 COMMENT = "<img src=x onerror=alert(1)>\nline2\x1b[31mred"
@@ -64,20 +67,20 @@ def with_match(report: Report, query: Path, ref: Path, title: str = "Agency clip
         )
         for i, (q, r) in enumerate(zip(qf, rf))
     )
-    match = MatchRecord(
-        reference=ReferenceInfo(
-            id=1, sha256="ab" * 32, path=str(ref), title=title, source_url="https://example.org/clip",
-            first_seen="2019-05-01", found_at="agency archive", tags=("storm", "2019"),
-        ),
-        query_start=0.0, query_end=2.0, reference_start=1.0, reference_end=3.0, speed=1.0, offset=1.0,
-        mirrored=True, crop="crop80", coverage_query=1.0, coverage_reference=0.5, median_distance=4.0,
-        score=0.9, aligned_fraction=0.95, summary=f"Segment 0:00–0:02 of this clip matches *{title}*.",
-        evidence=pairs,
+    reference = Reference(
+        id=1, sha256="ab" * 32, path=str(ref), duration=4.0,
+        provenance=Provenance(title=title, source_url="https://example.org/clip", first_seen="2019-05-01",
+                              found_at="agency archive", tags=("storm", "2019")),
     )  # fmt: skip
-    from verify.report import LibraryInfo
-
+    segment = SegmentMatch(
+        reference=reference, score=0.9, query_start=0.0, query_end=2.0, reference_start=1.0, reference_end=3.0,
+        speed=1.0, offset=1.0, mirrored=True, crop="crop80", coverage_query=1.0, coverage_reference=0.5,
+        median_distance=4.0, aligned_fraction=0.95,
+        evidence=tuple(EvidencePair(p.query_time, p.reference_time, p.distance, p.variant) for p in pairs),
+    )  # fmt: skip
+    match = MatchRecord(segment, segment.summary(), pairs)
     return dataclasses.replace(
-        report, matches=(match,), library=LibraryInfo("/tmp/lib.sqlite", 3), images=images
+        report, matches=(match,), library=LibraryState("/tmp/lib.sqlite", references=3), images=images
     )
 
 
@@ -90,7 +93,7 @@ def hostile_report(factory: pytest.TempPathFactory) -> Report:
         folder = factory.mktemp("hostile")
         clip = hostile_clip(folder / "<evil>\x1b[2J name.mp4")
         query, ref = mirrored_pair(folder)
-        _CACHE["hostile"] = with_match(build_report(clip), query, ref, title=TITLE)
+        _CACHE["hostile"] = with_match(build_report(analyse(clip)), query, ref, title=TITLE)
     return _CACHE["hostile"]
 
 
@@ -99,5 +102,5 @@ def plain_report(factory: pytest.TempPathFactory) -> Report:
     if "plain" not in _CACHE:
         folder = factory.mktemp("plain")
         query, ref = mirrored_pair(folder)
-        _CACHE["plain"] = with_match(build_report(query), query, ref)
+        _CACHE["plain"] = with_match(build_report(analyse(query)), query, ref)
     return _CACHE["plain"]

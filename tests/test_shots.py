@@ -1,4 +1,4 @@
-"""verify.shots: cut and fade detection on generated clips, keyframe choice, image encoding."""
+"""verify.shots: cut and fade detection on generated clips, keyframe choice (pure functions)."""
 
 from __future__ import annotations
 
@@ -9,15 +9,13 @@ import numpy as np
 import pytest
 
 from tests import media
-from verify import serial
-from verify.errors import NotMediaError
 from verify.frames import Sampling, iter_frames
-from verify.shots import FEATURE_SIZE, Keyframe, detect_shots, encode_image, keyframes, shot_feature
+from verify.shots import FEATURE_SIZE, detect_shots, pick, select_keyframes, shot_features
 
 
 def features_of(path: Path) -> tuple[np.ndarray, np.ndarray]:
     frames = list(iter_frames(path, Sampling(max_side=96, pixel_format="gray")))
-    return np.array([f.time for f in frames]), np.array([shot_feature(f.image) for f in frames])
+    return np.array([f.time for f in frames]), shot_features(np.stack([f.image for f in frames]))
 
 
 def slow(seed: int, speed: float = 0.15) -> media.Painter:
@@ -76,91 +74,52 @@ def test_detect_shots_is_stateless_and_checks_input() -> None:
     with pytest.raises(ValueError):
         detect_shots(times[:10], feats)
     with pytest.raises(ValueError):
-        shot_feature(np.zeros((8, 8), np.float32))
+        shot_features(np.zeros((8, 8), np.float32))
 
 
 def test_shot_feature_distance_is_bounded() -> None:
     black, white = np.zeros((32, 32), np.uint8), np.full((32, 32), 255, np.uint8)
-    fb, fw = shot_feature(black), shot_feature(white)
+    fb, fw = shot_features(black)[0], shot_features(white)[0]
     assert fb.shape == (FEATURE_SIZE,) and fb.dtype == np.float32
     assert np.abs(fb - fw).mean() == pytest.approx(1.0, abs=1e-5)  # the largest possible change
     assert np.abs(fb - fb).mean() == 0.0
 
 
-def test_keyframes_one_per_shot_sharp_and_typical(shot_clip: Path) -> None:
-    calls: list[float] = []
-    kfs = keyframes(shot_clip, size=80, progress=lambda d, t: calls.append(d / t))
-    assert [k.shot for k in kfs] == [1, 2, 3]
-    for k, (lo, hi) in zip(kfs, [(0.0, 1.0), (1.0, 2.0), (2.0, 3.0)]):
-        assert lo < k.time < hi and (k.shot_start, k.shot_end) == pytest.approx((lo, hi))
-        assert k.image is not None and k.image.shape == (60, 80, 3) and (k.width, k.height) == (80, 60)
-        assert k.index == round(k.time * 25) and k.pts_time == k.time
-    # each keyframe really shows its shot's scene (seeds 1, 2, 3 of the painter)
-    for k, seed in zip(kfs, (1, 2, 3)):
-        truth = cv2.resize(
-            media.textured(160, 120, seed)(k.index, k.time), (80, 60), interpolation=cv2.INTER_AREA
-        )
-        assert np.abs(truth.astype(int) - k.image).mean() < 12
-    assert calls[-1] == 1.0 and calls == sorted(calls)
+def test_odd_sizes_are_resized_first_and_match_the_block_means() -> None:
+    flat = np.full((2, 32, 32), 77, np.uint8)
+    ramp = np.tile(np.linspace(0, 255, 32).astype(np.uint8), (32, 1))[None]
+    for frames in (flat, ramp):
+        odd = np.stack([cv2.resize(f, (45, 37), interpolation=cv2.INTER_LINEAR) for f in frames])
+        assert shot_features(odd).shape == (len(frames), FEATURE_SIZE)
+        # the same picture at another size gives (nearly) the same feature
+        assert np.abs(shot_features(odd) - shot_features(frames)).mean() < 0.05
 
 
-def test_long_shots_get_evenly_spaced_extras(tmp_path: Path) -> None:
-    path = media.make_video(tmp_path / "long.mp4", seconds=6.0, fps=10, painter=slow(7))
-    kfs = keyframes(path, long_shot_every=2.0, max_per_shot=5, size=64)
-    assert len(kfs) == 3 and {k.shot for k in kfs} == {1}
-    assert [int(k.time // 2) for k in kfs] == [0, 1, 2]  # one in each third
-    assert len(keyframes(path, long_shot_every=2.0, max_per_shot=2, size=64)) == 2
+def test_pick_takes_the_sharpest_of_the_most_typical() -> None:
+    typical = np.array([0.0, 9.0, 0.1, 0.2, 8.0, 0.15, 7.0, 0.05, 9.0, 9.0, 9.0, 0.0])
+    sharp = np.array([99.0, 1000.0, 5.0, 50.0, 2000.0, 10.0, 3000.0, 20.0, 1.0, 1.0, 1.0, 99.0])
+    # the first and last tenth are left out (the typical, sharp 0 and 11); of the closest 30 %
+    # (0.1, 0.15, 0.05) the sharpest; a sharp but atypical frame (4, 6) never wins
+    assert pick(typical, sharp) == 7
+    ruled_out = typical.copy()
+    ruled_out[7] = np.inf
+    assert pick(ruled_out, sharp) == 3
 
 
-def test_keyframes_keep_source_times_on_late_start(tmp_path: Path) -> None:
-    path = media.make_video(tmp_path / "late.ts", seconds=3.0, start=10.0, painter=media.shots(cut_every=1.0))
-    kfs = keyframes(path, size=64)
-    assert [k.shot for k in kfs] == [1, 2, 3]
-    assert all(k.pts_time == pytest.approx(k.time + 10.0) for k in kfs)
-    assert [k.shot_start for k in kfs] == pytest.approx([0.0, 1.0, 2.0])
-
-
-def test_keyframe_json_round_trip(shot_clip: Path) -> None:
-    k = keyframes(shot_clip, size=32)[0].without_image()
-    back = serial.loads(Keyframe, serial.dumps(k))
-    assert back.image is None and serial.to_jsonable(back) == serial.to_jsonable(k)
-
-
-def test_keyframes_errors_are_verify_errors(tmp_path: Path) -> None:
-    bad = tmp_path / "x.mp4"
-    bad.write_text("not a video")
-    with pytest.raises(NotMediaError):
-        keyframes(bad)
+def test_select_keyframes_one_per_shot_extras_for_long_shots_and_a_limit() -> None:
+    times = np.arange(0, 30, 0.5)
+    hashes = np.arange(len(times), dtype=np.uint64)
+    sharp = np.ones(len(times))
+    picks = select_keyframes(times, hashes, sharp, [0.0, 5.0], 30.0, long_shot_every=10.0, max_per_shot=3)
+    assert [p.shot for p in picks] == [1, 2, 2, 2]  # a 5 s shot, then a 25 s shot in three parts
+    assert picks[0].shot_start == 0.0 and picks[0].shot_end == 5.0 and picks[1].shot_end == 30.0
+    assert all(0 <= times[p.position] < 5 for p in picks[:1])
+    assert len(select_keyframes(times, hashes, sharp, [0.0, 5.0], 30.0, limit=2)) == 2
+    # samples without a picture (sharpness -inf) are never picked
+    blind = np.where(times < 5, -np.inf, 1.0)
+    assert [p.shot for p in select_keyframes(times, hashes, blind, [0.0, 5.0], 30.0)] == [2, 2, 2]
     with pytest.raises(ValueError):
-        keyframes(bad, max_per_shot=0)
-
-
-@pytest.mark.parametrize("fmt", ["png", "jpeg", "jpg"])
-def test_encode_image_round_trips(fmt: str) -> None:
-    img = media.textured(64, 48, 3)(0, 0.0)
-    data = encode_image(img, fmt, quality=95)
-    assert (
-        data[:4] == (b"\x89PNG" if fmt == "png" else b"\xff\xd8\xff\xe0"[:4]) or data[:3] == b"\xff\xd8\xff"
-    )
-    back = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR)[:, :, ::-1]
-    assert back.shape == img.shape
-    assert np.abs(back.astype(int) - img).mean() < (0.01 if fmt == "png" else 6)
-    gray = encode_image(img[:, :, 0], fmt)
-    assert cv2.imdecode(np.frombuffer(gray, np.uint8), cv2.IMREAD_UNCHANGED).shape == (48, 64)
-    with pytest.raises(ValueError):
-        encode_image(img.astype(np.float32), fmt)
-    with pytest.raises(ValueError):
-        encode_image(img, "gif")
-
-
-def test_frames_a_seek_cannot_reach_come_from_a_sequential_pass(shot_clip: Path) -> None:
-    from verify.shots import _fetch
-
-    keys = {0.52, 1.48, 2.96}
-    got = _fetch(shot_clip, Sampling(mode="times", times=(), max_side=40), keys, None)
-    assert set(got) == keys
-    every = {round(f.time, 6): f.image for f in iter_frames(shot_clip, Sampling(max_side=40))}
-    assert all(np.array_equal(got[k], every[k]) for k in keys)
+        select_keyframes(times, hashes, sharp, [0.0], 30.0, max_per_shot=0)
 
 
 @pytest.mark.corpus

@@ -1,17 +1,18 @@
-"""The analysis of the file under examination, staged and cached by sha256.
+"""The analysis of the file under examination: one ``verify.analysis.Analysis`` per file.
 
-Stage 1 (sha256 + ``verify.probe``) runs while the page waits, with a progress bar: the
-Overview needs it. Stage 2 (keyframes, ``verify.shots``) and stage 3 (matching against the
-active library, ``verify.matching``) run in the background (:mod:`ui.jobs`), so the analyst can
-read the Overview and Metadata while they run. Every result is kept per sha256 (matches per
-sha256 *and* library state), so a file is analysed once per process however often it is opened.
+Stage 1 (``verify.analysis.begin``: the probe, with the digests the loader computed while it
+received the file, so the file is not read again) runs while the page waits: the Overview needs
+it. Stage 2 (``decode``: the one decode, which makes the fingerprint, the shots, the keyframes
+and the sample pictures) and stage 3 (``match`` against the active library, with the evidence
+frame pairs cut from those pictures) run in the background (:mod:`ui.jobs`). Every page and
+export reads the same ``Analysis`` from :data:`CACHE`, a store keyed by sha256 (matches by
+sha256 and library state) that is bounded in bytes; background tasks only name what they made.
 
 This module only calls ``verify`` and packages what it returns for display.
 """
 
 from __future__ import annotations
 
-import io
 import logging
 import threading
 from collections import OrderedDict
@@ -21,32 +22,30 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from PIL import Image, ImageOps
 
-from verify.frames import Sampling, sample_times
+from verify.analysis import Analysis, begin, decode, match
+from verify.digest import Digests
+from verify.frames import sample_times
 from verify.library import Library
-from verify.matching import match_file
+from verify.pictures import decode as decode_picture
 
 from . import jobs
 from .files import Loaded
 
 log = logging.getLogger("verify")
 
-#: Keyframes kept for the grid (the long side of each JPEG is bounded below).
-MAX_KEYFRAMES = 36
-GRID_SIDE = 640
-PAIR_SIDE = 480
-PAIRS_PER_MATCH = 4
-TOP_MATCHES = 10
+#: Bytes of analyses (pictures, fingerprints) kept in memory for the whole server.
+CACHE_BYTES = 96 << 20
 
 Progress = Callable[[float, float], None]
 
 
 @dataclass(frozen=True)
 class KeyframeView:
+    number: int  # 1-based, as in the report
     time: float
     index: int
-    shot: int
+    shot: int  # 1-based
     jpeg: bytes
     width: int
     height: int
@@ -64,66 +63,77 @@ class PairView:
 
 @dataclass(frozen=True)
 class MatchView:
-    """A ``verify.matching.MatchResult`` and the library it was matched against."""
+    """The match result of one analysis and the library it was matched against."""
 
-    result: Any
+    result: Any  # verify.matching.MatchResult
     library_path: str
     library_references: int
+    analysis: Analysis
 
 
-class _LRU:
-    def __init__(self, size: int) -> None:
-        self._items: OrderedDict[str, Any] = OrderedDict()
-        self._size = size
+class AnalysisCache:
+    """Analyses by key, least recently used dropped first once they hold more than ``budget`` bytes."""
+
+    def __init__(self, budget: int) -> None:
+        self.budget = budget
+        self._items: OrderedDict[str, Analysis] = OrderedDict()
         self._lock = threading.Lock()
 
-    def get(self, key: str) -> Any:
+    def get(self, key: str) -> Analysis | None:
         with self._lock:
-            if key in self._items:
+            a = self._items.get(key)
+            if a is not None:
                 self._items.move_to_end(key)
-                return self._items[key]
-            return None
+            return a
 
-    def put(self, key: str, value: Any) -> None:
+    def put(self, key: str, analysis: Analysis) -> None:
         with self._lock:
-            self._items[key] = value
+            self._items[key] = analysis
             self._items.move_to_end(key)
-            while len(self._items) > self._size:
+            while len(self._items) > 1 and self.nbytes() > self.budget:
                 self._items.popitem(last=False)
 
+    def nbytes(self) -> int:
+        return sum(a.nbytes() for a in self._items.values())
 
-_probes = _LRU(32)
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
 
 
-def jpeg(image: np.ndarray | Image.Image, max_side: int | None = None, quality: int = 85) -> bytes:
-    """RGB array or PIL image → JPEG bytes (display only; verify's encoders are used for reports)."""
-    img = image if isinstance(image, Image.Image) else Image.fromarray(np.ascontiguousarray(image))
-    if img.mode not in ("RGB", "L"):
-        img = img.convert("RGB")
-    if max_side and max(img.size) > max_side:
-        img.thumbnail((max_side, max_side), Image.Resampling.LANCZOS)
-    buf = io.BytesIO()
-    img.save(buf, "JPEG", quality=quality)
-    return buf.getvalue()
+CACHE = AnalysisCache(CACHE_BYTES)
+_decode_locks: dict[str, threading.Lock] = {}
+_locks_guard = threading.Lock()
+
+
+def _lock_for(sha256: str) -> threading.Lock:
+    with _locks_guard:
+        return _decode_locks.setdefault(sha256, threading.Lock())
+
+
+def _digests(loaded: Loaded) -> Digests | None:
+    return Digests(loaded.sha256, loaded.md5, loaded.size) if loaded.md5 else None
 
 
 # -- stage 1: probe (synchronous) -----------------------------------------------------------
 
 
 def cached_probe(sha256: str) -> Any:
-    return _probes.get(sha256)
+    a = CACHE.get(f"probe:{sha256}") or CACHE.get(f"decode:{sha256}")
+    return a.probe if a is not None else None
 
 
 def probe_file(loaded: Loaded) -> Any:
-    """``verify.probe.probe`` once per sha256 (raises verify's errors)."""
-    hit = _probes.get(loaded.sha256)
-    if hit is not None:
-        return hit
-    from verify.probe import probe
+    """``verify.analysis.begin`` once per sha256 (raises verify's errors); returns its MediaInfo."""
+    return started(loaded).probe
 
-    info = probe(loaded.path)
-    _probes.put(loaded.sha256, info)
-    return info
+
+def started(loaded: Loaded) -> Analysis:
+    a = CACHE.get(f"decode:{loaded.sha256}") or CACHE.get(f"probe:{loaded.sha256}")
+    if a is None:
+        a = begin(loaded.path, name=loaded.name, digests=_digests(loaded))
+        CACHE.put(f"probe:{loaded.sha256}", a)
+    return a
 
 
 def is_still(info: Any) -> bool:
@@ -131,35 +141,32 @@ def is_still(info: Any) -> bool:
     return bool(f is not None and f.kind == "image")
 
 
-# -- stage 2: keyframes (background) --------------------------------------------------------
+# -- stage 2: the one decode (background) ---------------------------------------------------
 
 
-def still_picture(path: Path) -> list[KeyframeView]:
-    try:
-        import pillow_heif
-
-        pillow_heif.register_heif_opener()
-    except ImportError:  # pragma: no cover - pillow-heif is installed with the requirements
-        pass
-    with Image.open(path) as im:
-        im = ImageOps.exif_transpose(im).convert("RGB")
-        w, h = im.size
-        return [KeyframeView(0.0, 0, 0, jpeg(im, GRID_SIDE), w, h)]
+def decoded(loaded: Loaded, progress: Progress | None = None) -> Analysis:
+    """The decoded analysis of ``loaded`` (decoding it once if no one has yet)."""
+    key = f"decode:{loaded.sha256}"
+    with _lock_for(loaded.sha256):
+        a = CACHE.get(key)
+        if a is None:
+            a = decode(started(loaded), progress=progress)
+            CACHE.put(key, a)
+        return a
 
 
-def _video_keyframes(path: Path, task: jobs.Task) -> list[KeyframeView]:
-    from verify import shots
-
-    frames = [
-        kf for kf in shots.keyframes(path, size=GRID_SIDE, progress=task.progress) if kf.image is not None
-    ]
+def keyframe_views(a: Analysis) -> list[KeyframeView]:
     out = []
-    for kf in _pick(frames, MAX_KEYFRAMES):
-        img = np.asarray(kf.image)
-        out.append(
-            KeyframeView(float(kf.time), int(kf.index), int(kf.shot), jpeg(img), img.shape[1], img.shape[0])
-        )
+    for number, k in enumerate(a.keyframes, start=1):
+        if k.image is not None and k.image.name in a.images:
+            out.append(KeyframeView(number, k.time, k.index, k.shot, a.images[k.image.name], k.image.width,
+                                    k.image.height))  # fmt: skip
     return out
+
+
+def still_picture(loaded: Loaded) -> list[KeyframeView]:
+    """The still itself (its one keyframe), from the analysis."""
+    return keyframe_views(decoded(loaded))
 
 
 def keyframes_key(sha256: str) -> str:
@@ -167,18 +174,34 @@ def keyframes_key(sha256: str) -> str:
 
 
 def start_keyframes(loaded: Loaded, still: bool) -> jobs.Task:
-    def work(task: jobs.Task) -> list[KeyframeView]:
-        task.set_stage("Finding shots and keyframes")
-        return still_picture(loaded.path) if still else _video_keyframes(loaded.path, task)
+    def work(task: jobs.Task) -> str:
+        task.set_stage("Decoding: fingerprint, shots and keyframes")
+        a = decoded(loaded, task.progress)
+        if a.fingerprint is None and a.problems:
+            from verify.errors import DecodeError
+
+            raise DecodeError(a.problems[-1], hint="")
+        return f"decode:{loaded.sha256}"
 
     return jobs.runner().submit(
         keyframes_key(loaded.sha256), f"Keyframes of {loaded.name}", work, loaded.sha256
     )
 
 
+def keyframes_of(task: jobs.Task) -> list[KeyframeView] | None:
+    """The keyframes a finished task made, or None when they were dropped from memory (ask again)."""
+    a = CACHE.get(str(task.result))
+    if a is None:
+        jobs.runner().forget(task.key)
+        return None
+    return keyframe_views(a)
+
+
 def full_frame(path: Path, time: float, still: bool) -> np.ndarray:
     """The picture at ``time`` at full resolution (for the enlarged view and downloads)."""
     if still:
+        from PIL import Image, ImageOps
+
         with Image.open(path) as im:
             return np.asarray(ImageOps.exif_transpose(im).convert("RGB"))
     frames = sample_times(path, [time])
@@ -200,76 +223,55 @@ def match_key(sha256: str, library_path: Path) -> str:
     return f"match:{sha256}:{library_state(library_path)}"
 
 
-def _pick(items: list[Any], n: int) -> list[Any]:
-    if len(items) <= n:
-        return list(items)
-    step = (len(items) - 1) / max(1, n - 1)
-    return [items[round(i * step)] for i in range(n)]
-
-
-def _frames_at(path: Path, times: list[float]) -> dict[float, bytes]:
-    if not times or not path.is_file():
-        return {}
-    frames = sample_times(path, times, Sampling(max_side=PAIR_SIDE))
-    out: dict[float, bytes] = {}
-    for t in times:
-        best = min(frames, key=lambda f, t=t: abs(f.time - t), default=None)
-        if best is not None:
-            out[t] = jpeg(best.image)
-    return out
-
-
-def _pairs_for(query: Path, match: Any) -> tuple[PairView, ...]:
-    evidence = _pick(sorted(match.evidence, key=lambda e: e.query_time), PAIRS_PER_MATCH)
-    q = _frames_at(query, [float(e.query_time) for e in evidence])
-    try:
-        r = _frames_at(Path(match.reference.path), [float(e.reference_time) for e in evidence])
-    except Exception as exc:  # noqa: BLE001 - a missing/damaged reference file must not hide the match
-        log.warning("reference frames of %s unavailable: %s", match.reference.path, exc)
-        r = {}
-    return tuple(
-        PairView(
-            float(e.query_time),
-            float(e.reference_time),
-            int(e.distance),
-            str(e.variant),
-            q.get(float(e.query_time)),
-            r.get(float(e.reference_time)),
-        )
-        for e in evidence
-    )
-
-
 def start_match(loaded: Loaded, library_path: Path) -> jobs.Task:
-    """Matching alone: the answer shows as soon as it is known; frame pairs follow (:func:`start_pairs`)."""
+    """The one decode (if not done yet), then matching and the evidence frame pairs."""
+    key = match_key(loaded.sha256, library_path)
 
-    def work(task: jobs.Task) -> MatchView:
-        task.set_stage("Fingerprinting and matching against the library")
+    def work(task: jobs.Task) -> str:
+        task.set_stage("Decoding and fingerprinting")
+        a = decoded(loaded, task.progress)
+        task.set_stage("Matching against the library")
         with Library(library_path) as lib:
-            result = match_file(loaded.path, lib, top=TOP_MATCHES, progress=task.progress)
-        return MatchView(result, str(library_path), int(result.library_references))
+            m = match(a, lib, progress=task.progress)
+        CACHE.put(key, m)
+        return key
 
-    return jobs.runner().submit(
-        match_key(loaded.sha256, library_path), f"Matching {loaded.name}", work, loaded.sha256
-    )
-
-
-def pairs_key(match_task_key: str) -> str:
-    return f"pairs:{match_task_key}"
+    return jobs.runner().submit(key, f"Matching {loaded.name}", work, loaded.sha256)
 
 
-def start_pairs(loaded: Loaded, match_task: jobs.Task) -> jobs.Task:
-    """The evidence frame pairs of every match (decoded from the clip and each reference file)."""
-    view: MatchView = match_task.result
+def match_view(task: jobs.Task) -> MatchView | None:
+    """The view of a finished match task, or None when it was dropped from memory (ask again)."""
+    a = CACHE.get(str(task.result))
+    if a is None or a.library is None:
+        jobs.runner().forget(task.key)
+        return None
+    if a.matches is None:  # no picture: say why
+        from verify.errors import DecodeError
 
-    def work(task: jobs.Task) -> tuple[tuple[PairView, ...], ...]:
-        task.set_stage("Cutting evidence frame pairs")
-        pairs = []
-        for i, m in enumerate(view.result.matches):
-            pairs.append(_pairs_for(loaded.path, m))
-            task.progress(i + 1, len(view.result.matches))
-        return tuple(pairs)
+        raise DecodeError(a.problems[-1] if a.problems else "the file could not be matched", hint="")
+    return MatchView(a.matches, a.library.path, a.library.references, a)
 
-    return jobs.runner().submit(
-        pairs_key(match_task.key), f"Frame pairs of {loaded.name}", work, loaded.sha256
-    )
+
+def pair_views(view: MatchView) -> tuple[tuple[PairView, ...], ...]:
+    """The evidence frame pairs of every match (cut once, with the matches)."""
+    a, out = view.analysis, []
+    for pairs in a.pairs:
+        out.append(
+            tuple(
+                PairView(
+                    p.query_time,
+                    p.reference_time,
+                    p.distance,
+                    p.variant,
+                    a.images.get(p.query_image.name) if p.query_image else None,
+                    a.images.get(p.reference_image.name) if p.reference_image else None,
+                )
+                for p in pairs
+            )
+        )
+    return tuple(out)
+
+
+def picture(data: bytes) -> np.ndarray:
+    """RGB array of a kept picture (for downloads that re-encode)."""
+    return decode_picture(data)

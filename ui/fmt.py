@@ -2,27 +2,18 @@
 
 from __future__ import annotations
 
-import math
-
-from verify.text import safe_text
+from verify.text import clock, safe_text
+from verify.text import span as verify_span
 
 
 def timecode(seconds: float | None, *, millis: bool = False) -> str:
-    """``75.4`` → ``1:15`` (``1:15.400`` with millis); hours when needed."""
-    if seconds is None or not math.isfinite(seconds):
-        return "–"
-    seconds = max(0.0, float(seconds))
-    whole = int(seconds)
-    h, rem = divmod(whole, 3600)
-    m, s = divmod(rem, 60)
-    frac = f".{round((seconds - whole) * 1000):03d}" if millis else ""
-    if millis and frac == ".1000":
-        frac = ".999"
-    return f"{h}:{m:02d}:{s:02d}{frac}" if h else f"{m}:{s:02d}{frac}"
+    """``75.4`` → ``1:15`` (``1:15.400`` with millis): verify's one time formatter."""
+    return clock(seconds, 3 if millis else 0)
 
 
 def span(start: float, end: float) -> str:
-    return f"{timecode(start)}–{timecode(end)}"
+    """A match span, the way every page, the CLI and the reports show it (``0:08.5–0:16.0``)."""
+    return verify_span(start, end)
 
 
 def size(n: int | None) -> str:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
-import hashlib
 import json
 import logging
 import os
@@ -21,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from verify.digest import sha256_bytes, sha256_file
 from verify.errors import ConfigError
 
 from .config import SAMPLE_CATALOGUE, SAMPLES, DataPaths
@@ -41,8 +41,9 @@ class SampleEntry:
     tags: tuple[str, ...]
 
 
-def catalogue(path: Path = SAMPLE_CATALOGUE) -> tuple[str, list[SampleEntry]]:
-    """(label, entries) of the sample catalogue."""
+def catalogue(path: Path | None = None) -> tuple[str, list[SampleEntry]]:
+    """(label, entries) of the sample catalogue (``samples/library.json`` unless told)."""
+    path = path or SAMPLE_CATALOGUE
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
         entries = [
@@ -73,7 +74,15 @@ def sample_clips() -> list[Path]:
 
 
 def _stamp(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
+    """What the sample library was built from: the catalogue's bytes, where the sample clips are
+    (a library built by another checkout points at its files) and each clip's size."""
+    parts = [sha256_file(path), str(SAMPLES.resolve())]
+    try:
+        for entry in catalogue(path)[1]:
+            parts.append(f"{entry.file}:{entry.file.stat().st_size if entry.file.exists() else -1}")
+    except ConfigError:
+        parts.append("unreadable")
+    return sha256_bytes("\n".join(parts).encode())
 
 
 def _stamp_file(paths: DataPaths) -> Path:

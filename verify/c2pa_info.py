@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from .c2pa_marker import has_embedded_manifest
+
 log = logging.getLogger("verify")
 
 
@@ -113,8 +115,13 @@ def interpret_store(store: dict[str, Any], state: str | None) -> C2paInfo:
     )
 
 
-def read_c2pa(path: Path, mime: str | None = None) -> C2paInfo:
-    """Read Content Credentials from ``path`` (``mime`` from content sniffing, if known)."""
+def read_c2pa(path: Path, mime: str | None = None, head: bytes = b"") -> C2paInfo:
+    """Read Content Credentials from ``path`` (``mime`` from content sniffing, if known).
+
+    ``head`` (the file's first bytes) lets a file whose structure shows no embedded manifest be
+    answered without the C2PA reader, which reads the whole file (see :mod:`verify.c2pa_marker`)."""
+    if head and has_embedded_manifest(path, head) is False:
+        return C2paInfo(state="none")
     try:
         import c2pa
     except ImportError as exc:  # pragma: no cover - c2pa-python is a dependency

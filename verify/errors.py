@@ -155,6 +155,16 @@ class MatchingError(VerifyError):
     stage = "matching"
 
 
+# -- analysis ----------------------------------------------------------------------------
+
+
+class AnalysisCancelled(VerifyError):
+    """The analysis was stopped on request (the analyst moved on); nothing is wrong with the file."""
+
+    stage = "analysis"
+    default_hint = "Start the analysis again when you need it."
+
+
 # -- reports, case files, evidence -------------------------------------------------------
 
 
@@ -183,6 +193,44 @@ class EvidenceError(ReportError):
 
 class SchemaVersionError(ReportError, ValueError):
     default_hint = "Upgrade verify to read this file."
+
+
+# -- links (verify get) ------------------------------------------------------------------
+
+
+class LinkError(VerifyError):
+    stage = "link"
+
+
+class UnsupportedLinkError(LinkError, ValueError):
+    default_hint = (
+        "No video was found there: the site is not one yt-dlp supports, or the page holds no media. "
+        "Open the page in a browser and give verify the video's own link, or download it by hand."
+    )
+
+
+class LinkUnavailableError(LinkError):
+    default_hint = "The site says the video is private, removed or restricted; verify does not log in."
+
+
+class LinkNetworkError(LinkError, ConnectionError):
+    default_hint = "Check the address and the network connection, then try again."
+
+
+class LinkHTTPError(LinkError):
+    default_hint = "The site refused the request; check the link in a browser."
+
+
+class NotMediaAtLinkError(LinkError, ValueError):
+    default_hint = "What the link served is not a video, audio or image file."
+
+
+# -- OCR ---------------------------------------------------------------------------------
+
+
+class OcrUnavailableError(VerifyError):
+    stage = "ocr"
+    default_hint = "Install verify's requirements (rapidocr and onnxruntime, with their bundled models)."
 
 
 # -- configuration -----------------------------------------------------------------------

@@ -183,13 +183,15 @@ def _run(
         proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     except OSError as exc:
         raise EvidenceError(f"cannot run ffmpeg ({exc})", path=out) from exc
-    assert proc.stdout is not None and proc.stderr is not None
-    for line in proc.stdout:
-        key, _, value = line.strip().partition("=")
-        if progress is not None and key == "out_time_us" and value.isdigit():
-            progress(min(duration, int(value) / 1e6), duration)
-    err = proc.stderr.read()
-    if proc.wait() != 0:
+    with proc:  # closes both pipes and waits, whatever happens
+        assert proc.stdout is not None and proc.stderr is not None
+        for line in proc.stdout:
+            key, _, value = line.strip().partition("=")
+            if progress is not None and key == "out_time_us" and value.isdigit():
+                progress(min(duration, int(value) / 1e6), duration)
+        err = proc.stderr.read()
+        code = proc.wait()
+    if code != 0:
         tail = " ".join(err.strip().splitlines()[-3:])
         raise EvidenceError(f"ffmpeg failed ({safe_text(tail, limit=400)})", path=out)
     if progress is not None:

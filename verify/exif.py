@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, timezone
 from fractions import Fraction
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import exifread
 
@@ -225,7 +225,7 @@ _EXIFREAD_ERRORS = (AssertionError, EOFError, struct.error, ValueError, IndexErr
                     ZeroDivisionError, OverflowError, OSError, RecursionError, AttributeError)  # fmt: skip
 
 
-def _run_exifread(fh: io.BufferedIOBase | io.BytesIO) -> dict[str, Any]:
+def _run_exifread(fh: BinaryIO) -> dict[str, Any]:
     return exifread.process_file(fh, details=False, truncate_tags=False, extract_thumbnail=True)
 
 

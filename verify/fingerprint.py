@@ -20,7 +20,7 @@ How it is made: one decode through :func:`verify.frames.iter_frames`, every fram
 ``settings.fps`` samples per second) scaled inside FFmpeg to a small gray work picture
 (``settings.work_size`` square), processed in chunks of at most 256 frames / 8 seconds:
 black bars detected on the chunk and removed, each variant's region resized to 32x32
-and pHashed as one batch, quality and a shot feature (``verify.shots.shot_feature``)
+and pHashed as one batch, quality and the shot features (``verify.shots.shot_features``)
 computed. Memory stays flat whatever the clip length.
 
 JSON: :meth:`Fingerprint.to_dict` / :meth:`Fingerprint.from_dict` store the arrays as
@@ -37,16 +37,19 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, fields, replace
 from itertools import pairwise
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from .digest import sha256_file
-from .errors import ConfigError, MetadataError, TruncatedMediaError
-from .frames import DecodeStats, Sampling, check_file, iter_frames
+from .errors import ConfigError, TruncatedMediaError
+from .frames import DecodeStats, Frame, FrameTap, Sampling, check_file, iter_frames
 from .hashing import PHASH, QUALITY_THRESHOLD, Bars, detect_bars, frame_quality
 from .hashing.variants import band_variants, hash_variants, parse_variant, window_variants
-from .shots import FEATURE_SIZE, HIST_BINS, THUMB_SIDE, detect_shots
+from .shots import detect_shots, shot_features
+
+if TYPE_CHECKING:
+    from .probe import MediaInfo
 
 log = logging.getLogger("verify")
 
@@ -67,7 +70,11 @@ SHOT_MARGIN_SECONDS = 8.0
 
 @dataclass(frozen=True)
 class FingerprintSettings:
-    """How a clip is sampled and hashed. ``fps=None`` means every frame."""
+    """How a clip is sampled and hashed. ``fps=None`` means every frame.
+
+    ``shot_fps``: shot features are taken this many times a second from the same decode (None:
+    on the hashed samples), so a sparsely sampled query still finds cuts to a fraction of a second.
+    """
 
     fps: float | None = None
     variants: tuple[str, ...] = ("full",)
@@ -75,6 +82,7 @@ class FingerprintSettings:
     schema_version: int = SCHEMA_VERSION
     work_size: int = WORK_SIZE
     quality_threshold: float = QUALITY_THRESHOLD
+    shot_fps: float | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "variants", tuple(self.variants))
@@ -89,6 +97,8 @@ class FingerprintSettings:
             raise ConfigError(f"fingerprint variants repeat a name: {self.variants}")
         for name in self.variants:
             parse_variant(name)
+        if self.shot_fps is not None and not (self.shot_fps > 0 and np.isfinite(self.shot_fps)):
+            raise ConfigError(f"shot_fps must be a positive number or None, not {self.shot_fps!r}")
         if not 32 <= self.work_size <= 1024:
             raise ConfigError(f"work_size must be between 32 and 1024 pixels, not {self.work_size}")
 
@@ -101,6 +111,7 @@ REFERENCE = FingerprintSettings(fps=None, variants=("full", "crop85", "crop60"))
 #: and the inside of a picture-in-picture (``inset``); see ``verify.hashing.variants``.
 QUERY = FingerprintSettings(
     fps=2.0,
+    shot_fps=8.0,
     variants=(
         "full",
         "full+mirror",
@@ -274,19 +285,6 @@ class _Builder:
         return groups
 
 
-def shot_features(gray32: np.ndarray) -> np.ndarray:
-    """``verify.shots.shot_feature`` of each 32x32 frame, for the whole batch at once
-    (a 16-bin histogram and the 8x8 block-mean thumbnail, scaled the same way)."""
-    n, side = gray32.shape[0], gray32.shape[1]
-    bins = (gray32 >> 4).reshape(n, -1).astype(np.int64) + HIST_BINS * np.arange(n)[:, None]
-    hist = np.bincount(bins.ravel(), minlength=HIST_BINS * n).reshape(n, HIST_BINS) / (side * side)
-    k = side // THUMB_SIDE
-    blocks = gray32.reshape(n, THUMB_SIDE, k, THUMB_SIDE, k).sum(axis=(2, 4), dtype=np.int32)
-    thumb = np.floor(blocks / (k * k) + 0.5).reshape(n, -1) / 255
-    scale = 0.5 * FEATURE_SIZE / (THUMB_SIDE * THUMB_SIDE)
-    return np.hstack([hist * (0.25 * FEATURE_SIZE), thumb * scale]).astype(np.float32)
-
-
 def _shots(times: np.ndarray, features: np.ndarray, segment: int = SHOT_SEGMENT) -> tuple[float, ...]:
     """Shot start times (the first is the first sample's) by ``verify.shots.detect_shots``,
     run over overlapping segments so that memory does not grow with the clip."""
@@ -305,14 +303,50 @@ def _shots(times: np.ndarray, features: np.ndarray, segment: int = SHOT_SEGMENT)
     return tuple(starts)
 
 
-def _media_summary(path: Path, max_bytes: int | None) -> dict[str, Any]:
-    from .probe import probe
+def _dense_shots(settings: FingerprintSettings) -> bool:
+    return bool(settings.shot_fps and settings.fps is not None and settings.shot_fps > settings.fps)
 
-    try:
-        return probe(path, max_bytes=max_bytes).summary()
-    except MetadataError as exc:
-        log.warning("%s: metadata unreadable, fingerprinting anyway (%s)", path, exc)
-    return {"name": path.name, "size": path.stat().st_size, "sha256": sha256_file(path)}
+
+class _ShotFeatures:
+    """Shot features of frames at ``fps`` a second, offered by the decode (a dense tap)."""
+
+    SIDE = 32
+
+    def __init__(self, fps: float | None) -> None:
+        self.step = 1.0 / float(fps or 1.0)
+        self.first: float | None = None
+        self.next = 0
+        self.times: list[float] = []
+        self.features: list[np.ndarray] = []
+
+    def wants(self, t: float) -> bool:
+        if self.first is None:
+            self.first = t
+        if t < self.first + self.next * self.step - 1e-6:
+            return False
+        self.next = int(np.floor((t - self.first) / self.step + 1e-6)) + 1
+        return True
+
+    def add(self, frame: Frame) -> None:
+        self.times.append(float(frame.time))
+        self.features.append(shot_features(frame.image[None])[0].astype(np.float16))
+
+    def tap(self) -> FrameTap:
+        picture = Sampling(width=self.SIDE, height=self.SIDE, pixel_format="gray")
+        return FrameTap(picture, self.add, self.wants, every_frame=True)
+
+    def shots(self, start: float) -> tuple[float, ...]:
+        if not self.times:
+            return ()
+        return _shots(np.asarray(self.times) - start, np.stack(self.features))
+
+
+def _media_summary(path: Path, max_bytes: int | None, info: MediaInfo | None) -> dict[str, Any]:
+    if info is None:
+        from .probe import probe
+
+        info = probe(path, max_bytes=max_bytes)
+    return info.summary()
 
 
 def fingerprint(
@@ -321,16 +355,21 @@ def fingerprint(
     progress: Callable[[float, float], None] | None = None,
     *,
     max_bytes: int | None = None,
+    info: MediaInfo | None = None,
+    tap: FrameTap | None = None,
 ) -> Fingerprint:
     """Fingerprint a clip (or a still, as one sample) in one decode.
 
-    ``progress(done, total)`` gets seconds decoded and the duration. Every failure is a
+    ``info`` is the file's probe result when the caller has it (then the file is not probed
+    again); ``tap`` receives colour pictures of the samples from the same decode (see
+    :class:`verify.frames.FrameTap`). ``progress(done, total)`` gets seconds decoded and the
+    duration; an exception it raises stops the decode (cancellation). Every failure is a
     ``verify.errors`` error naming the file (missing, empty, not media, no video,
     undecodable, too large for ``max_bytes``, bad settings).
     """
     settings.check()
     p = check_file(path, max_bytes)
-    media = _media_summary(p, max_bytes)
+    media = _media_summary(p, max_bytes, info)
     sha256 = media.get("sha256") or sha256_file(p)
     stats = DecodeStats()
     size = settings.work_size
@@ -342,7 +381,9 @@ def fingerprint(
         pixel_format="gray",
     )
     builder = _Builder(settings, stats)
-    for frame in iter_frames(p, sampling, max_bytes=max_bytes, stats=stats, progress=progress):
+    shot_taker = _ShotFeatures(settings.shot_fps) if _dense_shots(settings) else None
+    taps = [t for t in (tap, shot_taker.tap() if shot_taker else None) if t is not None]
+    for frame in iter_frames(p, sampling, max_bytes=max_bytes, stats=stats, progress=progress, tap=taps):
         builder.add(frame.time, frame.image)
     builder.flush()
     if not builder.times:
@@ -357,7 +398,9 @@ def fingerprint(
         times=times,
         hashes=np.concatenate(builder.hashes),
         quality=scores >= settings.quality_threshold,
-        shots=_shots(times, np.concatenate(builder.features)),
+        shots=shot_taker.shots(stats.start_time)
+        if shot_taker
+        else _shots(times, np.concatenate(builder.features)),
         bars=tuple(int(b) for b in bars) if bars is not None else None,  # type: ignore[arg-type]
         duration=max(stats.duration, last) if stats.duration else last,
         sha256=sha256,

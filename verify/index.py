@@ -22,6 +22,7 @@ distance, then table index. Measured in ``benchmarks/bench_search.py``.
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
 from itertools import combinations
 from typing import Literal, Protocol
 
@@ -84,7 +85,7 @@ class BruteForceIndex:
         self.hashes = _as_hashes(hashes, "table hashes")
         self.size = int(self.hashes.shape[0])
 
-    def _blocks(self, queries: np.ndarray):  # type: ignore[no-untyped-def]
+    def _blocks(self, queries: np.ndarray) -> Iterator[tuple[int, np.ndarray]]:
         """Yield ``(first query, distances (chunk, M))`` for chunks of queries (for knn)."""
         q = _as_hashes(queries, "queries")
         if not q.size or not self.size:

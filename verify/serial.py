@@ -56,7 +56,7 @@ def _build(tp: Any, data: Any) -> Any:
             if dataclasses.is_dataclass(candidate) and isinstance(data, dict):
                 return _build(candidate, data)
         return data
-    if dataclasses.is_dataclass(tp) and isinstance(data, dict):
+    if isinstance(tp, type) and dataclasses.is_dataclass(tp) and isinstance(data, dict):
         return from_jsonable(tp, data)
     if isinstance(tp, type) and issubclass(tp, enum.Enum):
         return tp(data)

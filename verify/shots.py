@@ -1,20 +1,21 @@
-"""Shot boundaries and keyframes, computed on verify's own frames (no scenedetect).
+"""Shot boundaries and keyframe choice, computed on verify's own frames (no scenedetect).
 
-Stateless functions over arrays, plus :func:`keyframes` that decodes a file.
+Stateless functions over arrays; the decoding happens elsewhere (one decode per file:
+:mod:`verify.analysis` feeds these with what the fingerprint pass computed).
 
-* :func:`shot_feature` turns a small gray frame (``uint8``, 2-D, any size from 8x8; a
-  32x32 hashing input is fine) into a 80-value vector: a 16-bin luminance histogram and
-  an 8x8 thumbnail, scaled so that the mean absolute difference of two vectors is
-  ``0.5 * histogram total variation + 0.5 * mean thumbnail difference``, in [0, 1].
-  ``verify.fingerprint`` can call it on frames it already decoded (one decode).
+* :func:`shot_features` turns small gray frames (``uint8``, (N, H, W); 32x32 hashing inputs
+  are the usual case) into 80-value vectors: a 16-bin luminance histogram and an 8x8
+  block-mean thumbnail, scaled so that the mean absolute difference of two vectors is
+  ``0.5 * histogram total variation + 0.5 * mean thumbnail difference``, in [0, 1]. This is
+  the one shot-feature implementation: the fingerprint computes it on its work pictures.
 * :func:`detect_shots` ``(times, features) -> shot start times``: a hard cut is a
   consecutive-frame distance far above its neighbourhood (rolling median + k·MAD, and
   an absolute floor); a gradual transition (fade, dissolve) is a peak of the distance
   between frames ``gradual_span`` seconds apart, placed at its middle. Boundaries closer
   than ``min_shot`` seconds to a stronger one are dropped.
-* :func:`keyframes` picks, per shot, the sharpest of its most typical frames (see
-  :func:`_pick`) plus evenly spaced extras for long shots, and returns them as RGB.
-* :func:`encode_image` makes PNG/JPEG bytes of a frame.
+* :func:`select_keyframes` picks, per shot, the sharpest of its most typical samples plus
+  evenly spaced extras for long shots (see :func:`pick`).
+* :func:`sharpness` is the variance of the Laplacian of a picture.
 """
 
 from __future__ import annotations
@@ -22,16 +23,11 @@ from __future__ import annotations
 import itertools
 import logging
 import math
-from collections.abc import Callable, Sequence
-from contextlib import closing
-from dataclasses import dataclass, replace
-from pathlib import Path
+from collections.abc import Sequence
+from dataclasses import dataclass
 
 import cv2
 import numpy as np
-
-from .errors import DecodeError, TruncatedMediaError
-from .frames import DecodeStats, Sampling, iter_frames
 
 log = logging.getLogger("verify")
 
@@ -39,42 +35,34 @@ SCHEMA_VERSION = 1
 HIST_BINS = 16
 THUMB_SIDE = 8
 FEATURE_SIZE = HIST_BINS + THUMB_SIDE * THUMB_SIDE
-#: Side of the gray frames keyframes() analyses (features and sharpness).
-ANALYSIS_SIDE = 96
 
 
-@dataclass(frozen=True, eq=False)
-class Keyframe:
-    """A representative frame. ``time`` is seconds from the stream start (what a player
-    shows), ``pts_time`` the frame's own presentation time; ``shot`` counts from 1;
-    ``image`` is RGB ``uint8`` (height, width, 3) — None after :meth:`without_image`."""
+def shot_features(gray: np.ndarray) -> np.ndarray:
+    """Feature vectors (float32, (N, ``FEATURE_SIZE``)) of small gray frames (N, H, W) ``uint8``.
 
-    time: float
-    pts_time: float
-    index: int
-    shot: int
-    shot_start: float
-    shot_end: float
-    width: int
-    height: int
-    sharpness: float = 0.0
-    image: np.ndarray | None = None
-    schema_version: int = SCHEMA_VERSION
-
-    def without_image(self) -> Keyframe:
-        """The same record without pixels (for JSON)."""
-        return replace(self, image=None)
-
-
-def shot_feature(gray_small: np.ndarray) -> np.ndarray:
-    """Feature vector (float32, ``FEATURE_SIZE``) of one small gray frame; see the module doc."""
-    g = np.asarray(gray_small)
-    if g.dtype != np.uint8 or g.ndim != 2 or min(g.shape) < 1:
-        raise ValueError(f"shot_feature wants a 2-D uint8 gray frame, got {g.dtype} {g.shape}")
-    hist = np.bincount((g >> 4).ravel(), minlength=HIST_BINS).astype(np.float32) / g.size
-    thumb = cv2.resize(g, (THUMB_SIDE, THUMB_SIDE), interpolation=cv2.INTER_AREA).astype(np.float32) / 255
+    Frames whose sides are not multiples of 8 are first resized to 32x32 (area interpolation).
+    """
+    g = np.asarray(gray)
+    if g.ndim == 2:
+        g = g[None]
+    if g.dtype != np.uint8 or g.ndim != 3 or min(g.shape[1:]) < 1:
+        raise ValueError(f"shot_features wants (N, H, W) uint8 gray frames, got {g.dtype} {g.shape}")
+    n, h, w = g.shape
+    if h % THUMB_SIDE or w % THUMB_SIDE:
+        g = (
+            np.stack([cv2.resize(f, (32, 32), interpolation=cv2.INTER_AREA) for f in g])
+            if n
+            else g[:, :32, :32]
+        )
+        h = w = 32
+    bins = (g >> 4).reshape(n, -1).astype(np.int64) + HIST_BINS * np.arange(n)[:, None]
+    hist = np.bincount(bins.ravel(), minlength=HIST_BINS * n).reshape(n, HIST_BINS) / (h * w)
+    kh, kw = h // THUMB_SIDE, w // THUMB_SIDE
+    blocks = g.reshape(n, THUMB_SIDE, kh, THUMB_SIDE, kw).sum(axis=(2, 4), dtype=np.int32)
+    thumb = np.floor(blocks / (kh * kw) + 0.5).reshape(n, -1) / 255
+    scale = 0.5 * FEATURE_SIZE / (THUMB_SIDE * THUMB_SIDE)
     # mean |a-b| over FEATURE_SIZE values = 0.25*sum|dh| + (0.5/64)*sum|dt|
-    return np.concatenate([hist * (0.25 * FEATURE_SIZE), thumb.ravel() * (0.5 * FEATURE_SIZE / thumb.size)])
+    return np.hstack([hist * (0.25 * FEATURE_SIZE), thumb * scale]).astype(np.float32)
 
 
 def frame_distances(features: np.ndarray, lag: int = 1) -> np.ndarray:
@@ -142,7 +130,7 @@ def detect_shots(
     adaptive = d > med + k * np.maximum(1.4826 * mad, 0.004)
     strong = (d >= min_cut) | ((d >= 0.03) & (d >= calm_ratio * med))  # or a jump in calm footage
     peak = (d >= np.r_[d[1:], 0]) & (d >= np.r_[0, d[:-1]])
-    cuts = [(float(d[i]), i + 1) for i in np.flatnonzero(adaptive & strong & peak)]
+    cuts = [(float(d[i]), int(i) + 1) for i in np.flatnonzero(adaptive & strong & peak)]
     boundaries = _keep_strongest(cuts, t, min_shot)
 
     lag = max(2, round(gradual_span / step))
@@ -171,139 +159,87 @@ def sharpness(gray: np.ndarray) -> float:
     return float(cv2.Laplacian(np.asarray(gray), cv2.CV_32F).var())
 
 
-def _pick(features: np.ndarray, sharp: np.ndarray, lo: int, hi: int) -> int:
-    """Representative of frames ``lo:hi``: the sharpest among the most typical.
+def pick(typical: np.ndarray, sharp: np.ndarray) -> int:
+    """Position of the representative of a run of samples: the sharpest among the most typical.
 
-    Typical = closest to the segment's median feature (what the shot mostly shows, so
-    what a reverse image search will find), leaving out the first and last tenth (fades,
-    motion blur after a cut). Among the closest 30 % take the sharpest, which gives the
-    best search hits and legible text; a blurred or flat frame is never typical *and* sharp.
+    ``typical[i]`` is how far sample ``i`` is from what the run mostly shows (smaller is more
+    typical: what a reverse image search will find; ``inf`` rules a sample out). The first and
+    last tenth are left out (fades, motion blur after a cut); among the closest 30 % the
+    sharpest wins, which gives the best search hits and legible text; a blurred or flat frame
+    is never typical *and* sharp.
     """
-    n = hi - lo
-    if n <= 2:
-        return lo
+    n = len(typical)
     trim = n // 10 if n >= 10 else 0
-    a, b = lo + trim, hi - trim
-    seg = features[a:b]
-    typical = np.abs(seg - np.median(seg, axis=0)).mean(axis=1)
-    close = np.flatnonzero(typical <= np.quantile(typical, 0.3))
-    return a + int(close[np.argmax(sharp[a:b][close])])
+    ok = np.flatnonzero(np.isfinite(typical[trim : n - trim])) + trim
+    if len(ok) == 0:
+        ok = np.flatnonzero(np.isfinite(typical))
+    if len(ok) <= 2:
+        return int(ok[0]) if len(ok) else 0
+    t = typical[ok]
+    close = ok[t <= np.quantile(t, 0.3)]
+    return int(close[np.argmax(sharp[close])])
 
 
-def keyframes(
-    path: str | Path,
+def hash_typicality(hashes: np.ndarray, lo: int, hi: int) -> np.ndarray:
+    """Mean Hamming distance of each 64-bit hash in ``lo:hi`` to the others (0 for one sample)."""
+    h = np.asarray(hashes, np.uint64)[lo:hi]
+    if len(h) <= 1:
+        return np.zeros(len(h))
+    # beyond 256 samples compare with an even subsample: the same ranking at a bounded cost
+    ref = h[np.linspace(0, len(h) - 1, 256).round().astype(int)] if len(h) > 256 else h
+    return np.bitwise_count(h[:, None] ^ ref[None, :]).mean(axis=1)
+
+
+@dataclass(frozen=True)
+class KeyframePick:
+    """A chosen sample: its position in the samples, its shot (from 1) and the shot's bounds."""
+
+    position: int
+    shot: int
+    shot_start: float
+    shot_end: float
+
+
+def select_keyframes(
+    times: np.ndarray,
+    hashes: np.ndarray,
+    sharp: np.ndarray,
+    shot_starts: Sequence[float],
+    end_time: float,
     *,
     max_per_shot: int = 3,
     long_shot_every: float = 10.0,
-    size: int = 640,
-    max_bytes: int | None = None,
-    progress: Callable[[float, float], None] | None = None,
-    stats: DecodeStats | None = None,
-) -> list[Keyframe]:
-    """One representative frame per shot, plus one per ``long_shot_every`` seconds of a
-    long shot (at most ``max_per_shot`` per shot), as RGB images whose longer side is at
-    most ``size``. Decodes every frame once at a small gray size, then seeks to the picks.
-    ``progress`` gets ``(fraction done, 1.0)``.
+    limit: int | None = None,
+) -> list[KeyframePick]:
+    """One representative sample per shot, plus one per ``long_shot_every`` seconds of a long
+    shot (at most ``max_per_shot`` per shot); at most ``limit`` overall (evenly thinned).
+
+    ``times`` are the samples' times (sorted), ``hashes`` their whole-picture pHashes (typicality),
+    ``sharp`` their sharpness (-inf for a sample that must not be picked: no picture kept),
+    ``shot_starts`` the shot start times (the first is the first sample's).
     """
-    if max_per_shot < 1 or not long_shot_every > 0 or size < 1:
-        raise ValueError("max_per_shot and size must be at least 1, long_shot_every positive")
-    stats = stats if stats is not None else DecodeStats()
-    times, idx, feats, sharp = [], [], [], []
-
-    def scan_progress(done: float, total: float) -> None:
-        if progress is not None and total > 0:
-            progress(0.9 * min(done / total, 1.0), 1.0)
-
-    analysis = Sampling(max_side=ANALYSIS_SIDE, pixel_format="gray")
-    for frame in iter_frames(path, analysis, max_bytes=max_bytes, stats=stats, progress=scan_progress):
-        times.append(frame.time)
-        idx.append(frame.index)
-        feats.append(shot_feature(frame.image))
-        sharp.append(sharpness(frame.image))
-    t = np.asarray(times)
-    f = np.asarray(feats, dtype=np.float32).reshape(len(times), FEATURE_SIZE)
-    s = np.asarray(sharp)
-    starts = detect_shots(t, f)
-    bounds = [int(np.searchsorted(t, x)) for x in starts] + [len(t)]
-    end_time = float(t[-1]) + (float(np.median(np.diff(t))) if len(t) > 1 else 0.0)
-    picks: list[tuple[int, int]] = []  # (frame position, shot number)
+    if max_per_shot < 1 or not long_shot_every > 0:
+        raise ValueError("max_per_shot must be at least 1 and long_shot_every positive")
+    t = np.asarray(times, np.float64)
+    if len(t) == 0:
+        return []
+    bounds = [*sorted({int(np.searchsorted(t, x - 1e-09)) for x in shot_starts} | {0}), len(t)]
+    picks: list[KeyframePick] = []
     for shot, (lo, hi) in enumerate(itertools.pairwise(bounds), start=1):
-        shot_len = (t[hi] if hi < len(t) else end_time) - t[lo]
+        if hi <= lo:
+            continue
+        s_end = float(t[hi]) if hi < len(t) else max(end_time, float(t[-1]))
+        shot_len = s_end - float(t[lo])
         parts = max(1, min(max_per_shot, math.ceil(shot_len / long_shot_every)))
         edges = np.linspace(lo, hi, parts + 1).round().astype(int)
-        picks += [(_pick(f, s, a, b), shot) for a, b in itertools.pairwise(edges) if b > a]
-    log.debug("%s: %d frames, %d shots, %d keyframes", path, len(t), len(starts), len(picks))
-
-    start = stats.start_time
-    wanted = Sampling(
-        mode="times", times=tuple(float(t[i]) - start for i in {p for p, _ in picks}), max_side=size
-    )
-    images = _fetch(path, wanted, {round(float(t[p]), 6) for p, _ in picks}, max_bytes)
-    out = []
-    for pos, shot in picks:
-        img = images.get(round(float(t[pos]), 6))
-        if img is None:
-            log.warning("%s: could not seek back to the frame at %.3f s; keyframe skipped", path, t[pos])
-            continue
-        lo, hi = bounds[shot - 1], bounds[shot]
-        out.append(
-            Keyframe(
-                time=float(t[pos]) - start,
-                pts_time=float(t[pos]),
-                index=int(idx[pos]),
-                shot=shot,
-                shot_start=float(t[lo]) - start,
-                shot_end=(float(t[hi]) if hi < len(t) else end_time) - start,
-                width=int(img.shape[1]),
-                height=int(img.shape[0]),
-                sharpness=float(s[pos]),
-                image=img,
-            )
-        )
-    if progress is not None:
-        progress(1.0, 1.0)
-    return out
-
-
-def _fetch(
-    path: str | Path, wanted: Sampling, keys: set[float], max_bytes: int | None
-) -> dict[float, np.ndarray]:
-    """Pictures of the picked frames by seeking; frames a seek cannot reach (damaged or odd
-    files) come from one sequential pass instead."""
-    images: dict[float, np.ndarray] = {}
-    try:
-        for fr in iter_frames(path, wanted, max_bytes=max_bytes):
-            images[round(fr.time, 6)] = fr.image
-    except (DecodeError, TruncatedMediaError) as exc:
-        log.info("%s: seeking to the keyframes failed (%s); decoding sequentially", path, exc)
-    missing = keys - images.keys()
-    if missing:
-        every = Sampling(max_side=wanted.max_side)
-        with closing(iter_frames(path, every, max_bytes=max_bytes)) as frames:
-            for fr in frames:
-                key = round(fr.time, 6)
-                if key in missing:
-                    images[key] = fr.image
-                    missing.discard(key)
-                    if not missing:
-                        break
-    return images
-
-
-def encode_image(img: np.ndarray, fmt: str = "png", quality: int = 90) -> bytes:
-    """PNG or JPEG bytes of an RGB (H, W, 3) or gray (H, W) ``uint8`` picture."""
-    a = np.asarray(img)
-    if a.dtype != np.uint8 or not (a.ndim == 2 or (a.ndim == 3 and a.shape[2] == 3)):
-        raise ValueError(f"encode_image wants RGB or gray uint8, got {a.dtype} {a.shape}")
-    kind = fmt.lower().lstrip(".")
-    if kind in ("jpg", "jpeg"):
-        ext, params = ".jpg", [cv2.IMWRITE_JPEG_QUALITY, int(min(max(quality, 1), 100))]
-    elif kind == "png":
-        ext, params = ".png", [cv2.IMWRITE_PNG_COMPRESSION, 3]
-    else:
-        raise ValueError(f"unknown image format {fmt!r} (png or jpeg)")
-    bgr = a if a.ndim == 2 else np.ascontiguousarray(a[:, :, ::-1])
-    ok, buf = cv2.imencode(ext, bgr, params)
-    if not ok:  # pragma: no cover - OpenCV refuses only impossible sizes
-        raise ValueError(f"OpenCV could not encode a {a.shape} picture as {kind}")
-    return buf.tobytes()
+        for a, b in itertools.pairwise(edges):
+            usable = np.isfinite(sharp[a:b])
+            if b <= a or not usable.any():
+                continue
+            typical = np.where(usable, hash_typicality(hashes, a, b), np.inf)
+            picks.append(KeyframePick(a + pick(typical, sharp[a:b]), shot, float(t[lo]), s_end))
+    if limit is not None and len(picks) > limit:
+        step = (len(picks) - 1) / max(1, limit - 1)
+        picks = [picks[round(i * step)] for i in range(limit)]
+    log.debug("%d samples, %d shots, %d keyframes", len(t), len(bounds) - 1, len(picks))
+    return picks

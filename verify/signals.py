@@ -60,8 +60,11 @@ def _spread(times: list[TimeStamp]) -> tuple[TimeStamp, TimeStamp, float] | None
     """The two times furthest apart among comparable ones (all with a zone, or all without)."""
     best = None
     for aware in (True, False):
-        group = [(t, _instant(t)) for t in times if (t.utc is not None) == aware]
-        group = [(t, i) for t, i in group if i is not None]
+        group: list[tuple[TimeStamp, datetime]] = []
+        for t in times:
+            instant = _instant(t) if (t.utc is not None) == aware else None
+            if instant is not None:
+                group.append((t, instant))
         if len(group) < 2:
             continue
         lo = min(group, key=lambda x: x[1])
@@ -136,7 +139,7 @@ def _human(seconds: float) -> str:
 def _has_metadata(info: MediaInfo) -> bool:
     exif_tags = info.image is not None and info.image.exif is not None and bool(info.image.exif.tags)
     return bool(info.device.present or _usable(info.creation_times) or info.gps_all or exif_tags
-                or info.c2pa.present)  # fmt: skip
+                or info.c2pa.present or info.xmp is not None)  # fmt: skip
 
 
 def file_signals(info: MediaInfo, now: datetime | None = None) -> list[Signal]:
@@ -208,7 +211,14 @@ def file_signals(info: MediaInfo, now: datetime | None = None) -> list[Signal]:
             "broken." if bad else "The file carries signed C2PA Content Credentials saying who made or edited it.",
             {"state": c.state, "issuer": c.issuer, "claim_generator": c.claim_generator},
         ))  # fmt: skip
+    out += _xmp_signals(info)
     return out
+
+
+def _xmp_signals(info: MediaInfo) -> list[Signal]:
+    from .xmp.signals import xmp_signals  # here: verify.xmp imports this module
+
+    return xmp_signals(info)
 
 
 def _vfr(info: MediaInfo) -> list[Signal]:
@@ -221,8 +231,10 @@ def _vfr(info: MediaInfo) -> list[Signal]:
     rates_differ = bool(v.avg_frame_rate and v.real_frame_rate) and (
         abs(v.avg_frame_rate - v.real_frame_rate) / max(v.real_frame_rate or 1.0, 1e-9) > 0.02  # type: ignore[operator]
     )
-    spread = t is not None and t.min_interval and t.max_interval and t.max_interval > 1.5 * t.min_interval
-    if not (t is not None and t.irregular) and not (rates_differ and spread and t.packets >= 6):
+    if t is None:
+        return []
+    spread = bool(t.min_interval and t.max_interval and t.max_interval > 1.5 * t.min_interval)
+    if not t.irregular and not (rates_differ and spread and t.packets >= 6):
         return []
     fields: dict[str, Any] = {
         "avg_frame_rate": round(v.avg_frame_rate, 3) if v.avg_frame_rate else None,
@@ -257,6 +269,8 @@ def _norm(text: str | None) -> str:
 
 def _gap(a: TimeStamp, b: TimeStamp) -> float | None:
     """Seconds between two times: in UTC when both have a zone, else wall clock to wall clock."""
+    x: datetime | None
+    y: datetime | None
     if a.utc and b.utc:
         x, y = datetime.fromisoformat(a.utc), datetime.fromisoformat(b.utc)
     else:

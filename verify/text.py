@@ -9,6 +9,7 @@ this in the exporters; the stored record keeps the value verbatim.
 
 from __future__ import annotations
 
+import math
 import unicodedata
 
 #: Longest value shown before it is truncated with a note.
@@ -59,3 +60,32 @@ def safe_text(value: object, *, limit: int = MAX_SHOWN, keep_newlines: bool = Fa
 
 def has_control_chars(value: str) -> bool:
     return any(_visible(ch, True) != ch for ch in value)
+
+
+def clock(seconds: float | None, decimals: int = 0) -> str:
+    """A time as a player shows it: ``75.4`` -> ``"1:15"``, with ``decimals=1`` ``"1:15.4"``.
+
+    Hours appear when needed (``"1:02:03"``), negative times get a sign, and a missing or
+    non-finite value is ``"–"``. The one time formatter of verify: the CLI, the workbench and
+    the reports all show times through it.
+    """
+    if seconds is None or not math.isfinite(seconds):
+        return "–"
+    sign = "-" if seconds < 0 and round(abs(seconds), decimals) > 0 else ""
+    scale = 10**decimals
+    units = round(abs(float(seconds)) * scale)
+    whole, frac = divmod(units, scale)
+    h, rest = divmod(whole, 3600)
+    m, s = divmod(rest, 60)
+    tail = f".{frac:0{decimals}d}" if decimals > 0 else ""
+    return f"{sign}{h}:{m:02d}:{s:02d}{tail}" if h else f"{sign}{m}:{s:02d}{tail}"
+
+
+def span(start: float, end: float, decimals: int = 1) -> str:
+    """``"0:08.5–0:16.0"``: the form every match span is shown in."""
+    return f"{clock(start, decimals)}–{clock(end, decimals)}"
+
+
+def plural(n: int, one: str, many: str | None = None) -> str:
+    """``plural(1, "reference")`` -> ``"1 reference"``; ``plural(3, "match", "matches")`` -> ``"3 matches"``."""
+    return f"{n:,} {one if n == 1 else (many or one + 's')}"

@@ -43,11 +43,10 @@ def prepare(loaded: Loaded | None, library: ActiveLibrary, slot: Any = None, key
                 return None
             st.write("Queued: shots and keyframes, then matching against the library")
             status.update(label=f"Metadata of {loaded.name} read", state="complete", expanded=False)
-    # matching first: "has this been seen before?" is the question the analyst came with
+    # matching first: "has this been seen before?" is the question the analyst came with (it
+    # makes the one decode, which the keyframes then reuse)
     if library.path.exists():
-        task = analysis.start_match(loaded, library.path)
-        if task.status == "done" and task.result.result.matches:
-            analysis.start_pairs(loaded, task)
+        analysis.start_match(loaded, library.path)
     analysis.start_keyframes(loaded, analysis.is_still(info))
     return info
 
@@ -60,13 +59,6 @@ def match_task(loaded: Loaded, library: ActiveLibrary) -> jobs.Task | None:
     if not library.path.exists():
         return None
     return jobs.runner().get(analysis.match_key(loaded.sha256, library.path))
-
-
-def pairs_task(loaded: Loaded, library: ActiveLibrary) -> jobs.Task | None:
-    match = match_task(loaded, library)
-    if match is None:
-        return None
-    return jobs.runner().get(analysis.pairs_key(match.key))
 
 
 def _render(active: list[jobs.Task]) -> None:

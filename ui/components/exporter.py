@@ -1,14 +1,14 @@
 """Export: the report (Markdown, HTML, JSON, PDF), the case file, and an evidence video per match.
 
 Everything is made by ``verify`` (``build_report``, ``export``, ``save_case``, ``render_evidence``)
-into the data folder's ``exports/`` and offered for download. The case's custody log (uploads,
-notes, reverse-search hand-offs made here) is carried into the report. Owns
+into the data folder's ``exports/`` and offered for download. The report is made from the same
+``Analysis`` the other pages show (nothing is decoded or matched again); the case's custody log
+(uploads, notes, reverse-search hand-offs made here) comes first in it. Owns
 ``st.session_state["<key>.*"]``.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import io
 import tempfile
 import zipfile
@@ -17,7 +17,7 @@ from typing import Any
 
 import streamlit as st
 
-from .. import cases
+from .. import analysis, cases
 from ..config import paths
 from ..files import Loaded, safe_name
 from ..fmt import shown, timecode
@@ -33,21 +33,32 @@ def _case_dir(loaded: Loaded) -> Path:
     return d
 
 
+def _analysis(loaded: Loaded, library: ActiveLibrary) -> Any:
+    """The analysis the pages show: matched against the active library when there is one."""
+    if library.path.exists():
+        task = analysis.start_match(loaded, library.path)
+        if task.active:
+            with st.spinner("Waiting for matching to finish…"):
+                task.finished_event.wait(600)
+        if task.status == "failed":
+            raise RuntimeError(task.error or "matching failed")
+        view = analysis.match_view(task) if task.status == "done" else None
+        if view is not None:
+            return view.analysis
+    with st.spinner("Waiting for the keyframes…"):
+        return analysis.decoded(loaded)
+
+
 def build(loaded: Loaded, library: ActiveLibrary) -> Any:
-    """A fresh ``Report`` with the saved notes and the case's custody log in front of the new steps."""
-    from verify.report import CustodyLog, build_report
+    """The ``Report`` of the file's analysis, with the saved notes and the case's custody log first."""
+    from verify.report import build_report
 
     case = cases.load(paths().cases, loaded.sha256, loaded.name)
-    bar = st.progress(0.0, text="Building the report: hashing, metadata, keyframes, matching…")
-    report = build_report(
-        loaded.path,
-        library=library.path if library.path.exists() else None,
+    return build_report(
+        _analysis(loaded, library),
         notes=case.notes if not case.notes.is_empty else None,
-        progress=lambda d, t: bar.progress(min(1.0, d / t) if t else 0.0, text="Building the report…"),
+        custody=list(case.custody),
     )
-    bar.empty()
-    merged = CustodyLog(list(case.custody) + list(report.custody.entries))
-    return dataclasses.replace(report, custody=merged)
 
 
 def _zip_folder(main: Path, folder: Path | None) -> bytes:

@@ -8,13 +8,14 @@ Owns ``st.session_state["<key>.*"]``.
 
 from __future__ import annotations
 
-import hashlib
 import io
 from collections.abc import Callable
 
 import numpy as np
 import streamlit as st
 from PIL import Image
+
+from verify.digest import sha256_bytes
 
 from .. import analysis, cases
 from ..analysis import KeyframeView
@@ -78,7 +79,7 @@ def _body(key: str, loaded: Loaded, kf: KeyframeView, still: bool) -> None:
                 "Vertical centre", 0, 100, 50, key=f"{key}.cy", format="%d%%", disabled=factor <= 1
             )
             data = png(Image.fromarray(full))
-            digest = hashlib.sha256(data).hexdigest()
+            digest = sha256_bytes(data)
             stem = loaded.name.rsplit(".", 1)[0]
             st.download_button(
                 "Download frame (PNG)",
@@ -107,9 +108,7 @@ def _body(key: str, loaded: Loaded, kf: KeyframeView, still: bool) -> None:
                 )
         with picture:
             st.image(zoomed(full, factor, cx / 100, cy / 100), width=400 if h > w else "stretch")
-            st.caption(
-                f"{timecode(kf.time, millis=True)} · shot {kf.shot + 1} · {w} × {h} px (full resolution)"
-            )
+            st.caption(f"{timecode(kf.time, millis=True)} · shot {kf.shot} · {w} × {h} px (full resolution)")
         last = st.session_state.get("frame_viewer.last_handoff")
         if last:
             st.caption(f"Recorded: frame handed to {last}.")

@@ -63,7 +63,9 @@ def show(key: str, loaded: Loaded, frames: Sequence[KeyframeView], still: bool) 
             kf = frames[i]
             with col, st.container(border=True):
                 st.image(kf.jpeg, width="stretch")
-                st.caption(f"**{timecode(kf.time, millis=True)}** · shot {kf.shot + 1} · frame {kf.index}")
+                st.caption(
+                    f"**{kf.number}.** {timecode(kf.time, millis=True)} · shot {kf.shot} · frame {kf.index}"
+                )
                 st.button(
                     "Enlarge",
                     key=f"{key}.enlarge.{i}",

@@ -17,7 +17,7 @@ from verify.frames import check_file
 from .. import cases
 from ..config import APP_ROOT, FIRST_CLIP, paths
 from ..errors import message
-from ..files import Loaded, save_stream, sha256_file
+from ..files import Loaded, file_digests, save_stream
 from ..fmt import md_escape, shown
 from ..fmt import size as fmt_size
 from ..samples import sample_clips
@@ -66,10 +66,10 @@ def open_path(key: str, path: str | Path, origin: str = "path", *, automatic: bo
             if bar is not None:
                 bar.progress(min(1.0, done / max(total, 1)), text=f"Hashing {p.name} (sha256)…")
 
-        sha = sha256_file(p, tick)
+        d = file_digests(p, tick)
         if bar is not None:
             bar.empty()
-        loaded = Loaded(p.resolve(), sha, p.name, origin, p.stat().st_size)
+        loaded = Loaded(p.resolve(), d.sha256, p.name, origin, d.size, d.md5)
     except (MediaNotFoundError, NotMediaError, ValueError, OSError) as exc:
         st.session_state[f"{key}.error"] = message(exc, "Opening the file")
         return None
@@ -94,7 +94,7 @@ def _take_upload(key: str, uploaded: object) -> None:
     try:
         uploaded.seek(0)  # type: ignore[attr-defined]
         with st.spinner(f"Saving {name} and computing its sha256…"):
-            path, sha, size = save_stream(uploaded, name, paths().uploads)  # type: ignore[arg-type]
+            path, d = save_stream(uploaded, name, paths().uploads)  # type: ignore[arg-type]
     except OSError as exc:
         st.session_state[f"{key}.error"] = (
             f"{name}: the upload could not be saved ({exc}). Check the free disk space."
@@ -102,7 +102,7 @@ def _take_upload(key: str, uploaded: object) -> None:
         return
     finally:
         _free_upload(uploaded)
-    _set(key, Loaded(path, sha, name, "upload", size))
+    _set(key, Loaded(path, d.sha256, name, "upload", d.size, d.md5))
 
 
 def _sample_label(p: Path) -> str:

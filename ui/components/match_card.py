@@ -7,7 +7,7 @@ from typing import Any
 import streamlit as st
 
 from ..analysis import PairView
-from ..fmt import md_escape, pct, shown, timecode
+from ..fmt import md_escape, pct, shown, span, timecode
 from . import timeline
 
 
@@ -58,15 +58,16 @@ def show(key: str, number: int, m: Any, pairs: tuple[PairView, ...] | None, quer
             for label, colour in alterations(m):
                 st.badge(label, color=colour)
         c = st.columns(4)
-        c[0].metric("This clip", f"{timecode(m.query_start)}–{timecode(m.query_end)}")
-        c[1].metric("Reference", f"{timecode(m.reference_start)}–{timecode(m.reference_end)}")
+        c[0].metric("This clip", span(m.query_start, m.query_end))
+        c[1].metric("Reference", span(m.reference_start, m.reference_end))
         c[2].metric(
             "Score", f"{m.score:.2f}", help="0–1: how many samples align in time and how close they are."
         )
         c[3].metric(
-            "Coverage",
-            pct(m.coverage_query),
-            help=f"{pct(m.coverage_query)} of this clip, {pct(m.coverage_reference)} of the reference. "
+            "Frames that align",
+            pct(m.aligned_fraction),
+            help=f"Of the segment's frames, {pct(m.aligned_fraction)} follow the reference in time. The segment "
+            f"covers {pct(m.coverage_query)} of this clip and {pct(m.coverage_reference)} of the reference. "
             f"Median distance {m.median_distance:.1f} of 64 bits.",
         )
         st.altair_chart(

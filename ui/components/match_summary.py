@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ..analysis import MatchView
+from ..analysis import MatchView, pair_views
 from ..files import Loaded
 from ..fmt import md_escape
 from . import match_card, timeline
@@ -16,8 +16,7 @@ def _line(text: str) -> str:
     return md_escape(text).replace("\\*", "*")
 
 
-def show(key: str, loaded: Loaded, library: ActiveLibrary, view: MatchView, pairs: object = None) -> None:
-    """``pairs``: the frame-pairs task (``ui.jobs.Task``) or None while it is not queued yet."""
+def show(key: str, loaded: Loaded, library: ActiveLibrary, view: MatchView) -> None:
     result = view.result
     n_refs = view.library_references
     if not result.matches:
@@ -45,9 +44,7 @@ def show(key: str, loaded: Loaded, library: ActiveLibrary, view: MatchView, pair
         width="stretch",
         height=timeline.lanes_height(1 + len(result.matches), 34),
     )
-    ready = getattr(pairs, "status", "") == "done"
-    if getattr(pairs, "status", "") == "failed":
-        st.warning(f"Frame pairs could not be cut: {pairs.error}")  # type: ignore[attr-defined]
+    pairs = pair_views(view)
     for i, m in enumerate(result.matches, start=1):
-        match_pairs = pairs.result[i - 1] if ready else None  # type: ignore[attr-defined]
+        match_pairs = pairs[i - 1] if i - 1 < len(pairs) else ()
         match_card.show(f"{key}.{i}", i, m, match_pairs, float(result.query.duration))

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import streamlit as st
 
+from verify.errors import VerifyError
+
+from .. import analysis
 from ..files import Loaded
 from . import activity
 from .library_picker import ActiveLibrary
@@ -20,7 +23,14 @@ def show(key: str, loaded: Loaded, library: ActiveLibrary) -> None:
     if task.status == "failed":
         st.error(task.error or "Matching failed.", icon=":material/error:")
         return
-    view = task.result
+    try:
+        view = analysis.match_view(task)
+    except VerifyError as exc:
+        st.error(str(exc), icon=":material/error:")
+        return
+    if view is None:
+        st.info(f"Checking {library.label} for this footage…", icon=":material/hourglass_top:")
+        return
     n = len(view.result.matches)
     if n:
         refs = {m.reference.id for m in view.result.matches}

@@ -2,6 +2,7 @@
 
 import streamlit as st
 
+from ui import analysis
 from ui.components import activity, exporter, header
 from ui.errors import guard
 from ui.shell import context
@@ -31,8 +32,7 @@ else:
         if task is not None and task.active:
             st.progress(task.fraction, text=f"{task.stage}…")
         else:
-            exporter.show_evidence(
-                "export.evidence", ctx.loaded, task.result if task and task.status == "done" else None
-            )
+            view = analysis.match_view(task) if task and task.status == "done" else None
+            exporter.show_evidence("export.evidence", ctx.loaded, view)
     with open_tab, guard("Opening the case file"):
         exporter.show_open_case("export.open")

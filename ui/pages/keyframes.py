@@ -28,4 +28,7 @@ elif ctx.info is not None:
         st.error(task.error, icon=":material/error:")
     else:
         with guard("The keyframe grid"):
-            keyframes_grid.show("keyframes", ctx.loaded, task.result, analysis.is_still(ctx.info))
+            frames = analysis.keyframes_of(task)
+            if frames is None:
+                st.rerun()
+            keyframes_grid.show("keyframes", ctx.loaded, frames, analysis.is_still(ctx.info))

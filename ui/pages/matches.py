@@ -2,6 +2,7 @@
 
 import streamlit as st
 
+from ui import analysis
 from ui.components import activity, header, match_summary
 from ui.errors import guard
 from ui.shell import context
@@ -32,6 +33,7 @@ elif ctx.info is not None:
         st.error(task.error, icon=":material/error:")
     else:
         with guard("The match view"):
-            match_summary.show(
-                "matches", ctx.loaded, ctx.library, task.result, activity.pairs_task(ctx.loaded, ctx.library)
-            )
+            view = analysis.match_view(task)
+            if view is None:
+                st.rerun()
+            match_summary.show("matches", ctx.loaded, ctx.library, view)

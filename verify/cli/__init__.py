@@ -15,6 +15,7 @@ import logging
 import sys
 import traceback
 from collections.abc import Sequence
+from typing import IO, Any
 
 import click
 
@@ -28,7 +29,15 @@ EXIT_PARTIAL = 3
 EXIT_INTERRUPTED = 130
 
 #: Command modules; each has ``register(group)``.
-COMMAND_MODULES = ("probe_cmd", "frames_cmd", "match_cmd", "report_cmd")
+COMMAND_MODULES = (
+    "probe_cmd",
+    "frames_cmd",
+    "match_cmd",
+    "report_cmd",
+    "get_cmd",
+    "claimreview_cmd",
+    "text_cmd",
+)
 
 
 class PartialFailure(click.ClickException):
@@ -36,7 +45,7 @@ class PartialFailure(click.ClickException):
 
     exit_code = EXIT_PARTIAL
 
-    def show(self, file=None) -> None:  # type: ignore[no-untyped-def]
+    def show(self, file: IO[Any] | None = None) -> None:
         click.echo(f"error: {self.message}", err=True)
 
 

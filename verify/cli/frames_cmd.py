@@ -1,60 +1,16 @@
-"""``verify frames FILE --out DIR``: write keyframe images and an index.json."""
+"""``verify frames FILE --out DIR``: write frame images and an index.json (``verify.export.frames``)."""
 
 from __future__ import annotations
 
 import json
-import re
 from pathlib import Path
 
 import click
 
-from ..digest import sha256_file
-from ..errors import VerifyError
-from ..frames import DecodeStats, Sampling, iter_frames
-from ..shots import encode_image, keyframes
+from ..export.frames import export_frames
+from ..serial import to_jsonable
 from ..text import safe_text
-
-INDEX_SCHEMA_VERSION = 1
-
-
-def _stem(path: Path) -> str:
-    """A safe file-name prefix from an untrusted name."""
-    return re.sub(r"[^A-Za-z0-9._-]+", "_", path.stem).strip("._")[:60] or "frame"
-
-
-def _collect(path: Path, mode: str, fps: float, size: int, stats: DecodeStats) -> list[dict]:
-    """(record, image) pairs for the chosen mode."""
-    if mode == "shots":
-        return [
-            {
-                "time": k.time,
-                "pts_time": k.pts_time,
-                "index": k.index,
-                "shot": k.shot,
-                "shot_start": k.shot_start,
-                "shot_end": k.shot_end,
-                "image": k.image,
-            }
-            for k in keyframes(path, size=size, stats=stats)
-        ]
-    sampling = Sampling(mode="fps" if mode == "fps" else "keyframes", fps=fps, max_side=size)
-    items = []
-    for f in iter_frames(path, sampling, stats=stats):
-        t = f.time - stats.start_time
-        items.append({"time": t, "pts_time": f.time, "index": f.index, "shot": None, "image": f.image})
-    return items
-
-
-def _write(out: Path, name: str, data: bytes) -> None:
-    try:
-        (out / name).write_bytes(data)
-    except OSError as exc:
-        raise VerifyError(
-            f"cannot write {name} ({exc.strerror or exc})",
-            path=out,
-            stage="output",
-            hint="Choose a folder you can write to with --out.",
-        ) from exc
+from .views import ocr_lines
 
 
 @click.command("frames")
@@ -90,60 +46,34 @@ def _write(out: Path, name: str, data: bytes) -> None:
     help="Longest side of the images in pixels.",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the index as JSON instead of a summary.")
-def frames_command(file: Path, out: Path, mode: str, fps: float, fmt: str, size: int, as_json: bool) -> None:
+@click.option(
+    "--ocr", is_flag=True, help='Also read the text on screen of these frames (adds "ocr" to index.json).'
+)
+def frames_command(
+    file: Path, out: Path, mode: str, fps: float, fmt: str, size: int, as_json: bool, ocr: bool
+) -> None:
     """Save representative frames of FILE as images named by their time.
 
     Names look like clip_t000012.345_s003.jpg (seconds from the start of the
     video as a player shows it, shot 3); index.json lists every image with its
     time, frame index and shot, and the file's sha256.
     """
-    stats = DecodeStats()
-    items = _collect(file, mode, fps, size, stats)  # raises VerifyError on bad input
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise VerifyError(
-            f"cannot create the folder ({exc.strerror or exc})",
-            path=out,
-            stage="output",
-            hint="Choose a folder you can write to with --out.",
-        ) from exc
-    stem = _stem(file)
-    images = []
-    for item in items:
-        shot = f"_s{item['shot']:03d}" if item["shot"] is not None else ""
-        name = f"{stem}_t{max(item['time'], 0.0):010.3f}{shot}.{fmt}"
-        _write(out, name, encode_image(item.pop("image"), fmt))
-        images.append({"file": name, **item})
-    index = {
-        "schema_version": INDEX_SCHEMA_VERSION,
-        "source": file.name,
-        "sha256": sha256_file(file),
-        "mode": mode,
-        "fps": fps if mode == "fps" else None,
-        "start_time": stats.start_time,
-        "frames_decoded": stats.decoded,
-        "corrupt_frames_skipped": stats.corrupt,
-        "rotation": stats.rotation,
-        "shots": len({i["shot"] for i in images if i["shot"] is not None}) if mode == "shots" else None,
-        "images": images,
-    }
-    _write(out, "index.json", json.dumps(index, indent=2, ensure_ascii=False).encode())
+    index = export_frames(file, out, mode=mode, fps=fps, fmt=fmt, size=size, ocr=ocr)
     if as_json:
-        click.echo(json.dumps(index, indent=2, ensure_ascii=False))
+        click.echo(json.dumps(to_jsonable(index), indent=2, ensure_ascii=False))
         return
-    plural = "" if len(images) == 1 else "s"
-    what = f"{len(images)} image{plural}" + (
-        f" from {index['shots']} shot{'' if index['shots'] == 1 else 's'}"
-        if mode == "shots"
-        else f" ({mode})"
+    n = len(index.images)
+    what = f"{n} image{'' if n == 1 else 's'}" + (
+        f" from {index.shots} shot{'' if index.shots == 1 else 's'}" if mode == "shots" else f" ({mode})"
     )
     click.echo(f"{safe_text(file.name)}: {what} -> {safe_text(str(out))}")
-    for i in images:
-        shot = f"  shot {i['shot']}" if i["shot"] is not None else ""
-        click.echo(f"  {i['time']:9.3f} s  frame {i['index']:>6}{shot}  {safe_text(i['file'])}")
-    if stats.corrupt:
-        click.echo(f"  note: {stats.corrupt} corrupt frames were skipped")
+    for i in index.images:
+        shot = f"  shot {i.shot}" if i.shot is not None else ""
+        click.echo(f"  {i.time:9.3f} s  frame {i.index:>6}{shot}  {safe_text(i.file)}")
+    if index.corrupt_frames_skipped:
+        click.echo(f"  note: {index.corrupt_frames_skipped} corrupt frames were skipped")
+    if index.ocr is not None:
+        click.echo("\n".join(ocr_lines(index.ocr)))
     click.echo(f"  index: {safe_text(str(out / 'index.json'))}")
 
 

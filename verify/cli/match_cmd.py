@@ -14,8 +14,10 @@ from typing import Any
 
 import click
 
+from .. import serial
 from ..library import AddResult, Library, Provenance, Reference, ingest
-from ..text import safe_text
+from ..matching import MatchResult
+from ..text import clock, plural, safe_text
 from . import PartialFailure
 
 _library_option = click.option(
@@ -28,23 +30,9 @@ _library_option = click.option(
 _json_option = click.option("--json", "as_json", is_flag=True, help="Machine-readable JSON on stdout.")
 
 
-def clock(seconds: float) -> str:
-    """``83.25`` -> ``1:23.3`` (m:ss.s)."""
-    sign = "-" if seconds < 0 else ""
-    m, s = divmod(abs(float(seconds)), 60.0)
-    if round(s, 1) >= 60.0:
-        m, s = m + 1, 0.0
-    return f"{sign}{int(m)}:{s:04.1f}"
-
-
 def _ref_dict(ref: Reference) -> dict[str, Any]:
-    p = ref.provenance
-    return {
-        "id": ref.id, "sha256": ref.sha256, "path": ref.path, "title": p.title, "source_url": p.source_url,
-        "first_seen": p.first_seen, "found_at": p.found_at, "description": p.description,
-        "tags": list(p.tags), "notes": p.notes, "duration": ref.duration, "width": ref.width,
-        "height": ref.height, "added_at": ref.added_at, "algorithm": ref.algorithm, "n_hashes": ref.n_hashes,
-    }  # fmt: skip
+    """A reference as JSON: the one serialised shape (``verify.serial``) used everywhere."""
+    return dict(serial.to_jsonable(ref))
 
 
 def _check_date(ctx: click.Context, param: click.Parameter, value: str) -> str:
@@ -84,6 +72,7 @@ def _hash_line(r: AddResult) -> str:
 @click.option("--notes", default="", help="Free notes.")
 @click.option("--workers", type=click.IntRange(1, 64), default=1, show_default=True,
               help="Files hashed in parallel (worker processes).")  # fmt: skip
+@click.option("--ocr", is_flag=True, help="Also read the text on screen of each added clip (searchable).")
 @_json_option
 def hash_cmd(
     paths: tuple[Path, ...],
@@ -96,6 +85,7 @@ def hash_cmd(
     tags: tuple[str, ...],
     notes: str,
     workers: int,
+    ocr: bool,
     as_json: bool,
 ) -> None:
     """Fingerprint PATHS (files, or folders searched recursively) into the library.
@@ -105,7 +95,7 @@ def hash_cmd(
     committed on its own, so an interrupted run loses nothing and a re-run resumes.
     """
     prov = Provenance(title, source_url, first_seen, found_at, description, tuple(tags), notes)
-    counts = {"added": 0, "exists": 0, "failed": 0}
+    counts: dict[str, int] = {"added": 0, "exists": 0, "failed": 0}
     with _open(library_path, create=True) as lib:
         bar = None
         if sys.stderr.isatty() and not as_json:
@@ -122,6 +112,8 @@ def hash_cmd(
         try:
             for result in ingest(paths, lib, prov, workers=workers, progress=progress):
                 counts[result.status] += 1
+                if ocr and result.status == "added" and result.reference is not None:
+                    _store_text(lib, result)
                 if as_json:
                     click.echo(json.dumps(result.to_dict(), ensure_ascii=False))
                 else:
@@ -133,43 +125,58 @@ def hash_cmd(
             if bar is not None:
                 bar.__exit__(None, None, None)
         health = lib.integrity_check()
-    if not as_json and sum(counts.values()):
+    total = counts["added"] + counts["exists"] + counts["failed"]
+    if not as_json and total:
         click.echo(
             f"{counts['added']} added, {counts['exists']} already known, {counts['failed']} failed", err=True
         )
     if health != "ok":
         raise click.ClickException(f"{library_path}: integrity check failed after hashing: {health}")
-    if sum(counts.values()) == 0:
+    if total == 0:
         raise click.UsageError("no media files found in the given paths")
     if counts["failed"]:
-        raise PartialFailure(f"{counts['failed']} of {sum(counts.values())} files failed (see above)")
+        raise PartialFailure(f"{counts['failed']} of {total} files failed (see above)")
+
+
+def _store_text(lib: Library, result: AddResult) -> None:
+    """OCR of an added clip's keyframes into the library; a failure is a note, not a failed file."""
+    from ..errors import VerifyError
+    from ..ocr import ocr_file
+
+    try:
+        lib.set_text(result.reference.id, ocr_file(result.path))  # type: ignore[union-attr]
+    except VerifyError as exc:
+        click.echo(
+            f"note    text on screen of {safe_text(result.path)} not read: {safe_text(str(exc))}", err=True
+        )
 
 
 # -- match --------------------------------------------------------------------------------
 
 
-def _match_lines(result: Any) -> list[str]:
+def _match_lines(result: MatchResult) -> list[str]:
     q = result.query
-    lines = [f"query: {safe_text(q.path)} ({clock(q.duration)}, {q.usable_samples} usable samples)"]
+    lines = [f"query: {safe_text(q.path)} ({clock(q.duration, 1)}, {q.usable_samples} usable samples)"]
     if not result.matches:
-        lines.append(f"no known footage matched (library of {result.library_references} references)")
+        lines.append(
+            f"no known footage matched (library of {plural(result.library_references, 'reference')})"
+        )
         return lines
     for i, m in enumerate(result.matches, 1):
         ref, prov = m.reference, m.reference.provenance
         lines.append(
-            f"{i}. {clock(m.query_start)}-{clock(m.query_end)} of the query = "
-            f"{clock(m.reference_start)}-{clock(m.reference_end)} of #{ref.id} "
+            f"{i}. {clock(m.query_start, 1)}-{clock(m.query_end, 1)} of the query = "
+            f"{clock(m.reference_start, 1)}-{clock(m.reference_end, 1)} of #{ref.id} "
             f'"{safe_text(ref.display_title, limit=120)}"'
         )
         details = [
             f"score {m.score:.2f}",
             f"speed {m.speed:.2f}x",
-            "mirrored" if m.mirrored else "not mirrored",
+            *(m.edits() or ["not mirrored or cropped"]),
         ]
-        if m.crop:
-            details.append(f"crop {safe_text(m.crop)}")
         details.append(
-            f"covers {m.coverage_query:.0%} of the query, {m.coverage_reference:.0%} of the reference"
+            f"{m.aligned_fraction:.0%} of its frames align; covers {m.coverage_query:.0%} of the query, "
+            f"{m.coverage_reference:.0%} of the reference"
         )
         lines.append("   " + ", ".join(details))
         if prov.first_seen or prov.source_url:
@@ -230,7 +237,7 @@ def library_list(library_path: Path, search: str | None, as_json: bool) -> None:
         return
     for r in refs:
         first = safe_text(r.provenance.first_seen or "-", limit=20)
-        click.echo(f"#{r.id:<5} {clock(r.duration):>8}  {first:<10}  {safe_text(r.display_title, limit=60)}"
+        click.echo(f"#{r.id:<5} {clock(r.duration, 1):>8}  {first:<10}  {safe_text(r.display_title, limit=60)}"
                    f"  ({safe_text(r.path, limit=200)})")  # fmt: skip
     click.echo(f"{len(refs)} reference{'s' if len(refs) != 1 else ''}", err=True)
 
@@ -243,19 +250,24 @@ def library_show(ref_id: str, library_path: Path, as_json: bool) -> None:
     """One reference (by id or sha256) with all its provenance."""
     with _open(library_path) as lib:
         ref = lib.get(ref_id)
+        text = lib.text_of(ref.id)
     d = _ref_dict(ref)
+    if text is not None:
+        d["text_on_screen"] = text.text().splitlines()
     if as_json:
         click.echo(json.dumps(d, ensure_ascii=False))
         return
-    for key, value in d.items():
-        shown = (
-            ", ".join(value)
-            if isinstance(value, list)
-            else round(value, 3)
-            if isinstance(value, float)
-            else value
-        )
-        click.echo(f"{key:>12}: {safe_text(shown)}")
+    p = ref.provenance
+    rows = [
+        ("id", ref.id), ("title", p.title), ("source_url", p.source_url), ("first_seen", p.first_seen),
+        ("found_at", p.found_at), ("description", p.description), ("tags", ", ".join(p.tags)), ("notes", p.notes),
+        ("path", ref.path), ("sha256", ref.sha256), ("duration", clock(ref.duration, 1)),
+        ("size", f"{ref.width}x{ref.height}"), ("added_at", ref.added_at), ("algorithm", ref.algorithm),
+        ("hashes", ref.n_hashes),
+        *(("text", line) for line in d.get("text_on_screen", ())),
+    ]  # fmt: skip
+    for key, value in rows:
+        click.echo(f"{key:>12}: {safe_text(value)}")
 
 
 @library_group.command("remove")

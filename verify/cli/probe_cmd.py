@@ -17,6 +17,7 @@ from .. import serial
 from ..probe import MediaInfo, StreamInfo, probe
 from ..signals import pair_signals
 from ..text import safe_text
+from .views import ocr_lines, xmp_lines
 
 _SIZE_RE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([kmgt]?)i?b?\s*$", re.IGNORECASE)
 
@@ -141,6 +142,7 @@ def render(info: MediaInfo, *, all_tags: bool = False) -> str:
     elif cp.message:
         line += f" ({_s(cp.message)})"
     out.append(line)
+    out += xmp_lines(info.xmp)
     out += _signals_block("Signals", info.signals)
     if c is not None or info.streams:
         out.append("Tags")
@@ -176,8 +178,11 @@ def register(cli: click.Group) -> None:
                   help="The still (or video) said to belong with FILE: compare device, time and place.")  # fmt: skip
     @click.option("--max-size", "max_size", default=None, metavar="SIZE",
                   help="Refuse files larger than this (e.g. 500M, 2G).")  # fmt: skip
+    @click.option(
+        "--ocr", is_flag=True, help="Also read the text on screen of the keyframes (slower: decodes)."
+    )
     def probe_command(
-        file: str, as_json: bool, all_tags: bool, pair: str | None, max_size: str | None
+        file: str, as_json: bool, all_tags: bool, pair: str | None, max_size: str | None, ocr: bool
     ) -> None:
         """Show everything FILE says about itself: hashes, format, streams, device,
         creation times, GPS, encoder, C2PA and provenance signals.
@@ -191,14 +196,23 @@ def register(cli: click.Group) -> None:
         if other is not None:
             video, still = (info, other) if info.image is None else (other, info)
             pairs = pair_signals(video, still)
+        text = None
+        if ocr:
+            from ..ocr import ocr_file
+
+            text = ocr_file(file)
         if as_json:
             payload: Any = serial.to_jsonable(info)
+            if text is not None:
+                payload["ocr"] = serial.to_jsonable(text)
             if other is not None:
                 payload = {"file": payload, "pair": serial.to_jsonable(other),
                            "pair_signals": serial.to_jsonable(pairs)}  # fmt: skip
             click.echo(json.dumps(payload, ensure_ascii=False, indent=2))
             return
         click.echo(render(info, all_tags=all_tags))
+        if text is not None:
+            click.echo("\n".join(ocr_lines(text)))
         if other is not None:
             click.echo("")
             click.echo(render(other, all_tags=all_tags))

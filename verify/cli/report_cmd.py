@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
-import hashlib
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from ..errors import CaseIntegrityError, VerifyError
+
+if TYPE_CHECKING:
+    from ..analysis import Analysis
+    from ..notes import Notes
+    from ..report import Report
 
 FORMATS = ("md", "html", "json", "pdf")
 
@@ -33,7 +39,7 @@ def _progress(label: str) -> Iterator[Callable[[float, float], None] | None]:
         yield update
 
 
-def _notes(path: Path | None):  # type: ignore[no-untyped-def]
+def _notes(path: Path | None) -> Notes | None:
     if path is None:
         return None
     from ..notes import load_notes
@@ -41,14 +47,27 @@ def _notes(path: Path | None):  # type: ignore[no-untyped-def]
     return load_notes(path)
 
 
-def _build(file: Path, library: Path | None, notes: Path | None, keyframes: bool, top: int):  # type: ignore[no-untyped-def]
+def _analyse(file: Path, library: Path | None, top: int) -> Analysis:
+    """One analysis of FILE (probe, one decode, matches against LIBRARY when given)."""
+    from ..analysis import AnalysisSettings, analyse
+    from ..library import Library
+
+    settings = AnalysisSettings(top=top)
+    with _progress("analysing") as progress:
+        if library is None:
+            return analyse(file, settings=settings, progress=progress)
+        with Library(library, create=False) as lib:
+            return analyse(file, library=lib, settings=settings, progress=progress)
+
+
+def _build(file: Path, library: Path | None, notes: Path | None, keyframes: bool, top: int) -> Report:
     from ..report import build_report
 
     loaded = _notes(notes)
-    with _progress("analysing") as progress:
-        return build_report(
-            file, library=library, notes=loaded, keyframes=keyframes, top=top, progress=progress
-        )
+    analysis = _analyse(file, library, top)
+    if not keyframes:
+        analysis = replace(analysis, keyframes=())
+    return build_report(analysis, notes=loaded)
 
 
 _file_arg = click.argument("file", type=click.Path(path_type=Path, dir_okay=False))
@@ -152,7 +171,9 @@ def case_save(
 
     report = _build(file, library, notes, True, top)
     path = save_case(report, out, include_original=include_original, original=file)
-    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    from ..digest import sha256_file
+
+    digest = sha256_file(path)
     click.echo(
         f"{path}  (case {report.case_id}; {len(report.image_refs())} pictures; "
         f"original {'included' if include_original else 'referenced by sha256'})"
@@ -206,20 +227,16 @@ def case_check(case: Path) -> None:
 def evidence_command(file: Path, library: Path | None, number: int, out: Path, height: int) -> None:
     """Render the side-by-side evidence video of one match of FILE."""
     from ..evidence import render_evidence
-    from ..report.build import open_library
 
     if library is None:
         raise click.UsageError("--library is required")
-    from ..matching import match_file
-
-    lib = open_library(library)
-    try:
-        result = match_file(file, lib, top=max(number, 5))
-    finally:
-        lib.close()
-    if len(result.matches) < number:
+    analysis = _analyse(file, library, max(number, 5))
+    result = analysis.matches
+    if result is None or len(result.matches) < number:
+        found = 0 if result is None else len(result.matches)
         raise VerifyError(
-            f"has {len(result.matches)} match(es), not {number}",
+            f"has {found} match(es), not {number}"
+            + (f" ({analysis.problems[-1]})" if analysis.problems else ""),
             path=file,
             stage="evidence",
             hint="List them with `verify match FILE --library DB`.",

@@ -10,10 +10,10 @@ records its own making.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 from pathlib import Path
 
+from ..digest import sha256_bytes
 from ..errors import ReportError
 from ..report.model import Report
 from . import paths
@@ -65,7 +65,7 @@ def export(
     report.log("exported", f"{fmt} to {target.name}")
     data = render_bytes(report, fmt, image_folder=folder, embed_images=embed_images)
     paths.write_bytes(target, data)
-    log.info("exported %s (%d bytes, sha256 %s)", target, len(data), hashlib.sha256(data).hexdigest()[:12])
+    log.info("exported %s (%d bytes, sha256 %s)", target, len(data), sha256_bytes(data)[:12])
     return target
 
 

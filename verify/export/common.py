@@ -10,7 +10,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from ..report.model import MatchRecord, ReferenceInfo, Report
+from ..library.models import Reference
+from ..report.model import MatchRecord, Report
+from ..signals import Signal
+from ..text import clock, span
 
 #: Longest metadata value shown in a table cell (the JSON keeps all of it).
 CELL_LIMIT = 600
@@ -30,16 +33,18 @@ def base_name(path: str) -> str:
     return path.replace("\\", "/").rstrip("/").rsplit("/", 1)[-1]
 
 
-def ref_label(ref: ReferenceInfo) -> str:
-    return ref.title or base_name(ref.path) or f"reference {ref.id}"
+def ref_label(ref: Reference) -> str:
+    return ref.provenance.title or base_name(ref.path) or f"reference {ref.id}"
+
+
+def signal_text(s: Signal) -> str:
+    """A provenance signal as one line of text: its title and its explanation."""
+    return f"{s.title}: {s.explanation}" if s.title else s.explanation
 
 
 def fmt_time(t: float) -> str:
-    """Seconds as ``m:ss.sss`` (``h:mm:ss.sss`` past an hour)."""
-    t = max(0.0, float(t))
-    h, rest = divmod(t, 3600)
-    m, s = divmod(rest, 60)
-    return f"{int(h)}:{int(m):02d}:{s:06.3f}" if h else f"{int(m)}:{s:06.3f}"
+    """A frame's time, to the millisecond (``m:ss.sss``)."""
+    return clock(t, 3)
 
 
 def fmt_size(n: int) -> str:
@@ -84,34 +89,61 @@ def file_rows(report: Report) -> list[tuple[str, str]]:
     ]
 
 
-def match_rows(m: MatchRecord) -> list[tuple[str, str]]:
+def match_rows(rec: MatchRecord) -> list[tuple[str, str]]:
     """The facts of one match; ``reference.*`` text is untrusted (it came from the library)."""
-    r = m.reference
+    m, r = rec.match, rec.reference
+    p = r.provenance
     rows = [
-        ("Summary", m.summary),
+        ("Summary", rec.summary),
         ("Reference", ref_label(r)),
-        ("Source URL", r.source_url),
-        ("First seen", r.first_seen),
-        ("Found at", r.found_at),
+        ("Source URL", p.source_url),
+        ("First seen", p.first_seen),
+        ("Found at", p.found_at),
         ("Reference SHA-256", r.sha256),
-        ("Query segment", f"{fmt_time(m.query_start)} – {fmt_time(m.query_end)}"),
-        ("Reference segment", f"{fmt_time(m.reference_start)} – {fmt_time(m.reference_end)}"),
+        ("Segment of this clip", span(m.query_start, m.query_end)),
+        ("Segment of the reference", span(m.reference_start, m.reference_end)),
         ("Speed", f"{m.speed:.3f}x"),
         ("Offset", f"{m.offset:+.3f} s"),
-        ("Mirrored", "yes" if m.mirrored else "no"),
-        ("Crop / bars", "" if m.crop is None else str(m.crop)),
-        ("Aligned frames", f"{m.aligned_fraction:.0%}" if m.aligned_fraction else ""),
-        ("Coverage of query", f"{m.coverage_query:.0%}"),
-        ("Coverage of reference", f"{m.coverage_reference:.0%}"),
+        ("What was done to it", ", ".join(m.edits()) or "nothing visible (a plain copy)"),
+        (
+            "Frames that align",
+            f"{m.aligned_fraction:.0%} of the segment's frames" if m.aligned_fraction else "",
+        ),
+        (
+            "Segment covers",
+            f"{m.coverage_query:.0%} of this clip, {m.coverage_reference:.0%} of the reference",
+        ),
         ("Median distance", f"{m.median_distance:.1f} bits"),
         ("Score", f"{m.score:.3f}"),
     ]
-    if r.description:
-        rows.append(("Description", r.description))
-    if r.tags:
-        rows.append(("Tags", ", ".join(r.tags)))
+    if p.description:
+        rows.append(("Description", p.description))
+    if p.tags:
+        rows.append(("Tags", ", ".join(p.tags)))
     return [(k, v) for k, v in rows if v != ""]
 
 
-def settings_rows(report: Report) -> list[tuple[str, Any]]:
-    return list(flatten(report.settings))
+def settings_rows(report: Report) -> list[tuple[str, str]]:
+    """How the file was checked, in words (the appendix); every parameter is in the JSON record."""
+    st = report.settings or {}
+    a = st.get("analysis") or {}
+    fp = a.get("fingerprint") or {}
+    mt = a.get("matching") or {}
+    rows: list[tuple[str, str]] = []
+    if st.get("algorithm"):
+        rate = f"{fp['fps']:g} samples a second" if fp.get("fps") else "every frame"
+        variants = len(fp.get("variants") or ())
+        rows.append(("Fingerprint", f"{st['algorithm']} perceptual hash of {rate}, {st.get('samples', 0)} samples, "
+                                    f"{variants} views of each (whole picture, mirror, crops, bands of vertical "
+                                    "videos, picture-in-picture)"))  # fmt: skip
+    if mt:
+        rows.append(("Matching", f"frames within {mt.get('radius')} bits, aligned in time at speeds "
+                                 f"{mt.get('min_speed')}x to {mt.get('max_speed')}x; a match needs at least "
+                                 f"{mt.get('min_duration')} s and {mt.get('min_samples')} aligned samples"))  # fmt: skip
+    if a:
+        rows.append(("Keyframes", f"one per shot and one more every {a.get('long_shot_every')} s of a long shot "
+                                  f"(at most {a.get('max_keyframes')})"))  # fmt: skip
+    if st.get("library_hashes") is not None and report.library is not None:
+        rows.append(("Library searched", f"{report.library.references} reference(s), "
+                                         f"{st['library_hashes']:,} hashes"))  # fmt: skip
+    return rows

@@ -12,7 +12,8 @@ import base64
 import html
 from typing import Any
 
-from ..report.model import ImageRef, Report
+from ..pictures import ImageRef
+from ..report.model import Report
 from ..text import safe_text
 from . import common
 
@@ -91,8 +92,7 @@ def _signals(report: Report) -> str:
     if not report.signals:
         return '<section id="signals"><h2>Provenance signals</h2><p class="note">None found.</p></section>'
     items = "".join(
-        f'<li><b>{esc(s.severity, 40)}</b> <span class="mono">{esc(s.kind, 80)}</span>: '
-        f'<span class="u">{esc(s.message)}</span></li>'
+        f'<li><b>{esc(s.severity, 40)}</b> <span class="u">{esc(common.signal_text(s))}</span></li>'
         for s in report.signals
     )
     note = '<p class="note">Metadata is easy to forge: these are leads, not proof.</p>'
@@ -122,10 +122,10 @@ def _matches(report: Report) -> str:
     for i, m in enumerate(report.matches, start=1):
         rows = common.match_rows(m)
         table = _table([(k, v) for k, v in rows if k != "Source URL"], mono=("Reference SHA-256",))
-        if m.reference.source_url:
+        if m.reference.provenance.source_url:
+            url = m.reference.provenance.source_url
             table = table.replace(
-                "</table>",
-                f'<tr><th>Source URL</th><td class="u">{_link(m.reference.source_url)}</td></tr></table>',
+                "</table>", f'<tr><th>Source URL</th><td class="u">{_link(url)}</td></tr></table>'
             )
         pairs = "".join(
             f'<div class="pair"><figure>{_img(report, p.query_image, "query frame")}'
@@ -175,7 +175,7 @@ def render(report: Report) -> str:
         f"report created {esc(report.created_at, 40)}</p></header>"
         f'<section id="file"><h2>File</h2>{_table(common.file_rows(report), mono=("SHA-256", "MD5"))}</section>'
         f"{_notes(report)}{_signals(report)}{_keyframes(report)}{_matches(report)}{_metadata(report)}"
-        f'<section id="versions"><h2>Tools and settings</h2>{versions}{settings}</section>'
+        f'<section id="versions"><h2>Appendix: how this was checked</h2>{settings}{versions}</section>'
         f"{_custody(report)}"
         f'<footer class="note"><p>Made offline by verify {esc(report.versions.get("verify", ""), 20)}; '
         f"report schema v{report.schema_version}.</p></footer></body></html>\n"

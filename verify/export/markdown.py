@@ -11,7 +11,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from ..report.model import ImageRef, Report
+from ..pictures import ImageRef
+from ..report.model import Report
 from ..text import safe_text
 from . import common
 
@@ -67,7 +68,7 @@ def render(report: Report, image_folder: str | None = None) -> str:
     lines += ["", "## Provenance signals", ""]
     if report.signals:
         lines += ["Metadata is easy to forge: these are leads, not proof.", ""]
-        lines += [f"- **{md(s.severity, 40)}** {md(s.kind, 80)}: {md(s.message)}" for s in report.signals]
+        lines += [f"- **{md(s.severity, 40)}** {md(common.signal_text(s))}" for s in report.signals]
     else:
         lines.append("None found.")
     lines += ["", "## Keyframes", ""]
@@ -99,8 +100,8 @@ def render(report: Report, image_folder: str | None = None) -> str:
     lines += ["", "## Metadata (as the file states it)", "", *_table(rows)]
     if cut:
         lines += [f"{cut} more field(s) in the JSON record.", ""]
-    lines += ["## Tools and settings", "", *_table(sorted(report.versions.items()), ("Tool", "Version"))]
-    lines += _table(common.settings_rows(report), ("Setting", "Value"))
+    lines += ["## Appendix: how this was checked", "", *_table(common.settings_rows(report), ("Step", "How"))]
+    lines += _table(sorted(report.versions.items()), ("Tool", "Version"))
     lines += ["## Chain of custody (UTC)", "", "| When | Step | Detail |", "|---|---|---|"]
     lines += [f"| {md(e.at, 40)} | {md(e.step, 80)} | {md(e.detail)} |" for e in report.custody]
     lines += [

@@ -32,6 +32,22 @@ def check_name(name: str) -> str:
     return name
 
 
+def folder(out_dir: str | Path) -> Path:
+    """``out_dir``, created when missing; a clear error when it cannot be."""
+    base = Path(out_dir)
+    try:
+        base.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UnsafePathError(
+            f"cannot create the folder ({exc.strerror or exc})",
+            path=base,
+            hint="Choose a folder you can write to.",
+        ) from exc
+    if not base.is_dir():
+        raise UnsafePathError("is not a folder", path=base, hint="Choose a folder you can write to.")
+    return base
+
+
 def target(out_dir: str | Path, name: str) -> Path:
     """``out_dir/name``, created folder and all, guaranteed to stay inside ``out_dir``."""
     check_name(name)

@@ -18,7 +18,8 @@ from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
 from reportlab.lib.units import mm
 from reportlab.platypus import Image, KeepTogether, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
-from ..report.model import ImageRef, Report
+from ..pictures import ImageRef
+from ..report.model import Report
 from ..text import safe_text
 from . import common
 
@@ -63,7 +64,7 @@ def _image(report: Report, ref: ImageRef | None, max_w: float) -> Any:
 
 
 def _figure_grid(cells: list[list[Any]], cols: int) -> Table:
-    rows = [cells[i : i + cols] for i in range(0, len(cells), cols)]
+    rows: list[list[Any]] = [list(cells[i : i + cols]) for i in range(0, len(cells), cols)]
     rows[-1] += [""] * (cols - len(rows[-1]))
     t = Table(rows, colWidths=[WIDTH / cols] * cols)
     t.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"), ("ALIGN", (0, 0), (-1, -1), "CENTER")]))
@@ -84,6 +85,8 @@ def _story(report: Report) -> list[Any]:
     ]
     if n.summary:
         s.append(_p(n.summary, BODY, 5000))
+    if n.analyst:
+        s.append(_p(f"Analyst: {n.analyst} · updated {n.updated_at}", SMALL))
     s.append(
         _table(
             [
@@ -93,7 +96,7 @@ def _story(report: Report) -> list[Any]:
         )
     )
     s.append(Paragraph("Provenance signals", H2))
-    s += [_p(f"{sig.severity} · {sig.kind}: {sig.message}") for sig in report.signals] or [_p("None found.")]
+    s += [_p(f"{sig.severity} · {common.signal_text(sig)}") for sig in report.signals] or [_p("None found.")]
     s.append(Paragraph("Keyframes", H2))
     cells = [
         [_image(report, k.image, WIDTH / 4 - 4 * mm), _p(common.fmt_time(k.time), SMALL)]
@@ -138,10 +141,10 @@ def _story(report: Report) -> list[Any]:
     if cut:
         s.append(_p(f"{cut} more field(s) in the JSON record.", SMALL))
     s += [
-        Paragraph("Tools and settings", H2),
-        _table(sorted(report.versions.items())),
-        Spacer(1, 2 * mm),
+        Paragraph("Appendix: how this was checked", H2),
         _table(common.settings_rows(report)),
+        Spacer(1, 2 * mm),
+        _table(sorted(report.versions.items())),
         Paragraph("Chain of custody (UTC)", H2),
         _table([(e.at, f"{e.step}: {e.detail}") for e in report.custody], (0.25, 0.75)),
     ]

@@ -41,6 +41,7 @@ from .base import (
     SEEK_GAP,
     DecodeStats,
     Frame,
+    FrameTap,
     Mode,
     PixelFormat,
     Sampling,
@@ -64,6 +65,7 @@ __all__ = [
     "SEEK_GAP",
     "DecodeStats",
     "Frame",
+    "FrameTap",
     "Mode",
     "PixelFormat",
     "Sampling",
@@ -86,6 +88,7 @@ def iter_frames(
     max_bytes: int | None = None,
     stats: DecodeStats | None = None,
     progress: Callable[[float, float], None] | None = None,
+    tap: FrameTap | Sequence[FrameTap] | None = None,
 ) -> Iterator[Frame]:
     """Yield ``Frame(time, index, image)`` from the first video stream of ``path``.
 
@@ -93,15 +96,18 @@ def iter_frames(
     Corrupt packets and frames are skipped and counted in ``stats``; after
     ``max_corrupt`` of them a :class:`DecodeError` is raised. ``progress`` is
     called with ``(seconds decoded, duration)`` every few frames (``(done, total)``
-    times asked in ``times`` mode). Every failure is a ``VerifyError``.
+    times asked in ``times`` mode). ``tap`` (one or several; sequential modes and stills)
+    receives other pictures of the frames from the same decode (see :class:`FrameTap`). Every
+    failure is a ``VerifyError``.
     """
     sampling = sampling or Sampling()
     stats = stats if stats is not None else DecodeStats()
+    taps: tuple[FrameTap, ...] = (tap,) if isinstance(tap, FrameTap) else tuple(tap or ())
     p = check_file(path, max_bytes)
     container = open_container(p)
     try:
         if is_heif(container):
-            yield from _heif_frames(p, sampling, stats)
+            yield from _heif_frames(p, sampling, stats, taps)
             return
         stream = video_stream(container, p)
         codec_ctx = stream.codec_context
@@ -118,17 +124,23 @@ def iter_frames(
         if sampling.mode == "times":
             yield from at_times(container, stream, p, sampling, stats, max_corrupt, orientation, progress)
         else:
-            yield from sequential(container, stream, p, sampling, stats, max_corrupt, orientation, progress)
+            yield from sequential(
+                container, stream, p, sampling, stats, max_corrupt, orientation, progress, taps
+            )
     finally:
         container.close()
 
 
-def _heif_frames(path: Path, sampling: Sampling, stats: DecodeStats) -> Iterator[Frame]:
+def _heif_frames(
+    path: Path, sampling: Sampling, stats: DecodeStats, taps: Sequence[FrameTap]
+) -> Iterator[Frame]:
     """A HEIF/HEIC still as one frame at time 0."""
     frame = heif_picture(path)
     stats.width, stats.height, stats.codec = frame.width, frame.height, "hevc"
     stats.decoded = 1
     stats.yielded += 1
+    for tap in taps:
+        tap.fn(Frame(0.0, 0, to_array(frame, tap.picture, 0)))
     yield Frame(0.0, 0, to_array(frame, sampling, 0))
 
 

@@ -6,9 +6,10 @@ The frame format itself is written down in the package docstring (``verify.frame
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal, NamedTuple
+from typing import Any, Literal
 
 import av
 import av.error
@@ -25,12 +26,16 @@ MAX_CORRUPT_FRAMES = 50
 SEEK_GAP = 2.0
 
 
-class Frame(NamedTuple):
+@dataclass(frozen=True, slots=True, eq=False)
+class Frame:
     """One decoded picture: ``(time, index, image)``; unpacks like a tuple."""
 
     time: float
     index: int
     image: np.ndarray
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter((self.time, self.index, self.image))
 
 
 @dataclass(frozen=True)
@@ -70,6 +75,25 @@ class Sampling:
             value = getattr(self, name)
             if value is not None and value < 1:
                 raise ValueError(f"{name} must be at least 1")
+
+
+@dataclass(frozen=True)
+class FrameTap:
+    """A second picture of some of the frames a decode yields, from the same decode.
+
+    The decoding loop converts each frame it yields to ``sampling``'s size and pixel format and,
+    when ``wants(time)`` says so (always when it is None), also to ``picture``'s (its ``mode`` is
+    ignored) and calls ``fn(Frame)`` with that picture. With ``every_frame`` the tap is offered
+    every decoded frame, not only the sampled ones (e.g. denser shot features than hash samples).
+    So a fingerprint (small gray pictures), its shot features and the pictures for keyframes and
+    evidence (colour) come from one decode: FFmpeg decodes each frame once and converts it as
+    often as there are takers.
+    """
+
+    picture: Sampling
+    fn: Callable[[Frame], None]
+    wants: Callable[[float], bool] | None = None
+    every_frame: bool = False
 
 
 @dataclass

@@ -5,7 +5,7 @@ from __future__ import annotations
 import itertools
 import logging
 import math
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 import av
@@ -14,7 +14,7 @@ import numpy as np
 from av.video.reformatter import VideoReformatter
 
 from ..errors import DecodeError, TruncatedMediaError, UnsupportedCodecError
-from .base import SEEK_GAP, DecodeStats, Frame, Sampling
+from .base import SEEK_GAP, DecodeStats, Frame, FrameTap, Sampling
 from .picture import orientation_of_rotation, rotation_of, to_array
 
 log = logging.getLogger("verify")
@@ -103,6 +103,23 @@ def _note_geometry(frame: av.VideoFrame, stats: DecodeStats, orientation: int | 
     return stats.orientation
 
 
+def _offer(
+    tap: FrameTap,
+    frame: av.VideoFrame,
+    t: float,
+    index: int,
+    stats: DecodeStats,
+    code: int,
+    reformatter: VideoReformatter,
+    path: Path,
+    max_corrupt: int,
+) -> None:
+    if tap.wants is None or tap.wants(t):
+        picture = _convert(frame, tap.picture, stats, code, reformatter, path, max_corrupt)
+        if picture is not None:
+            tap.fn(Frame(t, index, picture))
+
+
 def sequential(
     container: av.container.InputContainer,
     stream: av.video.stream.VideoStream,
@@ -112,8 +129,11 @@ def sequential(
     max_corrupt: int,
     orientation: int | None,
     progress: Callable[[float, float], None] | None,
+    taps: Sequence[FrameTap] = (),
 ) -> Iterator[Frame]:
     start, rate, duration = stats.start_time, stats.rate, stats.duration
+    dense = [(t, VideoReformatter()) for t in taps if t.every_frame]
+    on_samples = [(t, VideoReformatter()) for t in taps if not t.every_frame]
     step = 1.0 / sampling.fps if sampling.mode == "fps" else 0.0
     first: float | None = None
     next_slot = 0  # fps mode: the next sample is the first frame at or after first + next_slot * step
@@ -127,6 +147,8 @@ def sequential(
             code = _note_geometry(frame, stats, orientation)
         if progress is not None and index % 30 == 0:
             progress(min(max(0.0, t - start), duration or math.inf), duration)
+        for tap, rf in dense:
+            _offer(tap, frame, t, index, stats, code, rf, path, max_corrupt)
         if sampling.mode == "fps":
             if first is None:
                 first = t
@@ -137,6 +159,8 @@ def sequential(
         if img is None:
             continue
         out_index = index if sampling.mode != "keyframes" else max(0, round((t - start) * rate))
+        for tap, rf in on_samples:
+            _offer(tap, frame, t, out_index, stats, code, rf, path, max_corrupt)
         stats.yielded += 1
         yield Frame(t, out_index, img)
     if stats.decoded == 0:
@@ -215,7 +239,7 @@ def _seek(
     while True:
         position = max(stats.start_time, target - back)
         try:
-            if position > stats.start_time:
+            if position > stats.start_time and stream.time_base:
                 container.seek(
                     int(position / stream.time_base), stream=stream, backward=True, any_frame=False
                 )

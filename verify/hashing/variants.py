@@ -247,3 +247,32 @@ def hash_variants(
         plain, mirror = done[base]
         out[:, col] = mirror if mirrored and mirror is not None else plain
     return out, full32
+
+
+_ASPECT_WORDS = {"169": "16:9", "43": "4:3", "32": "3:2", "11": "square"}
+
+
+def describe_base(base: str | None) -> str | None:
+    """What a region name means to an analyst: ``"win85-0-25"`` -> ``"cropped to 85 %, off centre"``.
+
+    None for the whole picture. Used wherever a match's reframing is shown (UI, CLI, reports);
+    the region names themselves stay in the JSON records.
+    """
+    if not base or base == "full":
+        return None
+    name = base.split("/")[-1].replace(MIRROR_SUFFIX, "")
+    if m := re.fullmatch(r"crop(\d+)", name):
+        return f"cropped to {int(m.group(1))} %"
+    if m := re.fullmatch(r"win(\d+)-(\d+)-(\d+)", name):
+        where = "centred" if (m.group(2), m.group(3)) == ("50", "50") else "off centre"
+        return f"cropped to {int(m.group(1))} %, {where}"
+    if m := re.fullmatch(r"band(\d+)(?:-(\d+))?", name):
+        aspect = _ASPECT_WORDS.get(m.group(1), m.group(1))
+        where = "" if m.group(2) in (None, "50") else ", off centre"
+        return f"reframed from a vertical video ({aspect} picture{where})"
+    if name == "inset":
+        return "shown as a picture-in-picture"
+    if m := re.fullmatch(r"(tl|tr|bl|br)(\d+)", name):
+        corner = {"tl": "top left", "tr": "top right", "bl": "bottom left", "br": "bottom right"}[m.group(1)]
+        return f"shown small in the {corner} corner"
+    return f"reframed ({name})"

@@ -23,10 +23,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
 
+from ..digest import sha256_file
 from ..errors import VerifyError
 from ..fingerprint import Fingerprint, FingerprintSettings
 from .models import AddResult, Provenance
-from .store import Library, file_sha256
+from .store import Library, probe_once
 
 log = logging.getLogger("verify")
 
@@ -113,16 +114,16 @@ def _hash_one(
 
     sha = ""
     try:
-        check_file(path)
-        sha = file_sha256(path)
+        p = check_file(path)
+        info, sha = probe_once(p)  # the one pass over the bytes
         if known(sha):
             return _Outcome(path, sha, exists=True)
-        fp = fpmod.fingerprint(path, settings or fpmod.REFERENCE, guarded if progress else None)  # type: ignore[attr-defined]
+        fp = fpmod.fingerprint(p, settings or fpmod.REFERENCE, guarded if progress else None, info=info)
         return _Outcome(path, sha, fp)
     except VerifyError as exc:
         if cancel and exc is cancel[0]:
             raise
-        return _Outcome(path, sha, error=type(exc).__name__, message=str(exc))
+        return _Outcome(path, sha or _sha256_quietly(path), error=type(exc).__name__, message=str(exc))
     except OSError as exc:
         if cancel and exc is cancel[0]:
             raise
@@ -132,6 +133,14 @@ def _hash_one(
             raise
         log.exception("unexpected failure while hashing %s", path)
         return _Outcome(path, sha, error=type(exc).__name__, message=f"{path}: unexpected failure ({exc})")
+
+
+def _sha256_quietly(path: str) -> str:
+    """The sha256 of a file that failed before it was hashed (to name it in the report), or ""."""
+    try:
+        return sha256_file(path)
+    except OSError:
+        return ""
 
 
 _worker_db: sqlite3.Connection | None = None

@@ -55,6 +55,19 @@ MIGRATIONS: list[tuple[int, str, str]] = [
         CREATE INDEX fingerprints_algorithm ON fingerprints(algorithm);
         """,
     ),
+    (
+        2,
+        "text on screen per reference",
+        """
+        CREATE TABLE ref_text (
+            ref_id INTEGER PRIMARY KEY REFERENCES refs(id) ON DELETE CASCADE,
+            engine TEXT NOT NULL,                       -- OCR engine and model ids
+            text TEXT NOT NULL,                         -- distinct texts, one per line (searched)
+            result TEXT NOT NULL,                       -- JSON verify.ocr.OcrResult
+            updated_at TEXT NOT NULL                    -- UTC ISO 8601
+        );
+        """,
+    ),
 ]
 
 LATEST = MIGRATIONS[-1][0]

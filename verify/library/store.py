@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -34,6 +34,9 @@ from ..fingerprint import Fingerprint, FingerprintSettings
 from . import schema
 from .models import AddResult, LibraryStats, Provenance, Reference
 from .table import CACHE, HashTable, concatenate
+
+if TYPE_CHECKING:
+    from ..probe import MediaInfo
 
 log = logging.getLogger("verify")
 
@@ -199,16 +202,18 @@ class Library:
         settings: FingerprintSettings | None = None,
         progress: Progress | None = None,
     ) -> AddResult:
-        """Fingerprint ``media_path`` and add it; a file already present (same sha256) is left alone."""
+        """Fingerprint ``media_path`` and add it; a file already present (same sha256) is left alone.
+
+        The file is read once (the probe's digest pass) and decoded once (the fingerprint)."""
         from .. import fingerprint as fpmod
         from ..frames import check_file
 
         path = check_file(media_path)
-        sha = file_sha256(path)
+        info, sha = probe_once(path)
         existing = self.find_sha256(sha)
         if existing is not None:
             return _exists(existing, path, sha)
-        fp = fpmod.fingerprint(path, settings or fpmod.REFERENCE, progress)  # type: ignore[attr-defined]
+        fp = fpmod.fingerprint(path, settings or fpmod.REFERENCE, progress, info=info)
         return self.add_fingerprint(fp, path, provenance, sha256=sha)
 
     def add_fingerprint(
@@ -282,7 +287,8 @@ class Library:
             like = "%" + search.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
             fields = ("title", "source_url", "found_at", "description", "tags", "notes", "path", "sha256")
             sql += " WHERE " + " OR ".join(f"{f} LIKE ? ESCAPE '\\'" for f in fields)
-            args = (like,) * len(fields)
+            sql += " OR id IN (SELECT ref_id FROM ref_text WHERE text LIKE ? ESCAPE '\\')"  # text on screen
+            args = (like,) * (len(fields) + 1)
         return [self._reference(r) for r in self._query(sql + " ORDER BY id", args)]
 
     def get(self, id_or_sha: int | str) -> Reference:
@@ -300,6 +306,23 @@ class Library:
         if not rows:
             raise ReferenceNotFoundError(f"no reference {id_or_sha!s}", path=self.path)
         return self._reference(rows[0])
+
+    def set_text(self, id_or_sha: int | str, result: Any) -> None:
+        """Store the text on screen of a reference (a ``verify.ocr.OcrResult``); replaces an older one."""
+        ref = self.get(id_or_sha)
+        with self._write() as conn:
+            conn.execute(
+                "INSERT OR REPLACE INTO ref_text (ref_id, engine, text, result, updated_at) VALUES (?,?,?,?,?)",
+                (ref.id, result.engine, result.text(), serial.dumps(result), schema.now_utc()),
+            )
+
+    def text_of(self, id_or_sha: int | str) -> Any:
+        """The stored ``verify.ocr.OcrResult`` of a reference, or None."""
+        from ..ocr import OcrResult
+
+        ref = self.get(id_or_sha)
+        rows = self._query("SELECT result FROM ref_text WHERE ref_id = ?", (ref.id,))
+        return serial.loads(OcrResult, rows[0][0]) if rows else None
 
     def remove(self, id_or_sha: int | str) -> Reference:
         """Delete a reference and its fingerprints (one transaction); returns what was removed."""
@@ -376,6 +399,15 @@ class Library:
             size_bytes=size,
             generation=self.generation,
         )
+
+
+def probe_once(path: Path) -> tuple[MediaInfo, str]:
+    """The probe of a file about to be fingerprinted (its one pass over the bytes) and its sha256."""
+    from ..probe import probe
+
+    info = probe(path)
+    assert info.file is not None  # probe always fills it
+    return info, info.file.sha256
 
 
 def _exists(ref: Reference, path: str | Path, sha: str) -> AddResult:

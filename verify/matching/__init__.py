@@ -28,7 +28,7 @@ from ..fingerprint import Fingerprint, FingerprintSettings
 from ..library import HashTable, Reference
 from .align import speed_grid
 from .candidates import Candidates, find_candidates
-from .result import EvidencePair, MatchResult, QueryInfo, SegmentMatch, clock
+from .result import EvidencePair, MatchResult, QueryInfo, SegmentMatch
 from .segments import RawSegment, segments_for_reference
 from .settings import MatchSettings
 
@@ -39,7 +39,6 @@ __all__ = [
     "MatchSettings",
     "QueryInfo",
     "SegmentMatch",
-    "clock",
     "match_file",
     "match_fingerprint",
 ]
@@ -49,6 +48,12 @@ log = logging.getLogger("verify")
 
 class LibraryLike(Protocol):
     """What matching needs of a library (``verify.library.Library`` is one)."""
+
+    path: str
+    library_id: str
+
+    @property
+    def generation(self) -> int: ...
 
     def hash_table(self, algorithm: str) -> HashTable: ...
 

@@ -25,9 +25,11 @@ from pathlib import Path
 
 from .. import signals as _signals
 from ..c2pa_info import read_c2pa
+from ..digest import Digests, scan
 from ..errors import NotMediaError
-from ..filetype import extension_mismatch, sniff
-from .container import CHUNK, SCAN_PACKETS, STILL_FORMATS, check_path, hash_file, read_container, read_still
+from ..filetype import HEAD_BYTES, extension_mismatch, sniff
+from ..xmp import read_xmp
+from .container import CHUNK, SCAN_PACKETS, STILL_FORMATS, check_path, read_container, read_still
 from .interpret import find_device, find_encoders, find_gps, find_times, main_encoder
 from .model import (
     SCHEMA_VERSION,
@@ -52,7 +54,6 @@ __all__ = [
     "StreamInfo",
     "TimingScan",
     "check_path",
-    "hash_file",
     "probe",
     "read_container",
 ]
@@ -63,8 +64,12 @@ log = logging.getLogger("verify")
 # -- the entry point ---------------------------------------------------------------------
 
 
-def probe(path: str | Path, *, max_bytes: int | None = None) -> MediaInfo:
+def probe(path: str | Path, *, max_bytes: int | None = None, digests: Digests | None = None) -> MediaInfo:
     """Read everything ``path`` says about itself (see the module docstring).
+
+    ``digests`` are the file's sha256/md5 when the caller already has them from its own pass
+    over the bytes (an upload hashed while it was written, a file hashed when it was opened):
+    then the file is not read again in full, only its first bytes.
 
     Raises :class:`~verify.errors.MediaNotFoundError`, :class:`EmptyFileError`,
     :class:`FileTooLargeError`, :class:`NotMediaError` (not a media file at all) or
@@ -73,9 +78,10 @@ def probe(path: str | Path, *, max_bytes: int | None = None) -> MediaInfo:
     """
     p = check_path(path, max_bytes)
     try:
-        sha256, md5, head, size = hash_file(p)
+        d = _digests(p, digests)
     except OSError as exc:
         raise NotMediaError(f"cannot be read ({exc.strerror or exc})", path=p) from exc
+    sha256, md5, head, size = d.sha256, d.md5, d.head, d.size
     sniffed = sniff(head)
     notes: list[str] = []
     container: ContainerInfo | None = None
@@ -92,6 +98,8 @@ def probe(path: str | Path, *, max_bytes: int | None = None) -> MediaInfo:
         has_video = any(s.type == "video" and not s.attached_pic for s in streams)
         kind = "video" if has_video else "audio" if any(s.type == "audio" for s in streams) else "unknown"
     exif = image.exif if image else None
+    xmp = read_xmp(p, sniffed.format, _tag_places(container, streams))
+    notes += [*xmp.refused, *xmp.notes]
     fixes = find_gps(container, streams, exif, notes)
     encoders = find_encoders(container, streams, exif)
     file_info = FileInfo(
@@ -120,10 +128,30 @@ def probe(path: str | Path, *, max_bytes: int | None = None) -> MediaInfo:
         gps_all=tuple(fixes),
         encoder=main_encoder(encoders),
         encoders=encoders,
-        c2pa=read_c2pa(p, sniffed.mime or None),
+        c2pa=read_c2pa(p, sniffed.mime or None, head),
         notes=tuple(dict.fromkeys(notes)),
+        xmp=xmp if xmp.present else None,
     )
     return _with_signals(info)
+
+
+def _digests(path: Path, given: Digests | None) -> Digests:
+    """The caller's digests when they are of this file's current size (with its first bytes), else a pass."""
+    if given is None or given.size != path.stat().st_size:
+        return scan(path, chunk=CHUNK, head=HEAD_BYTES)
+    if len(given.head) >= min(HEAD_BYTES, given.size):
+        return given
+    with open(path, "rb") as fh:
+        return replace(given, head=fh.read(HEAD_BYTES))
+
+
+def _tag_places(
+    container: ContainerInfo | None, streams: tuple[StreamInfo, ...]
+) -> dict[str, dict[str, str]]:
+    """FFmpeg's tags by place, where XMP may hide (Matroska tags)."""
+    places = {"format": container.tags} if container is not None else {}
+    places.update({f"stream {s.index}": s.tags for s in streams})
+    return places
 
 
 def _with_signals(info: MediaInfo) -> MediaInfo:

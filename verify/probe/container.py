@@ -8,7 +8,6 @@ frame-rate regularity. Nothing is ever decoded in full.
 
 from __future__ import annotations
 
-import hashlib
 import itertools
 import warnings
 from dataclasses import replace
@@ -20,7 +19,7 @@ import av.error
 
 from ..errors import NotMediaError, TruncatedMediaError
 from ..exif import read_exif
-from ..filetype import HEAD_BYTES, Sniffed
+from ..filetype import Sniffed
 from ..frames import check_file
 from .model import ContainerInfo, ImageInfo, StreamInfo, TimingScan
 
@@ -29,27 +28,12 @@ CHUNK = 1 << 20
 SCAN_PACKETS = 240
 
 
-# -- the pass over the bytes -------------------------------------------------------------
+# -- the file itself --------------------------------------------------------------------
 
 
 def check_path(path: str | Path, max_bytes: int | None) -> Path:
     """Missing, empty, folder or too large: the same checks (and messages) as decoding."""
     return check_file(path, max_bytes)
-
-
-def hash_file(path: Path) -> tuple[str, str, bytes, int]:
-    """sha256, md5, the first bytes and the size, in one streamed pass."""
-    sha, md5 = hashlib.sha256(), hashlib.md5(usedforsecurity=False)
-    head = b""
-    size = 0
-    with open(path, "rb") as fh:
-        while chunk := fh.read(CHUNK):
-            if len(head) < HEAD_BYTES:
-                head += chunk[: HEAD_BYTES - len(head)]
-            sha.update(chunk)
-            md5.update(chunk)
-            size += len(chunk)
-    return sha.hexdigest(), md5.hexdigest(), head, size
 
 
 # -- stills ------------------------------------------------------------------------------

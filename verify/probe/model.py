@@ -12,6 +12,7 @@ from typing import Any
 from ..c2pa_info import C2paInfo
 from ..exif import ExifInfo, GpsFix, TimeStamp
 from ..signals import Signal
+from ..xmp.model import XmpInfo
 
 SCHEMA_VERSION = 1
 
@@ -128,6 +129,7 @@ class MediaInfo:
     c2pa: C2paInfo = field(default_factory=C2paInfo)
     signals: tuple[Signal, ...] = ()
     notes: tuple[str, ...] = ()  # partial reads, damaged fields
+    xmp: XmpInfo | None = None  # XMP packets and IPTC (verify.xmp); None when not read
 
     @property
     def video(self) -> StreamInfo | None:

@@ -1,26 +1,15 @@
 """Reports: the record of what was examined, with what, what was found, and its custody.
 
-``build_report(path, library=..., notes=...)`` runs the pipeline and returns a
+``build_report(analysis, notes=...)`` turns one :class:`verify.analysis.Analysis` into a
 :class:`Report`; ``verify.export.export`` renders it (md/html/json/pdf);
 ``verify.case`` saves and re-opens it as a ``.verify.zip``.
 """
 
-from ..digest import file_digests
-from .build import build_report, versions
-from .custody import CustodyEntry, CustodyLog
-from .model import (
-    SCHEMA_VERSION,
-    FileRecord,
-    FramePair,
-    ImageRef,
-    KeyframeRecord,
-    LibraryInfo,
-    MatchRecord,
-    ReferenceInfo,
-    Report,
-    Signal,
-    upgrade,
-)
+from ..analysis.model import FramePair, KeyframeRecord, LibraryState
+from ..custody import CustodyEntry, CustodyLog
+from ..pictures import ImageRef
+from .build import build_report, case_id_for, versions
+from .model import SCHEMA_VERSION, FileRecord, MatchRecord, Report, upgrade
 
 __all__ = [
     "SCHEMA_VERSION",
@@ -30,13 +19,11 @@ __all__ = [
     "FramePair",
     "ImageRef",
     "KeyframeRecord",
-    "LibraryInfo",
+    "LibraryState",
     "MatchRecord",
-    "ReferenceInfo",
     "Report",
-    "Signal",
     "build_report",
-    "file_digests",
+    "case_id_for",
     "upgrade",
     "versions",
 ]

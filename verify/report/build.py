@@ -1,32 +1,26 @@
-"""Run the analysis pipeline on one file and record it as a :class:`Report`.
+"""A :class:`Report` from an :class:`verify.analysis.Analysis`: what was examined and found, as recorded.
 
-``build_report`` hashes the file, probes it, samples keyframes, matches it
-against a library (when given), cuts the evidence frame pairs of each match and
-logs every step in the chain-of-custody log.
+``build_report`` never reads, decodes or matches anything: the keyframes, matches, frame pairs
+and pictures are the analysis's own, so the report shows exactly what the analyst saw. The
+chain of custody is the analysis's steps (plus what the caller logged before, e.g. when the file
+was received) and grows with every later step (notes, exports, case saves).
 """
 
 from __future__ import annotations
 
-import logging
 import platform
-from collections.abc import Callable, Sequence
+from collections.abc import Iterable
 from importlib import metadata
 from pathlib import Path
 from typing import Any
 
 from .. import __version__
-from ..errors import LibraryNotFoundError, VerifyError
-from ..frames import Frame, Sampling, check_file, sample_times
+from ..analysis import Analysis
+from ..custody import CustodyEntry, CustodyLog
 from ..notes import Notes, utc_now
 from ..serial import to_jsonable
-from .custody import CustodyLog
-from .images import THUMB_SIDE, add_image
-from .model import FileRecord, FramePair, KeyframeRecord, LibraryInfo, MatchRecord, Report
-from .probing import keyframe_frames, probe_record, reference_info
+from .model import FileRecord, MatchRecord, Report
 
-log = logging.getLogger("verify")
-
-Progress = Callable[[float, float], None]
 _PACKAGES = (
     "av",
     "numpy",
@@ -64,184 +58,72 @@ def case_id_for(sha256: str, when: str) -> str:
     return f"VER-{when[:10].replace('-', '')}-{sha256[:8]}"
 
 
-def open_library(library: Any) -> Any:
-    if library is None or not isinstance(library, (str, Path)):
-        return library
-    p = Path(library)
-    if not p.exists():
-        raise LibraryNotFoundError("no such library", path=p)
-    from ..library import Library
-
-    return Library(p, create=False)
-
-
-def _pick(items: Sequence[Any], n: int) -> list[Any]:
-    if len(items) <= n:
-        return list(items)
-    step = (len(items) - 1) / max(1, n - 1)
-    return [items[round(i * step)] for i in range(n)]
-
-
-def _nearest(frames: list[Frame], t: float) -> Frame | None:
-    return min(frames, key=lambda f: abs(f.time - t), default=None)
-
-
-def _frames_at(path: Path, times: list[float]) -> list[Frame]:
-    if not times:
-        return []
-    try:
-        return sample_times(path, times, Sampling(max_side=THUMB_SIDE))
-    except VerifyError as exc:
-        log.warning("evidence frames from %s unavailable: %s", path, exc)
-        return []
-
-
-def _match_record(path: Path, m: Any, number: int, images: dict[str, bytes], pairs: int) -> MatchRecord:
-    evidence = _pick(sorted(m.evidence, key=lambda e: e.query_time), pairs)
-    ref = reference_info(m.reference)
-    qframes = _frames_at(path, [e.query_time for e in evidence])
-    ref_path = Path(ref.path)
-    rframes = _frames_at(ref_path, [e.reference_time for e in evidence]) if ref_path.is_file() else []
-    out = []
-    for i, e in enumerate(evidence):
-        qf, rf = _nearest(qframes, e.query_time), _nearest(rframes, e.reference_time)
-        stem = f"images/match{number:02d}-pair{i:02d}"
-        out.append(
-            FramePair(
-                query_time=float(e.query_time),
-                reference_time=float(e.reference_time),
-                distance=int(e.distance),
-                variant=str(e.variant),
-                query_image=add_image(images, f"{stem}-query.jpg", qf.image) if qf is not None else None,
-                reference_image=add_image(images, f"{stem}-reference.jpg", rf.image)
-                if rf is not None
-                else None,
-            )
-        )
-    names = (
-        "query_start",
-        "query_end",
-        "reference_start",
-        "reference_end",
-        "speed",
-        "offset",
-        "coverage_query",
-        "coverage_reference",
-        "median_distance",
-        "score",
-        "aligned_fraction",
-    )
-    values = {n: float(getattr(m, n, 0.0) or 0.0) for n in names}
-    bars = getattr(m, "bars", None)
-    summary = m.summary() if hasattr(m, "summary") else ""
-    return MatchRecord(
-        reference=ref,
-        bars=tuple(int(b) for b in bars) if bars else None,
-        summary=str(summary),
-        mirrored=bool(getattr(m, "mirrored", False)),
-        crop=to_jsonable(getattr(m, "crop", None)),
-        evidence=tuple(out),
-        **values,
-    )
+def settings_record(analysis: Analysis) -> dict[str, Any]:
+    """How the file was analysed (the report's appendix; every parameter is in the JSON)."""
+    fp = analysis.fingerprint
+    out: dict[str, Any] = {"analysis": to_jsonable(analysis.settings)}
+    if fp is not None:
+        out["algorithm"] = fp.algorithm
+        out["samples"] = len(fp)
+    if analysis.matches is not None:
+        out["library_hashes"] = analysis.matches.library_hashes
+    return out
 
 
 def build_report(
-    path: str | Path,
+    analysis: Analysis,
     *,
-    library: Any = None,
     notes: Notes | None = None,
-    keyframes: bool = True,
-    top: int = 5,
-    max_keyframes: int = 24,
-    pairs_per_match: int = 3,
-    progress: Progress | None = None,
+    received_at: str | None = None,
+    custody: Iterable[CustodyEntry] = (),
 ) -> Report:
-    """Analyse ``path`` and return its :class:`Report` (custody logged at each step).
+    """The report of ``analysis``.
 
-    ``library`` is a ``verify.library.Library`` or the path of one (None: no matching).
+    ``received_at`` is when the file was received (UTC ISO; default: the first custody entry, else
+    the analysis's first step); ``custody`` are earlier steps (received, opened, …) to put before
+    the analysis's own.
     """
-
-    def tick(done: float) -> None:
-        if progress is not None:
-            progress(done, 1.0)
-
-    p = check_file(path)
-    custody = CustodyLog()
-    received = utc_now()
-    size = p.stat().st_size
-    custody.log("received", f"{p.name} ({size:,} bytes)")
-    probe, signals, probe_detail = probe_record(p)
-    summary = probe["summary"]
-    sha256, md5 = summary["sha256"], summary["md5"]
-    custody.log("hashed", f"sha256 {sha256}, md5 {md5}", sha256=sha256)
-    tick(0.1)
-    custody.log("probed", probe_detail)
-    tick(0.2)
-    images: dict[str, bytes] = {}
-    records: list[KeyframeRecord] = []
-    kind = summary.get("type")
-    if keyframes:
-        frames, how = keyframe_frames(p, max_keyframes, kind)
-        for i, kf in enumerate(frames):
-            ref = add_image(images, f"images/keyframe-{i:03d}-{kf.time:09.3f}s.jpg", kf.image)
-            records.append(KeyframeRecord(float(kf.time), int(kf.index), int(kf.shot), ref))
-        custody.log("frames extracted", f"{len(records)} keyframes ({how})")
-    tick(0.5)
-    lib = open_library(library)
-    matches: list[MatchRecord] = []
-    lib_info = None
-    settings: dict[str, Any] = {
-        "keyframes": keyframes,
-        "max_keyframes": max_keyframes,
-        "top": top,
-        "pairs_per_match": pairs_per_match,
-        "thumbnail_side": THUMB_SIDE,
-    }
-    owned = isinstance(library, (str, Path))
-    try:
-        if lib is not None and kind == "audio":
-            custody.log("not matched", "the file has no picture to match against the library")
-        elif lib is not None:
-            from ..matching import match_file
-
-            n_refs = len(lib.references())
-            lib_path = str(getattr(lib, "path", library))
-            lib_info = LibraryInfo(lib_path, n_refs)
-            result = match_file(p, lib, top=top)
-            settings["matching"] = {
-                k: v for k, v in to_jsonable(result).items() if k not in ("matches", "query")
-            }
-            query = getattr(result, "query", None)
-            settings["query_fingerprint"] = to_jsonable(getattr(query, "settings", None))
-            settings["algorithm"] = str(getattr(query, "algorithm", ""))
-            custody.log(
-                "matched",
-                f"against library {Path(lib_path).name} with {n_refs} references: {len(result.matches)} match(es)",
+    earlier = list(custody)
+    steps = [*earlier, *(s for s in analysis.steps if s not in earlier)]
+    when = (
+        received_at
+        or next((e.at for e in earlier if e.step == "received"), "")
+        or (steps[0].at if steps else utc_now())
+    )
+    if not any(e.step == "received" for e in steps):
+        steps.insert(0, CustodyEntry("received", f"{analysis.name} ({analysis.size:,} bytes)", when))
+    info = analysis.probe
+    probe = {"summary": to_jsonable(info.summary()), **to_jsonable(info)}
+    matches: tuple[MatchRecord, ...] = ()
+    if analysis.matches is not None:
+        matches = tuple(
+            MatchRecord(m, m.summary(), pairs)
+            for m, pairs in zip(
+                analysis.matches.matches, analysis.pairs or ((),) * len(analysis.matches.matches)
             )
-            tick(0.8)
-            for i, m in enumerate(result.matches, start=1):
-                matches.append(_match_record(p, m, i, images, pairs_per_match))
-            if matches:
-                custody.log("frames extracted", f"evidence frame pairs for {len(matches)} match(es)")
-    finally:
-        if owned and lib is not None:
-            lib.close()
+        )
     report = Report(
-        case_id=case_id_for(sha256, received),
-        file=FileRecord(p.name, size, sha256, md5, received, str(p.resolve())),
+        case_id=case_id_for(analysis.sha256, when),
+        file=FileRecord(
+            analysis.name,
+            analysis.size,
+            analysis.sha256,
+            analysis.md5,
+            when,
+            str(Path(analysis.path).resolve()) if analysis.path else "",
+        ),
         created_at=utc_now(),
         probe=probe,
-        signals=signals,
-        keyframes=tuple(records),
-        library=lib_info,
-        matches=tuple(matches),
+        signals=tuple(info.signals),
+        keyframes=analysis.keyframes,
+        library=analysis.library,
+        matches=matches,
         notes=Notes(),
         versions=versions(),
-        settings=settings,
-        custody=custody,
-        images=images,
+        settings=settings_record(analysis),
+        custody=CustodyLog(steps),
+        images={r.name: analysis.images[r.name] for r in analysis.image_refs() if r.name in analysis.images},
     )
     if notes is not None:
         report = report.with_notes(notes)
-    tick(1.0)
     return report

@@ -1,18 +1,24 @@
 """The report record: what was examined, with what, what was found, and its custody.
 
-A :class:`Report` is a frozen, schema-versioned value. Its JSON (``to_dict`` /
-``to_json``) is the full record; pictures (keyframes, evidence frame pairs) are
-referenced by name and sha256 (:class:`ImageRef`) and their bytes live in
-``Report.images`` (written as files into case zips, as ``data:`` URIs into HTML,
-and into JSON as base64 only when asked with ``embed_images=True``).
+A :class:`Report` is a frozen, schema-versioned value made from one
+:class:`verify.analysis.Analysis` (``verify.report.build_report``): the same keyframes, matches,
+frame pairs and pictures the analyst saw, never recomputed. Its JSON (``to_dict`` /
+``to_json``) is the full record; pictures (keyframes, evidence frame pairs) are referenced by
+name and sha256 (:class:`~verify.pictures.ImageRef`) and their bytes live in ``Report.images``
+(written as files into case zips, as ``data:`` URIs into HTML, and into JSON as base64 only
+when asked with ``embed_images=True``).
 
-Strings that came from the file (tags, titles, names) are stored verbatim here;
-they are escaped only when a report is rendered (``verify.export``).
+The records are the stages' own types: provenance signals are :class:`verify.signals.Signal`,
+a match is the :class:`verify.matching.SegmentMatch` matching produced (its reference a
+:class:`verify.library.Reference`), keyframes and frame pairs are the analysis's records.
+Strings that came from the file or the library are stored verbatim; they are escaped only when
+a report is rendered (``verify.export``).
 
-Schema history: v1 referenced pictures by a bare name (``"image": "images/x.jpg"``
-plus ``"image_sha256"``) and kept the overall verdict at the top level
-(``"verdict"``); v2 (current) uses :class:`ImageRef` objects and keeps the verdict
-in ``notes``. :func:`upgrade` turns a v1 record into v2.
+Schema history: v1 referenced pictures by a bare name (``"image": "images/x.jpg"`` plus
+``"image_sha256"``) and kept the overall verdict at the top level (``"verdict"``); v2 used
+``ImageRef`` objects, the verdict in ``notes``, and report-only copies of signals
+(``kind``/``message``) and matches (flat, with a flat ``reference``); v3 (current) holds the
+stages' own records. :func:`upgrade` brings v1 and v2 records up to v3.
 """
 
 from __future__ import annotations
@@ -23,24 +29,17 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..analysis.model import FramePair, KeyframeRecord, LibraryState
+from ..custody import CustodyEntry, CustodyLog
 from ..errors import ReportError, SchemaVersionError
+from ..library.models import Reference
+from ..matching.result import SegmentMatch
 from ..notes import Notes
+from ..pictures import ImageRef
 from ..serial import from_jsonable, to_jsonable
-from .custody import CustodyEntry, CustodyLog
+from ..signals import Signal
 
-SCHEMA_VERSION = 2
-
-
-@dataclass(frozen=True)
-class ImageRef:
-    """A picture by reference: ``name`` is its path inside a case file."""
-
-    name: str
-    sha256: str
-    media_type: str = "image/jpeg"
-    width: int = 0
-    height: int = 0
-    size: int = 0
+SCHEMA_VERSION = 3
 
 
 @dataclass(frozen=True)
@@ -56,79 +55,16 @@ class FileRecord:
 
 
 @dataclass(frozen=True)
-class Signal:
-    """A provenance finding from the probe (metadata is evidence, never proof)."""
-
-    kind: str
-    severity: str = "info"
-    message: str = ""
-    fields: dict[str, Any] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class KeyframeRecord:
-    time: float
-    index: int = 0
-    shot: int = 0
-    image: ImageRef | None = None
-
-
-@dataclass(frozen=True)
-class FramePair:
-    """One proof of a match: the query frame and the reference frame it aligns with."""
-
-    query_time: float
-    reference_time: float
-    distance: int = 0
-    variant: str = "full"
-    query_image: ImageRef | None = None
-    reference_image: ImageRef | None = None
-
-
-@dataclass(frozen=True)
-class ReferenceInfo:
-    """The matched known clip and what the library knows about where it came from."""
-
-    id: int = 0
-    sha256: str = ""
-    path: str = ""
-    title: str = ""
-    source_url: str = ""
-    first_seen: str = ""
-    found_at: str = ""
-    description: str = ""
-    tags: tuple[str, ...] = ()
-    notes: str = ""
-    duration: float = 0.0
-
-
-@dataclass(frozen=True)
 class MatchRecord:
-    """A time-aligned segment match (see ``verify.matching.SegmentMatch``)."""
+    """A time-aligned match as matching produced it, with its evidence frame pairs (pictures)."""
 
-    reference: ReferenceInfo
-    query_start: float = 0.0
-    query_end: float = 0.0
-    reference_start: float = 0.0
-    reference_end: float = 0.0
-    speed: float = 1.0
-    offset: float = 0.0
-    mirrored: bool = False
-    crop: Any = None
-    coverage_query: float = 0.0
-    coverage_reference: float = 0.0
-    median_distance: float = 0.0
-    score: float = 0.0
-    aligned_fraction: float = 0.0
-    bars: tuple[int, ...] | None = None
-    summary: str = ""  # plain-language sentence from verify.matching (untrusted parts inside)
+    match: SegmentMatch
+    summary: str = ""  # plain-language sentence (untrusted parts inside, plain text)
     evidence: tuple[FramePair, ...] = ()
 
-
-@dataclass(frozen=True)
-class LibraryInfo:
-    path: str = ""
-    references: int = 0
+    @property
+    def reference(self) -> Reference:
+        return self.match.reference
 
 
 @dataclass(frozen=True)
@@ -141,7 +77,7 @@ class Report:
     probe: dict[str, Any] = field(default_factory=dict)
     signals: tuple[Signal, ...] = ()
     keyframes: tuple[KeyframeRecord, ...] = ()
-    library: LibraryInfo | None = None
+    library: LibraryState | None = None
     matches: tuple[MatchRecord, ...] = ()
     notes: Notes = field(default_factory=Notes)
     versions: dict[str, str] = field(default_factory=dict)
@@ -201,15 +137,19 @@ class Report:
     def from_dict(cls, data: dict[str, Any], *, images: dict[str, bytes] | None = None) -> Report:
         if not isinstance(data, dict) or "file" not in data:
             raise ReportError("this is not a verify report (no 'file' record)")
-        data = upgrade(data)
-        embedded = data.pop("images", None) or {}
-        custody = data.pop("custody", []) or []
         try:
+            data = upgrade(data)
+            embedded = data.pop("images", None) or {}
+            custody = data.pop("custody", []) or []
             report = from_jsonable(cls, data)
             log = CustodyLog([from_jsonable(CustodyEntry, e) for e in custody])
-        except (TypeError, ValueError, KeyError, AttributeError) as exc:
-            raise ReportError(f"the report record is malformed ({exc})") from exc
-        blobs = {k: base64.b64decode(v) for k, v in embedded.items()} if isinstance(embedded, dict) else {}
+            blobs = (
+                {k: base64.b64decode(v) for k, v in embedded.items()} if isinstance(embedded, dict) else {}
+            )
+        except SchemaVersionError:
+            raise
+        except (TypeError, ValueError, KeyError, AttributeError, RecursionError) as exc:
+            raise ReportError(f"the report record is malformed ({type(exc).__name__}: {exc})") from exc
         blobs.update(images or {})
         return dataclasses.replace(report, custody=log, images=blobs)
 
@@ -229,12 +169,52 @@ def _v1_image(name: Any, sha: Any) -> dict[str, Any] | None:
     return {"name": name, "sha256": sha or "", "media_type": media_type}
 
 
+_V2_MATCH_FIELDS = (
+    "query_start", "query_end", "reference_start", "reference_end", "speed", "offset", "mirrored", "crop",
+    "coverage_query", "coverage_reference", "median_distance", "score", "aligned_fraction", "bars",
+)  # fmt: skip
+_V2_PROVENANCE = ("title", "source_url", "first_seen", "found_at", "description", "tags", "notes")
+
+
+def _v2_match(m: dict[str, Any]) -> dict[str, Any]:
+    """A v2 (flat) match record as a v3 one: the match as matching produced it, and its pictures."""
+    ref = m.get("reference") or {}
+    reference = {
+        "id": ref.get("id", 0),
+        "sha256": ref.get("sha256", ""),
+        "path": ref.get("path", ""),
+        "duration": ref.get("duration", 0.0),
+        "provenance": {k: ref[k] for k in _V2_PROVENANCE if k in ref},
+    }
+    pairs = m.get("evidence") or []
+    match = {k: m[k] for k in _V2_MATCH_FIELDS if k in m}
+    defaults = {"score": 0.0, "speed": 1.0, "offset": 0.0, "mirrored": False, "crop": None}
+    for k in ("query_start", "query_end", "reference_start", "reference_end", "coverage_query",
+              "coverage_reference", "median_distance"):  # fmt: skip
+        defaults[k] = 0.0
+    match = {**defaults, **match, "reference": reference}
+    match["evidence"] = [
+        {k: p.get(k) for k in ("query_time", "reference_time", "distance", "variant")} for p in pairs
+    ]
+    return {"match": match, "summary": m.get("summary", ""), "evidence": pairs}
+
+
+def _v2_signal(sig: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "code": sig.get("kind", ""),
+        "severity": sig.get("severity", "info"),
+        "title": "",
+        "explanation": sig.get("message", ""),
+        "fields": sig.get("fields", {}),
+    }
+
+
 def upgrade(data: dict[str, Any]) -> dict[str, Any]:
     """Bring an older report record up to the current schema (pure; returns a new dict)."""
     version = data.get("schema_version", 1)
-    if not isinstance(version, int) or version > SCHEMA_VERSION:
+    if not isinstance(version, int) or isinstance(version, bool) or version > SCHEMA_VERSION or version < 1:
         raise SchemaVersionError(
-            f"report schema version {version!r} is newer than this verify reads ({SCHEMA_VERSION})"
+            f"report schema version {version!r} is not one this verify reads (1 to {SCHEMA_VERSION})"
         )
     data = json.loads(json.dumps(data))  # deep copy of plain JSON
     if version == 1:
@@ -250,5 +230,10 @@ def upgrade(data: dict[str, Any]) -> dict[str, Any]:
         notes = data.setdefault("notes", {})
         if verdict and isinstance(notes, dict):
             notes.setdefault("verdict", verdict)
-        data["schema_version"] = SCHEMA_VERSION
+        version = 2
+    if version == 2:
+        data["signals"] = [_v2_signal(s) for s in data.get("signals", []) if isinstance(s, dict)]
+        data["matches"] = [_v2_match(m) for m in data.get("matches", []) if isinstance(m, dict)]
+        version = 3
+    data["schema_version"] = SCHEMA_VERSION
     return data

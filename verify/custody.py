@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from ..notes import utc_now
+from .notes import utc_now
 
 
 @dataclass(frozen=True)
