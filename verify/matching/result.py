@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .. import serial
+from ..audio.result import AudioMatch
 from ..fingerprint import FingerprintSettings
 from ..hashing.variants import describe_base
 from ..library import Reference
@@ -64,6 +65,16 @@ class SegmentMatch:
     support: float = 0.0  # aligned fraction weighted by temporal distinctiveness (see MatchSettings)
     bars: tuple[int, ...] | None = None
     evidence: tuple[EvidencePair, ...] = ()
+    # -- sound (verify.matching.fusion; defaults: a picture-only match, and older JSON loads) --
+    #: which channels support the match: "picture", "sound" (the picture was replaced) or "both"
+    channel: str = "picture"
+    #: the sound's match, its times on the picture's clock (seconds from each video stream's start)
+    audio: AudioMatch | None = None
+    #: reference seconds the sound lies after the picture at the same query moment (both channels;
+    #: beyond ``fusion.SYNC_TOLERANCE`` a dubbed or re-synced copy)
+    sound_offset: float | None = None
+    #: where the match's times come from: "picture", or "sound" (a low-motion picture pinned by it)
+    timing: str = "picture"
     schema_version: int = SCHEMA_VERSION
 
     def edits(self) -> list[str]:
