@@ -11,6 +11,8 @@ Every source is a real recording shipped inside a package installable here:
 | ami | 30 s of a meeting (AMI corpus, two speakers) | PyPI `pyannote-audio` 4.0.7 wheel | pyannote/audio/sample/sample.wav (16 kHz) | CC BY 4.0 (AMI), MIT (pyannote) |
 | house | a 7 s house-music loop | PyPI `pygame` 2.6.1 wheel | pygame/examples/data/house_lo.ogg | LGPL-2.1 (pygame) |
 | corpus-* | the sound of corpus clips | /work/shared/corpus/files | see MANIFEST.md | per file |
+| prompts:LANG:A:B | prompts A..B (sorted file names) of one IVR voice, joined with 0.3 s pauses into one recording: `fr` June Wallack, `es` Allison Smith (Spanish), `it` Carlo, `ru` IvrvoiceRU | Debian `asterisk-core-sounds-{fr,es,it,ru}-wav` 1.6.1 | /usr/share/asterisk/sounds/LANG/*.wav (8 kHz) | CC BY-SA 3.0 |
+| pingus:NAME | tracker music of the game Pingus (rendered by FFmpeg's libopenmpt) | Debian `pingus-data` 0.7.6 | /usr/share/games/pingus/data/music/NAME | GPL-2+ |
 
 Wheels are fetched with ``pip download --no-deps`` into the cache and read as zip files.
 """
@@ -27,7 +29,14 @@ DEBIAN = {
     "moh": Path("/usr/share/asterisk/moh"),
     "codec2": Path("/usr/share/codec2/wav"),
 }
-DEBIAN_PACKAGES = "asterisk-core-sounds-en-wav asterisk-moh-opsound-wav codec2-examples"
+DEBIAN_PACKAGES = (
+    "asterisk-core-sounds-en-wav asterisk-moh-opsound-wav codec2-examples asterisk-core-sounds-fr-wav"
+    " asterisk-core-sounds-es-wav asterisk-core-sounds-it-wav asterisk-core-sounds-ru-wav pingus-data"
+)
+PROMPTS = Path("/usr/share/asterisk/sounds")
+GAMES = {
+    "pingus": Path("/usr/share/games/pingus/data/music"),
+}
 WHEELS = {
     "arcade": ("arcade==3.3.3", "arcade/resources/assets/music/{}.mp3"),
     "ami": ("pyannote-audio==4.0.7", "pyannote/audio/sample/sample.wav"),
@@ -68,6 +77,11 @@ def source(key: str, cache: Path, corpus: Path | None = None) -> Path:
         if not p.exists():
             raise MissingSource(f"{p} is missing: apt-get install {DEBIAN_PACKAGES}")
         return p
+    if kind in GAMES:
+        matches = sorted(GAMES[kind].glob(name + "*"))
+        if not matches:
+            raise MissingSource(f"{GAMES[kind]}/{name} is missing: apt-get install {DEBIAN_PACKAGES}")
+        return matches[0]
     if kind in WHEELS:
         spec, member = WHEELS[kind]
         return _wheel_member(cache, spec, member.format(name))
@@ -76,3 +90,16 @@ def source(key: str, cache: Path, corpus: Path | None = None) -> Path:
             raise MissingSource(f"corpus file {name} not found (pass --corpus)")
         return corpus / name
     raise KeyError(key)
+
+
+def prompt_files(key: str) -> list[Path]:
+    """The prompt files of ``prompts:LANG:A:B`` (sorted by name; only files at the top of the folder)."""
+    _, lang, a, b = key.split(":")
+    folder = PROMPTS / lang
+    # speech only: the voices' folders also hold beeps and dial tones
+    files = sorted(
+        p for p in folder.glob("*.wav") if p.is_file() and not any(w in p.stem for w in ("tone", "beep"))
+    )
+    if not files:
+        raise MissingSource(f"{folder} has no prompts: apt-get install {DEBIAN_PACKAGES}")
+    return files[int(a) : int(b)]
