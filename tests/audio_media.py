@@ -145,3 +145,49 @@ def _frame(chunk: np.ndarray, fmt: str, layout: str) -> av.AudioFrame:
     if not fmt.endswith("p"):
         arr = np.ascontiguousarray(arr.T).reshape(1, -1)
     return av.AudioFrame.from_ndarray(np.ascontiguousarray(arr), format=fmt, layout=layout)
+
+
+def write_clip(
+    path: str | Path,
+    samples: np.ndarray | None,
+    painter: object,
+    *,
+    seconds: float,
+    fps: float = 10.0,
+    width: int = 160,
+    height: int = 120,
+    rate: int = RATE,
+    audio_start: float = 0.0,
+) -> Path:
+    """An H.264 + AAC clip: ``painter(i, t)`` pictures and mono ``samples`` (stereo AAC) whose stream
+    starts ``audio_start`` seconds after the video's (a file whose sound starts late)."""
+    path = Path(path)
+    tb = Fraction(1, 90000)
+    with av.open(str(path), "w") as out:
+        vs = out.add_stream("libx264", rate=Fraction(fps).limit_denominator(1001))
+        vs.width, vs.height, vs.pix_fmt = width, height, "yuv420p"
+        vs.time_base = tb
+        vs.codec_context.time_base = tb
+        vs.options = {"preset": "ultrafast", "g": "10", "bf": "0"}
+        aus = out.add_stream("aac", rate=rate, layout="stereo") if samples is not None else None
+        for i in range(round(seconds * fps)):
+            t = i / fps
+            frame = av.VideoFrame.from_ndarray(painter(i, t), format="rgb24")  # type: ignore[operator]
+            frame.pts = round(t / tb)
+            frame.time_base = tb
+            out.mux(vs.encode(frame))
+        out.mux(vs.encode(None))
+        if aus is not None and samples is not None:
+            size = aus.codec_context.frame_size or 1024
+            data = np.repeat(samples.astype(np.float32)[None, :], 2, axis=0)
+            first = round(audio_start * rate)
+            for off in range(0, data.shape[1], size):
+                chunk = data[:, off : off + size]
+                if chunk.shape[1] < size:
+                    chunk = np.pad(chunk, ((0, 0), (0, size - chunk.shape[1])))
+                af = av.AudioFrame.from_ndarray(np.ascontiguousarray(chunk), format="fltp", layout="stereo")
+                af.sample_rate = rate
+                af.pts = first + off
+                out.mux(aus.encode(af))
+            out.mux(aus.encode(None))
+    return path

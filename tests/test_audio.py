@@ -25,7 +25,7 @@ def speech_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def test_fingerprint_of_speech_has_dense_peaks_in_band(speech_file: Path) -> None:
     fp = audio_fingerprint(speech_file)
-    assert fp.algorithm == "audio-peaks/v1"
+    assert fp.algorithm == "audio-peaks/v2"
     assert 11.5 < fp.duration < 12.5
     assert 10 * 12 < len(fp) <= DEFAULT.peaks_per_second * 13
     assert np.all(np.diff(fp.times) >= 0)
@@ -47,10 +47,26 @@ def test_no_audio_stream_is_its_own_error(clip: Path) -> None:
 
 
 def test_video_with_sound_is_fingerprinted(tmp_path: Path) -> None:
-    path = media.make_video(tmp_path / "av.mp4", seconds=2.0, audio=True)  # a 440 Hz tone
+    path = am.write_clip(tmp_path / "av.mp4", am.speechlike(4.0, seed=3), media.textured(), seconds=4.0)
     fp = audio_fingerprint(path)
-    assert fp.duration > 1.5
-    assert len(fp) > 0 and np.all(np.abs(fp.freqs - 440) < 40)
+    assert fp.duration > 3.5 and fp.status == "ok" and fp.has_sound
+    assert len(fp) > 40 and fp.stream["channels"] == 2
+
+
+def test_a_steady_tone_gives_no_peaks_and_says_so(tmp_path: Path) -> None:
+    path = media.make_video(tmp_path / "av.mp4", seconds=4.0, audio=True)  # a steady 440 Hz tone
+    fp = audio_fingerprint(path)
+    assert fp.duration > 3.5 and fp.loud_seconds > 3
+    assert len(fp) == 0 and fp.status == "silent" and not fp.has_sound
+    assert "steady tone" in fp.message
+    # the same tone under speech: the speech keeps its peaks, the tone's line gives none
+    x = am.speechlike(8.0, seed=4)
+    tone = 0.3 * np.sin(2 * np.pi * 1000 * np.arange(x.size) / am.RATE).astype(np.float32)
+    with_tone = audio_fingerprint(am.write_audio(tmp_path / "tone.m4a", x + tone))
+    clean = audio_fingerprint(am.write_audio(tmp_path / "clean.m4a", x))
+    near_tone = np.abs(with_tone.freqs - 1000) < 20
+    assert near_tone.mean() < 0.05
+    assert len(with_tone) > 0.6 * len(clean)
 
 
 def test_undecodable_audio_is_one_line_error(tmp_path: Path, speech_file: Path) -> None:
@@ -92,6 +108,74 @@ def test_push_api_gives_the_file_fingerprint(speech_file: Path) -> None:
     assert len(a) == len(b)
     np.testing.assert_allclose(a.times, b.times, atol=1e-4)
     np.testing.assert_allclose(a.freqs, b.freqs, rtol=1e-4)
+
+
+def _frames(x: np.ndarray, rate: int, layout: str, fmt: str, size: int = 1024) -> list[av.AudioFrame]:
+    """Decoder-like frames of mono samples ``x`` (copied to every channel of ``layout``)."""
+    channels = av.AudioLayout(layout).nb_channels
+    out = []
+    for off in range(0, x.size, size):
+        chunk = np.repeat(x[None, off : off + size], channels, axis=0).astype(np.float32)
+        if fmt == "s16":
+            arr = np.ascontiguousarray((chunk.T * 32767).astype(np.int16)).reshape(1, -1)
+        else:  # fltp: one plane per channel
+            arr = np.ascontiguousarray(chunk)
+        frame = av.AudioFrame.from_ndarray(arr, format=fmt, layout=layout)
+        frame.sample_rate = rate
+        out.append(frame)
+    return out
+
+
+def test_push_api_takes_any_layout_and_rate_even_when_they_change() -> None:
+    # a stream whose decoder hands out stereo s16 at 44.1 kHz, then 5.1 planar float at 48 kHz,
+    # then mono at 22.05 kHz (as after a splice); the sound must come through all three parts
+    parts = [(44100, "stereo", "s16"), (48000, "5.1", "fltp"), (22050, "mono", "fltp")]
+    fp = AudioFingerprinter(DEFAULT)
+    total = 0.0
+    for n, (rate, layout, fmt) in enumerate(parts):
+        x = am.speechlike(4.0, seed=10 + n, rate=rate)
+        for frame in _frames(x, rate, layout, fmt, size=rate // 40):
+            fp.add_frame(frame)
+        total += 4.0
+    out = fp.finish()
+    assert out.status == "ok" and out.bad_packets == 0
+    assert out.duration == pytest.approx(total, abs=0.2)
+    assert out.stream["sample_rate"] == 44100 and out.stream["channels"] == 2  # the first frame's
+    for a in (0.0, 4.0, 8.0):  # peaks in each part
+        assert np.count_nonzero((out.times > a + 0.3) & (out.times < a + 3.7)) > 40
+
+
+def test_finish_without_sound_says_so_instead_of_raising() -> None:
+    nothing = AudioFingerprinter(DEFAULT).finish()
+    assert nothing.status == "no-sound" and not nothing.has_sound and len(nothing) == 0
+    assert nothing.message == "no sound was decoded"
+    silent = AudioFingerprinter(DEFAULT)
+    for frame in _frames(np.zeros(3 * 48000, np.float32), 48000, "stereo", "fltp"):
+        silent.add_frame(frame)
+    quiet = silent.finish()
+    assert quiet.status == "silent" and quiet.duration == pytest.approx(3.0, abs=0.05)
+    assert "none of it distinct enough" in quiet.message
+    back = AudioFingerprint.from_dict(json.loads(json.dumps(quiet.to_dict())))
+    assert (back.status, back.message) == (quiet.status, quiet.message)
+
+
+def test_for_stream_records_the_stream_and_its_start(tmp_path: Path) -> None:
+    path = am.write_clip(
+        tmp_path / "late.mp4", am.speechlike(3.0, seed=2), media.textured(), seconds=3.0, audio_start=0.5
+    )
+    with av.open(str(path)) as c:
+        audio = c.streams.audio[0]
+        fp = AudioFingerprinter.for_stream(audio)
+        for packet in c.demux(c.streams.video[0], audio):  # one demux loop, picture and sound
+            for frame in packet.decode():
+                if packet.stream is audio:
+                    fp.add_frame(frame)  # type: ignore[arg-type]
+        video_start = float(c.streams.video[0].start_time * c.streams.video[0].time_base)
+    out = fp.finish()
+    assert out.stream["codec"] == "aac" and out.stream["channels"] == 2
+    assert out.start_time - video_start == pytest.approx(0.5, abs=0.08)  # the lead fusion needs
+    direct = audio_fingerprint(path)
+    assert len(out) == len(direct) and out.start_time == pytest.approx(direct.start_time)
 
 
 def test_block_size_does_not_change_the_peaks() -> None:

@@ -5,7 +5,7 @@ CONTRACT (library, matching and UI rely on it; add fields only with defaults):
 * ``times``     float32 (N,), seconds from the audio stream start, sorted; a peak's window centre;
 * ``freqs``     float32 (N,), Hz (sub-bin interpolated);
 * ``strengths`` float16 (N,), dB above the peak's surroundings (how prominent it is);
-* ``algorithm`` ``"audio-peaks/v1"``: fingerprints of other ids are never compared;
+* ``algorithm`` ``"audio-peaks/v2"``: fingerprints of other ids are never compared;
 * ``settings``  the :class:`AudioSettings` they were made with (rate, window, density, pairing).
 
 Peaks, not hashes, are stored: the triplet hashes of a reference (``reference_hashes()``) and of a
@@ -23,9 +23,10 @@ from pathlib import Path
 from typing import Any
 
 import av
+import av.error
 import numpy as np
 
-from .decode import AudioStats, iter_audio, resampler, to_samples
+from .decode import AudioStats, describe, iter_audio, resampler, to_samples
 from .hashing import reference_hashes
 from .peaks import PeakExtractor
 from .settings import ALGORITHM, DEFAULT, SCHEMA_VERSION, AudioSettings
@@ -66,7 +67,17 @@ class AudioFingerprint:
     start_time: float = 0.0
     bad_packets: int = 0
     sha256: str = ""
+    #: ``"ok"`` (peaks found), ``"silent"`` (sound decoded, nothing distinct enough to fingerprint:
+    #: silence, room tone, a steady tone) or ``"no-sound"`` (no sound was decoded); ``message`` says
+    #: it in words. A fingerprint without peaks matches nothing.
+    status: str = "ok"
+    message: str = ""
     schema_version: int = SCHEMA_VERSION
+
+    @property
+    def has_sound(self) -> bool:
+        """Whether there is anything to match (``status == "ok"``)."""
+        return self.status == "ok" and len(self) > 0
 
     def __post_init__(self) -> None:
         for name, dtype in _ARRAYS.items():
@@ -121,9 +132,14 @@ class AudioFingerprint:
 class AudioFingerprinter:
     """Push-style fingerprinting, for a caller that runs its own demux loop.
 
-    ``add(samples)`` takes mono float32 samples at ``settings.rate``; ``add_frame(frame)`` takes
-    decoded ``av.AudioFrame`` of any layout and rate (resampled here by FFmpeg). Use one or the
-    other for a stream. ``finish()`` returns the fingerprint; memory stays flat meanwhile.
+    ``add_frame(frame)`` takes every decoded ``av.AudioFrame`` of one audio stream, in order, of any
+    sample format, layout and rate, even when those change mid-stream (FFmpeg resamples to mono
+    ``settings.rate``; a frame that cannot be resampled is counted in ``bad_packets`` and skipped).
+    ``add(samples)`` takes mono float32 samples at ``settings.rate`` instead; use one or the other.
+    Each call costs one swresample pass and a list append; spectra are computed per 16k samples.
+    ``finish()`` never raises for lack of sound: it returns a fingerprint whose ``status`` is
+    ``"no-sound"`` (nothing decoded) or ``"silent"`` (nothing to fingerprint), with a ``message``.
+    Memory stays flat whatever the length.
     """
 
     def __init__(self, settings: AudioSettings = DEFAULT, *, stream: dict[str, Any] | None = None) -> None:
@@ -132,8 +148,20 @@ class AudioFingerprinter:
         self.stream = dict(stream or {})
         self.start_time: float | None = None
         self.bad_packets = 0
+        self.last_error = ""
         self._peaks = PeakExtractor(settings)
         self._resampler: av.AudioResampler | None = None
+
+    @classmethod
+    def for_stream(
+        cls, stream: av.audio.stream.AudioStream, settings: AudioSettings = DEFAULT
+    ) -> AudioFingerprinter:
+        """A fingerprinter for the frames of ``stream`` (its codec, rate and layout recorded, and its
+        start time: ``fp.start_time - video_start`` is the file's lead in ``verify.matching.fusion``)."""
+        fp = cls(settings, stream=describe(stream))
+        if stream.start_time is not None and stream.time_base:
+            fp.start_time = float(stream.start_time * stream.time_base)
+        return fp
 
     def add(self, samples: np.ndarray, start_time: float | None = None) -> None:
         if self.start_time is None and start_time is not None:
@@ -148,25 +176,54 @@ class AudioFingerprinter:
             self.stream.setdefault("sample_rate", frame.sample_rate)
             self.stream.setdefault("channels", frame.layout.nb_channels)
             self.stream.setdefault("layout", frame.layout.name)
-        self._peaks.push(to_samples(self._resampler.resample(frame)))
+        try:
+            out = self._resampler.resample(frame)
+        except (av.error.FFmpegError, ValueError) as exc:
+            # the layout or rate changed mid-stream: a new resampler takes the new format
+            self._resampler = resampler(self.settings.rate)
+            try:
+                out = self._resampler.resample(frame)
+            except (av.error.FFmpegError, ValueError) as exc2:
+                self.bad_packets += 1
+                self.last_error = str(exc2 or exc)
+                return
+        self._peaks.push(to_samples(out))
 
     def finish(self, *, sha256: str = "") -> AudioFingerprint:
         if self._resampler is not None:
-            self._peaks.push(to_samples(self._resampler.resample(None)))
+            try:
+                self._peaks.push(to_samples(self._resampler.resample(None)))
+            except (av.error.FFmpegError, ValueError) as exc:  # pragma: no cover - flushing rarely fails
+                self.last_error = str(exc)
         times, freqs, strengths = self._peaks.finish()
+        duration = self._peaks.n_samples / self.settings.rate
+        status, message = "ok", ""
+        if self._peaks.n_samples == 0:
+            status = "no-sound"
+            message = "no sound was decoded"
+            if self.bad_packets:
+                message += f" ({self.bad_packets} audio frames could not be read; last: {self.last_error})"
+        elif times.size == 0:
+            status = "silent"
+            message = (
+                f"{duration:.1f} s of sound, none of it distinct enough to fingerprint "
+                "(silence, room tone or a steady tone)"
+            )
         return AudioFingerprint(
             algorithm=ALGORITHM,
             settings=self.settings,
             times=times,
             freqs=freqs,
             strengths=strengths,
-            duration=self._peaks.n_samples / self.settings.rate,
+            duration=duration,
             loud_seconds=self._peaks.loud_seconds,
             sample_rate=self.settings.rate,
             stream=self.stream,
             start_time=self.start_time or 0.0,
             bad_packets=self.bad_packets,
             sha256=sha256,
+            status=status,
+            message=message,
         )
 
 

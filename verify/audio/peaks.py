@@ -22,6 +22,13 @@ CONTRAST_BINS = 16
 BLOCK_SAMPLES = 16384
 #: A peak must also be within this many dB of the loudest bin of its frame.
 DYNAMIC_DB = 45.0
+#: Stationary level of each frequency bin: the median of each block of STATIONARY_BLOCK frames
+#: (0.5 s), then the STATIONARY_PERCENTILE-th percentile of the block medians within
+#: STATIONARY_BLOCKS blocks each side (+-1.5 s). A steady whistle, hum or test tone sits at its
+#: bin's stationary level; speech and music rise above theirs (``AudioSettings.stationary_db``).
+STATIONARY_BLOCK = 25
+STATIONARY_BLOCKS = 3
+STATIONARY_PERCENTILE = 25.0
 
 
 class PeakExtractor:
@@ -36,7 +43,8 @@ class PeakExtractor:
         )
         self.per_second = round(settings.frame_rate)
         self.chunk = CHUNK_SECONDS * self.per_second
-        self.margin = max(CONTRAST_FRAMES, settings.peak_frames) + 1
+        context = (STATIONARY_BLOCKS + 1) * STATIONARY_BLOCK if settings.stationary_db > 0 else 0
+        self.margin = max(CONTRAST_FRAMES, settings.peak_frames, context) + 1
         self.samples = np.zeros(0, np.float32)  # not yet turned into frames
         self.queue: list[np.ndarray] = []  # pushed, not yet framed (at most BLOCK_SAMPLES)
         self.queued = 0
@@ -136,6 +144,8 @@ class PeakExtractor:
             & (spec > frame_top - DYNAMIC_DB)
             & (level > s.floor_db)[:, None]
         )
+        if s.stationary_db > 0:
+            ok &= spec - _stationary(spec, base) > s.stationary_db
         ok[: a - base] = False
         ok[b - base :] = False
         ok[:, 0] = ok[:, -1] = False  # interpolation needs both neighbours
@@ -160,6 +170,27 @@ class PeakExtractor:
         times = (frame * s.hop + s.n_fft / 2) / s.rate
         freqs = (cols + self.bin_lo + df) * s.rate / s.n_fft
         self.out.append((times.astype(np.float32), freqs.astype(np.float32), strength.astype(np.float32)))
+
+
+def _stationary(spec: np.ndarray, base: int) -> np.ndarray:
+    """Each frame's stationary level per bin (see STATIONARY_*), for frames ``base..base+len(spec)``.
+
+    Blocks are aligned to absolute frame numbers, so the level of a frame does not depend on where
+    the chunk around it starts; frames before the first whole block take that block's level.
+    """
+    n = spec.shape[0]
+    blk = STATIONARY_BLOCK
+    k0 = -(-base // blk)  # first block that starts inside the slice
+    starts = np.arange(k0 * blk, base + n, blk) - base
+    if starts.size == 0:
+        return np.full_like(spec, -np.inf)
+    medians = np.stack([np.median(spec[a : a + blk], axis=0) for a in starts])
+    levels = np.empty_like(medians)
+    for k in range(medians.shape[0]):
+        lo, hi = max(0, k - STATIONARY_BLOCKS), k + STATIONARY_BLOCKS + 1
+        levels[k] = np.percentile(medians[lo:hi], STATIONARY_PERCENTILE, axis=0)
+    row_block = np.clip((np.arange(n) + base) // blk - k0, 0, medians.shape[0] - 1)
+    return levels[row_block]
 
 
 def _vertex(a: np.ndarray, b: np.ndarray, c: np.ndarray) -> np.ndarray:

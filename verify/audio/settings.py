@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from ..errors import ConfigError
 
 #: Fingerprints of different algorithm ids are never compared.
-ALGORITHM = "audio-peaks/v1"
+ALGORITHM = "audio-peaks/v2"
 SCHEMA_VERSION = 1
 
 
@@ -21,7 +21,8 @@ class AudioSettings:
     ``contrast_db`` above its surroundings in a frame louder than ``floor_db`` dBFS. Each second
     keeps its ``peaks_per_second`` most prominent peaks; references index the
     ``reference_share`` strongest of those (a query keeps the rest, so a copy played faster still
-    finds the peaks its reference indexed).
+    finds the peaks its reference indexed). A peak must also stand ``stationary_db`` above its
+    bin's stationary level (a steady whistle, hum or test tone gives no peaks; 0 turns this off).
     """
 
     rate: int = 8000
@@ -33,6 +34,7 @@ class AudioSettings:
     peak_bins: int = 4
     contrast_db: float = 6.0
     floor_db: float = -65.0
+    stationary_db: float = 6.0
     peaks_per_second: int = 30
     reference_share: float = 0.66
     #: reference triplets: each peak with two of its next ``fanout`` peaks, at most ``pair_frames`` later
