@@ -333,7 +333,7 @@ def sound_note(m: SegmentMatch, clocks: Clocks | None = None, others: Sequence[S
         if has_sound is not None and str(m.reference.id) not in has_sound:
             return "Picture only: the reference's sound is not fingerprinted."
         return "Picture only: the sound differs from the reference's (replaced, muted or mixed over)."
-    heard = f"its sound matches ({a.score:.0%} of its sound peaks)"
+    heard = f"its sound matches ({a.score:.0%} of its sound peaks agree)"
     if abs(a.speed - 1) > 0.03:
         heard += f", at {a.speed:.2f}x, pitch {a.pitch}"
     if m.channel == "sound":
