@@ -14,6 +14,7 @@ from tests import audio_media as am
 from tests import media
 from verify import serial
 from verify.audio import DEFAULT, AudioFingerprint, AudioFingerprinter, AudioSettings, audio_fingerprint
+from verify.audio.decode import MAX_BAD_PACKETS
 from verify.audio.peaks import PeakExtractor
 from verify.errors import AudioDecodeError, ConfigError, EmptyFileError, NoAudioStreamError, VerifyError
 
@@ -159,6 +160,21 @@ def test_finish_without_sound_says_so_instead_of_raising() -> None:
     assert (back.status, back.message) == (quiet.status, quiet.message)
 
 
+def test_packets_that_do_not_decode_are_counted_not_raised(speech_file: Path) -> None:
+    fp = AudioFingerprinter(DEFAULT)
+    with av.open(str(speech_file)) as c:
+        for packet in c.demux(c.streams.audio[0]):
+            if packet.size:
+                data = bytes(packet)
+                bad = av.Packet(b"\xff" * len(data))  # garbage where AAC should be
+                bad.stream = c.streams.audio[0]
+                fp.add_packet(bad)
+    out = fp.finish()
+    assert out.status == "undecodable" and not out.has_sound and out.duration == 0.0
+    assert out.bad_packets == MAX_BAD_PACKETS + 1  # then it stops trying; the picture would go on
+    assert "did not decode" in out.message
+
+
 def test_for_stream_records_the_stream_and_its_start(tmp_path: Path) -> None:
     path = am.write_clip(
         tmp_path / "late.mp4", am.speechlike(3.0, seed=2), media.textured(), seconds=3.0, audio_start=0.5
@@ -167,9 +183,10 @@ def test_for_stream_records_the_stream_and_its_start(tmp_path: Path) -> None:
         audio = c.streams.audio[0]
         fp = AudioFingerprinter.for_stream(audio)
         for packet in c.demux(c.streams.video[0], audio):  # one demux loop, picture and sound
-            for frame in packet.decode():
-                if packet.stream is audio:
-                    fp.add_frame(frame)  # type: ignore[arg-type]
+            if packet.stream is audio:
+                fp.add_packet(packet)
+            else:
+                packet.decode()  # the picture
         video_start = float(c.streams.video[0].start_time * c.streams.video[0].time_base)
     out = fp.finish()
     assert out.stream["codec"] == "aac" and out.stream["channels"] == 2

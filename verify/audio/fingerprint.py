@@ -26,7 +26,7 @@ import av
 import av.error
 import numpy as np
 
-from .decode import AudioStats, describe, iter_audio, resampler, to_samples
+from .decode import MAX_BAD_PACKETS, AudioStats, describe, iter_audio, resampler, to_samples
 from .hashing import reference_hashes
 from .peaks import PeakExtractor
 from .settings import ALGORITHM, DEFAULT, SCHEMA_VERSION, AudioSettings
@@ -68,8 +68,8 @@ class AudioFingerprint:
     bad_packets: int = 0
     sha256: str = ""
     #: ``"ok"`` (peaks found), ``"silent"`` (sound decoded, nothing distinct enough to fingerprint:
-    #: silence, room tone, a steady tone) or ``"no-sound"`` (no sound was decoded); ``message`` says
-    #: it in words. A fingerprint without peaks matches nothing.
+    #: silence, room tone, a steady tone), ``"no-sound"`` (no sound was given) or ``"undecodable"``
+    #: (its packets did not decode); ``message`` says it in words. Without peaks nothing matches.
     status: str = "ok"
     message: str = ""
     schema_version: int = SCHEMA_VERSION
@@ -135,10 +135,13 @@ class AudioFingerprinter:
     ``add_frame(frame)`` takes every decoded ``av.AudioFrame`` of one audio stream, in order, of any
     sample format, layout and rate, even when those change mid-stream (FFmpeg resamples to mono
     ``settings.rate``; a frame that cannot be resampled is counted in ``bad_packets`` and skipped).
-    ``add(samples)`` takes mono float32 samples at ``settings.rate`` instead; use one or the other.
+    ``add_packet(packet)`` decodes a demuxed packet of that stream and adds its frames (decode
+    errors counted, never raised). ``add(samples)`` takes mono float32 samples at ``settings.rate``
+    instead; use one way for a stream.
     Each call costs one swresample pass and a list append; spectra are computed per 16k samples.
     ``finish()`` never raises for lack of sound: it returns a fingerprint whose ``status`` is
-    ``"no-sound"`` (nothing decoded) or ``"silent"`` (nothing to fingerprint), with a ``message``.
+    ``"no-sound"`` (nothing given), ``"undecodable"`` (nothing decoded) or ``"silent"`` (nothing to
+    fingerprint), with a ``message``.
     Memory stays flat whatever the length.
     """
 
@@ -167,6 +170,21 @@ class AudioFingerprinter:
         if self.start_time is None and start_time is not None:
             self.start_time = float(start_time)
         self._peaks.push(samples)
+
+    def add_packet(self, packet: av.Packet) -> None:
+        """Decode one demuxed audio packet and add its frames; a packet that does not decode is
+        counted in ``bad_packets`` and skipped (after ``MAX_BAD_PACKETS`` the sound is given up:
+        later packets are ignored and the picture goes on)."""
+        if self.bad_packets > MAX_BAD_PACKETS:
+            return
+        try:
+            frames = packet.decode()
+        except (av.error.FFmpegError, ValueError) as exc:
+            self.bad_packets += 1
+            self.last_error = f"decode: {exc}"
+            return
+        for frame in frames:
+            self.add_frame(frame)  # type: ignore[arg-type]
 
     def add_frame(self, frame: av.AudioFrame) -> None:
         if self._resampler is None:
@@ -198,11 +216,12 @@ class AudioFingerprinter:
         times, freqs, strengths = self._peaks.finish()
         duration = self._peaks.n_samples / self.settings.rate
         status, message = "ok", ""
-        if self._peaks.n_samples == 0:
+        if self._peaks.n_samples == 0 and self.bad_packets:
+            status = "undecodable"
+            message = f"its sound did not decode ({self.bad_packets} bad audio packets; last: {self.last_error})"
+        elif self._peaks.n_samples == 0:
             status = "no-sound"
             message = "no sound was decoded"
-            if self.bad_packets:
-                message += f" ({self.bad_packets} audio frames could not be read; last: {self.last_error})"
         elif times.size == 0:
             status = "silent"
             message = (
