@@ -63,9 +63,9 @@ class Reads:
 
         real_decoded = dec._decoded
 
-        def counted(container, stream, path, stats, max_corrupt):  # type: ignore[no-untyped-def]
+        def counted(container, stream, path, *args):  # type: ignore[no-untyped-def]
             key = str(Path(path).resolve())
-            for frame in real_decoded(container, stream, path, stats, max_corrupt):
+            for frame in real_decoded(container, stream, path, *args):
                 if match(Path(key)):
                     counter.frames[key] += 1
                 yield frame

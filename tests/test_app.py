@@ -47,6 +47,11 @@ def data(sample_data: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> 
     for name in ("sample-library.db", "sample-library.stamp"):
         shutil.copy2(sample_data / name, root / name)
     monkeypatch.setenv("VERIFY_DATA", str(root))
+    from ui import analysis, jobs
+
+    jobs.runner().wait_idle(300)
+    jobs.runner().clear()  # a fresh data folder: nothing analysed yet, in this process either
+    analysis.CACHE.clear()
     return root
 
 

@@ -239,3 +239,21 @@ def test_sampling_rejects_nonsense() -> None:
     for bad in ({"mode": "every"}, {"mode": "fps", "fps": 0}, {"times": (float("nan"),)}, {"width": 0}):
         with pytest.raises(ValueError):
             Sampling(**bad)
+
+
+def test_sound_is_demuxed_in_the_same_pass(tmp_path: Path) -> None:
+    """An audio sink gets the clip's decoded sound from the one pass that decodes the picture."""
+    from verify.frames import DecodeStats
+
+    clip = media.make_video(tmp_path / "av.mp4", seconds=2.0, audio=True)
+    got: list[int] = []
+    stats = DecodeStats()
+    frames = list(
+        iter_frames(clip, Sampling(mode="fps", fps=2), stats=stats, audio=lambda f: got.append(f.samples))
+    )
+    assert len(frames) == 4 and stats.decoded == 50  # the picture as without a sink
+    assert stats.audio_frames == len(got) > 0 and stats.audio_errors == 0
+    assert abs(sum(got) / 44100 - 2.0) < 0.1  # all of the sound, once
+    silent = media.make_video(tmp_path / "v.mp4", seconds=1.0)
+    none: list[int] = []
+    assert len(list(iter_frames(silent, audio=none.append))) == 25 and none == []

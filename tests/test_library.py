@@ -1,4 +1,7 @@
-"""The SQLite library: records, no-op re-adds, transactions, migrations, errors, cached hash tables."""
+"""The library: records, no-op re-adds, transactions, migrations, errors, cached hash tables.
+
+Tests taking ``lib`` run against both backends (SQLite and PostgreSQL, see ``tests/pg.py``);
+``sqlite_lib`` ones test what only SQLite has (WAL, the file, PRAGMAs, damaged pages)."""
 
 from __future__ import annotations
 
@@ -40,8 +43,22 @@ def fake_file(tmp_path: Path, name: str, content: bytes) -> tuple[Path, str]:
     return p, hashlib.sha256(content).hexdigest()
 
 
+@pytest.fixture(params=["sqlite", "postgresql"])
+def lib(request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Library:
+    if request.param == "sqlite":
+        with Library(tmp_path / "lib.db") as library:
+            yield library  # type: ignore[misc]
+        return
+    from tests.pg import schema_url
+
+    monkeypatch.setenv("HOME", str(tmp_path))  # a PostgreSQL library keeps its index in ~/.cache
+    with schema_url() as url, Library(url) as library:
+        yield library  # type: ignore[misc]
+    CACHE.clear()
+
+
 @pytest.fixture
-def lib(tmp_path: Path) -> Library:
+def sqlite_lib(tmp_path: Path) -> Library:
     with Library(tmp_path / "lib.db") as library:
         yield library  # type: ignore[misc]
 
@@ -136,7 +153,8 @@ def test_failed_transaction_leaves_library_as_it_was(lib: Library, tmp_path: Pat
     assert lib.integrity_check() == "ok"
 
 
-def test_wal_foreign_keys_and_migrations_table(lib: Library) -> None:
+def test_wal_foreign_keys_and_migrations_table(sqlite_lib: Library) -> None:
+    lib = sqlite_lib
     conn = sqlite3.connect(lib.path)
     assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     assert conn.execute("SELECT max(version) FROM migrations").fetchone()[0] == LATEST
@@ -237,3 +255,34 @@ def test_table_cache_bounds_count_and_rows() -> None:
     assert (
         cache.get(("big",), 0) is not None and cache.get(("x",), 0) is None and cache.get(("z",), 0) is None
     )
+
+
+def test_postgresql_open_errors_and_migrations(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import psycopg
+
+    from tests.pg import base_url, schema_url
+
+    monkeypatch.setenv("HOME", str(tmp_path))
+    with schema_url() as url:
+        with Library(url) as lib:
+            assert lib.dialect.name == "postgresql" and lib.stats().schema == LATEST
+            assert lib.index_folder == tmp_path / ".cache" / "verify" / "index" / lib.library_id
+            lid = lib.library_id
+        with Library(url) as again:  # opening again applies nothing and keeps the id
+            assert again.library_id == lid
+        with psycopg.connect(url, autocommit=True) as conn:
+            conn.execute("INSERT INTO migrations VALUES (999, 'future', '')")
+        with pytest.raises(LibraryError, match="newer verify"):
+            Library(url)
+    with schema_url() as url:
+        with psycopg.connect(url, autocommit=True) as conn:
+            conn.execute("CREATE TABLE t (x int)")
+        with pytest.raises(LibraryError, match="not a verify library"):
+            Library(url)
+    bad = base_url().replace("verify_test", "no_such_database_here")
+    with pytest.raises(LibraryError, match="cannot open the library") as info:
+        Library(bad)
+    assert "Check the path or the server" in str(info.value)
+    with pytest.raises(LibraryError) as info:
+        Library("postgresql://someone:s3cret@127.0.0.1:9/x")
+    assert "s3cret" not in str(info.value)  # a password never reaches a message

@@ -1,4 +1,5 @@
-"""Several processes on one library file: concurrent writers, kills mid-write, resumes."""
+"""Several processes on one library (SQLite file, PostgreSQL schema): concurrent writers, kills
+mid-write, resumes."""
 
 from __future__ import annotations
 
@@ -37,7 +38,20 @@ print("done", flush=True)
 """
 
 
-def _run_writer(db: Path, tag: str, n: int, folder: Path) -> subprocess.Popen[str]:
+@pytest.fixture(params=["sqlite", "postgresql"])
+def target(request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
+    """Where the library lives: an SQLite file that does not exist yet, or a new PostgreSQL schema."""
+    if request.param == "sqlite":
+        yield tmp_path / "shared.db"
+        return
+    from tests.pg import schema_url
+
+    monkeypatch.setenv("HOME", str(tmp_path))  # the index of a PostgreSQL library: ~/.cache
+    with schema_url() as url:
+        yield url
+
+
+def _run_writer(db: Path | str, tag: str, n: int, folder: Path) -> subprocess.Popen[str]:
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     return subprocess.Popen(
         [sys.executable, "-c", WRITER, str(db), tag, str(n), str(folder)],
@@ -49,8 +63,8 @@ def _run_writer(db: Path, tag: str, n: int, folder: Path) -> subprocess.Popen[st
 
 
 @pytest.mark.slow
-def test_two_processes_write_the_same_library_at_once(tmp_path: Path) -> None:
-    db = tmp_path / "shared.db"  # both processes create it at the same moment, too
+def test_two_processes_write_the_same_library_at_once(tmp_path: Path, target: Path | str) -> None:
+    db = target  # both processes create it at the same moment, too
     procs = [_run_writer(db, tag, 25, tmp_path) for tag in ("a", "b")]
     outs = [p.communicate(timeout=240) for p in procs]
     for p, (out, err) in zip(procs, outs):
@@ -65,8 +79,8 @@ def test_two_processes_write_the_same_library_at_once(tmp_path: Path) -> None:
 
 
 @pytest.mark.slow
-def test_sigkill_mid_write_keeps_committed_references_and_resumes(tmp_path: Path) -> None:
-    db = tmp_path / "killed.db"
+def test_sigkill_mid_write_keeps_committed_references_and_resumes(tmp_path: Path, target: Path | str) -> None:
+    db = target
     proc = _run_writer(db, "k", 400, tmp_path)
     committed: list[int] = []
     assert proc.stdout is not None

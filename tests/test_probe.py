@@ -19,9 +19,9 @@ from verify.errors import (
     TruncatedMediaError,
     VerifyError,
 )
-from verify.exif import parse_iso6709, parse_time
 from verify.filetype import extension_mismatch, sniff
 from verify.probe import MediaInfo, probe
+from verify.probe.exif import parse_iso6709, parse_time
 
 
 def codes(info: MediaInfo) -> set[str]:

@@ -16,9 +16,9 @@ import pytest
 
 from tests.conftest import corpus_dir
 from verify.errors import VerifyError
-from verify.exif import parse_time
 from verify.probe import MediaInfo, probe
-from verify.signals import pair_signals
+from verify.probe.exif import parse_time
+from verify.probe.signals import pair_signals
 
 pytestmark = pytest.mark.corpus
 

@@ -16,6 +16,7 @@ from verify.errors import ReportError, SchemaVersionError
 from verify.library import Provenance, Reference
 from verify.matching import SegmentMatch
 from verify.notes import CHECKS, Notes
+from verify.probe.signals import Signal
 from verify.report import (
     SCHEMA_VERSION,
     CustodyEntry,
@@ -28,7 +29,6 @@ from verify.report import (
     Report,
     build_report,
 )
-from verify.signals import Signal
 
 GOLDEN = Path(__file__).parent / "golden"
 

@@ -8,9 +8,9 @@ import pytest
 
 from verify import serial
 from verify.c2pa_info import C2paInfo, interpret_store
-from verify.exif import ExifInfo, GpsFix, make_fix, parse_iso6709, parse_time
 from verify.probe import Device, FileInfo, ImageInfo, MediaInfo, StreamInfo, TimingScan
-from verify.signals import Signal, file_signals, is_ffmpeg, pair_signals
+from verify.probe.exif import ExifInfo, GpsFix, make_fix, parse_iso6709, parse_time
+from verify.probe.signals import Signal, file_signals, is_ffmpeg, pair_signals
 
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
 

@@ -138,6 +138,12 @@ class Runner:
             if task is not None and not task.active:
                 self._tasks.pop(key)
 
+    def clear(self) -> None:
+        """Forget every finished task (tests: a fresh start)."""
+        with self._lock:
+            for key in [k for k, t in self._tasks.items() if not t.active]:
+                self._tasks.pop(key)
+
     def active(self) -> list[Task]:
         with self._lock:
             return [t for t in self._tasks.values() if t.active]

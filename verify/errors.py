@@ -141,6 +141,17 @@ class LibraryBusyError(LibraryError):
     default_hint = "Another process holds the library for too long; wait for it to finish and retry."
 
 
+class LibraryReadOnlyError(LibraryError, PermissionError):
+    default_hint = (
+        "verify needs to write the library file and its folder (SQLite keeps -wal/-shm files beside it): "
+        "make both writable, or copy the library to a folder you can write to."
+    )
+
+
+class LibraryFullError(LibraryError, OSError):
+    default_hint = "Free some space on that disk and run again; everything committed before is kept."
+
+
 class ReferenceNotFoundError(LibraryError, KeyError):
     default_hint = "List the library with `verify library list` to see the ids it holds."
 
@@ -173,11 +184,21 @@ class ReportError(VerifyError):
 
 
 class UnsafePathError(ReportError, ValueError):
-    default_hint = "Exports only write inside the folder they were given."
+    default_hint = (
+        "Give a plain file name in a folder you own: outputs never follow symbolic links, never write "
+        "to devices or FIFOs, and only write inside the folder they were given."
+    )
 
 
 class CaseIntegrityError(ReportError):
     default_hint = "The case file was changed after it was saved; do not rely on it."
+
+
+class CaseLimitError(CaseIntegrityError):
+    default_hint = (
+        "It is larger than any case file verify writes (see 'Limits' in docs/reports.md); "
+        "nothing was read from it. Do not rely on it."
+    )
 
 
 class NotesError(ReportError, ValueError):
@@ -193,6 +214,28 @@ class EvidenceError(ReportError):
 
 class SchemaVersionError(ReportError, ValueError):
     default_hint = "Upgrade verify to read this file."
+
+
+# -- writing outputs (reports, evidence videos, frames, case files) --------------------
+
+
+class OutputError(VerifyError, OSError):
+    stage = "output"
+    default_hint = "Choose a file in a folder you can write to."
+
+
+class DiskFullError(OutputError):
+    default_hint = "Free some space or write to another disk, then run again; an earlier file is kept."
+
+
+# -- untrusted input limits ----------------------------------------------------------------
+
+
+class InputLimitError(VerifyError, ValueError):
+    """An untrusted file (JSON, archive member) exceeds what verify reads: it was refused unread."""
+
+    stage = "input"
+    default_hint = "It is larger or deeper than verify reads from an untrusted file; it was not read."
 
 
 # -- links (verify get) ------------------------------------------------------------------

@@ -73,12 +73,19 @@ def evidence_graph(
     qd = min(max(qe - qs, 0.04), MAX_SECONDS)
     rd = min(max(re_ - rs, 0.04), MAX_SECONDS * speed)
     size = max(10, height // 20)
-    q = ffmpeg.input(str(query_path), ss=f"{qs:.3f}", t=f"{qd:.3f}").video
+    q_args = (str(query_path), f"{qs:.3f}", f"{qd:.3f}")
+    r_args = (str(reference_path), f"{rs:.3f}", f"{rd:.3f}")
+    q = ffmpeg.input(q_args[0], ss=q_args[1], t=q_args[2]).video
+    if q_args == r_args:  # the query is the reference's own file: one input, split in two
+        # (ffmpeg-python merges identical nodes, and a node feeding two chains needs a split)
+        halves = q.split()
+        q, r = halves[0], halves[1]
+    else:
+        r = ffmpeg.input(r_args[0], ss=r_args[1], t=r_args[2]).video
     if getattr(match, "mirrored", False):
         q = q.hflip()
     q = q.filter("scale", -2, height).filter("setsar", 1)
     q = _label(q, labels[0], qs, size).filter("setpts", "PTS-STARTPTS").filter("fps", fps)
-    r = ffmpeg.input(str(reference_path), ss=f"{rs:.3f}", t=f"{rd:.3f}").video
     r = r.filter("scale", -2, height).filter("setsar", 1)
     # the timestamp is drawn before the speed change, so it shows the reference's own time
     r = _label(r, labels[1], rs, size).filter("setpts", f"(PTS-STARTPTS)/{speed:.6f}").filter("fps", fps)
@@ -108,8 +115,15 @@ def render_evidence(
     reference_label: str | None = None,
     progress: Callable[[float, float], None] | None = None,
 ) -> Path:
-    """Render the side-by-side H.264 clip of ``match`` (a ``SegmentMatch``) to ``out_path``."""
-    query, ref, out = Path(query_path), Path(reference_path), Path(out_path)
+    """Render the side-by-side H.264 clip of ``match`` (a ``SegmentMatch``) to ``out_path``.
+
+    ffmpeg writes a temporary file beside ``out_path`` that is renamed over it once complete:
+    a link, device or FIFO at ``out_path`` is refused, never followed or opened, and a failed
+    render leaves an earlier file there untouched.
+    """
+    from .export import paths
+
+    query, ref, out = Path(query_path), Path(reference_path), paths.check_output(out_path)
     for p in (query, ref):
         if not p.is_file():
             raise EvidenceError("no such clip", path=p)
@@ -130,11 +144,11 @@ def render_evidence(
     q_text = _wrap(q_text, _side_width(query, height), size)
     r_text = _wrap(r_text, _side_width(ref, height), size)
     duration = min(max(float(match.query_end) - float(match.query_start), 0.04), MAX_SECONDS)
-    with tempfile.TemporaryDirectory(prefix="verify-evidence-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="verify-evidence-") as tmp, paths.atomic(out) as part:
         labels = (Path(tmp) / "query.txt", Path(tmp) / "reference.txt")
         labels[0].write_text(q_text, encoding="utf-8")
         labels[1].write_text(r_text, encoding="utf-8")
-        node = evidence_graph(query, ref, match, out, height=height, fps=fps, labels=labels)
+        node = evidence_graph(query, ref, match, part, height=height, fps=fps, labels=labels)
         args = [
             ffmpeg_binary(),
             "-hide_banner",
@@ -148,8 +162,8 @@ def render_evidence(
         ]
         log.debug("evidence: %s", " ".join(args))
         _run(args, duration, out, progress)
-    if not out.is_file() or out.stat().st_size == 0:
-        raise EvidenceError("ffmpeg wrote no video", path=out)
+        if part.stat().st_size == 0:
+            raise EvidenceError("ffmpeg wrote no video", path=out)
     return out
 
 

@@ -3,6 +3,15 @@
 A fact-checker's file may carry any extension: a JPEG renamed ``.heic``, a text
 file renamed ``.mp4``. :func:`sniff` looks at the head of the file only;
 :func:`extension_mismatch` says whether the name disagrees with the content.
+
+FFmpeg recognises formats in almost anything: one random 64-byte file in a couple of
+thousand passes for CD Graphics, text passes for ANSI art or subtitles, and playlists and
+concat scripts make it open other files or the network. So verify tells FFmpeg which
+demuxers it may use at all (:data:`FOOTAGE_FORMATS` for decoding pictures, plus
+:data:`AUDIO_FORMATS` for probing), as its ``format_whitelist`` (checked after FFmpeg's
+probe, before it reads anything further), and only the ``file`` protocol
+(:func:`ffmpeg_options`); a demuxer FFmpeg picks by the name alone must agree with the
+bytes (:func:`plausible`).
 """
 
 from __future__ import annotations
@@ -107,6 +116,10 @@ def sniff(head: bytes) -> Sniffed:
         return Sniffed("image", "tiff", "image/tiff")
     if h[:2] == b"BM" and len(h) > 14:
         return Sniffed("image", "bmp", "image/bmp")
+    if h[:12] == b"\x00\x00\x00\x0cjP  \r\n\x87\n" or h[:4] == b"\xff\x4f\xff\x51":
+        return Sniffed("image", "jpeg2000", "image/jp2")
+    if h[:12] == b"\x00\x00\x00\x0cJXL \r\n\x87\n":
+        return Sniffed("image", "jpegxl", "image/jxl")
     for probe in (_bmff, _riff):
         found = probe(h)
         if found is not None:
@@ -168,3 +181,47 @@ def extension_mismatch(name: str, sniffed: Sniffed) -> bool:
     if not expected or sniffed.format in ("unknown", "riff"):
         return False
     return sniffed.format not in expected
+
+
+#: FFmpeg demuxers that carry footage or stills (names as in ``ffmpeg -demuxers``).
+FOOTAGE_FORMATS = frozenset(
+    {
+        "mov", "mp4", "m4a", "3gp", "3g2", "mj2",  # QuickTime / ISO BMFF (HEIF/AVIF too)
+        "matroska", "webm", "avi", "mpegts", "mpeg", "mpegvideo", "flv", "asf", "mxf", "dv", "ogg",
+        "rm", "gxf", "nut", "wtv", "ivf", "obu", "h264", "hevc", "m4v", "mjpeg", "yuv4mpegpipe",
+        "image2", "gif", "apng", "png_pipe", "jpeg_pipe", "jpegls_pipe", "webp_pipe", "tiff_pipe",
+        "bmp_pipe", "gif_pipe", "j2k_pipe", "jpegxl_pipe",
+    }
+)  # fmt: skip
+#: Audio-only containers: probed (a recording is evidence too), never fingerprinted.
+AUDIO_FORMATS = frozenset(
+    {"mp3", "wav", "w64", "flac", "aac", "aiff", "amr", "ac3", "eac3", "caf", "ape", "wv", "dts", "truehd"}
+)
+
+
+#: Demuxers FFmpeg picks by the file name alone (``image2``) or by a weak signature (the picture
+#: pipes: ``ff 0a`` is a JPEG XL codestream to FFmpeg): accepted only when the bytes are a picture.
+BY_NAME_ONLY = frozenset({"image2"})
+
+
+def is_footage_format(ffmpeg_name: str) -> bool:
+    """Whether an FFmpeg format name (``"mov,mp4,m4a,3gp,3g2,mj2"``) is one of :data:`FOOTAGE_FORMATS`."""
+    return any(part in FOOTAGE_FORMATS for part in ffmpeg_name.split(","))
+
+
+def plausible(ffmpeg_name: str, sniffed: Sniffed) -> bool:
+    """Whether what FFmpeg opened agrees with the file's first bytes: a demuxer chosen by the
+    name alone (``image2`` for ``*.jpg``) needs picture bytes (random bytes named ``.jpg`` are
+    not a picture)."""
+    if ffmpeg_name in BY_NAME_ONLY or ffmpeg_name.endswith("_pipe"):
+        return sniffed.kind == "image"
+    return True
+
+
+def ffmpeg_options(*, audio: bool = False, max_pixels: int | None = None) -> dict[str, str]:
+    """Options for ``av.open`` on an untrusted file: only these demuxers, only local files."""
+    allowed = FOOTAGE_FORMATS | AUDIO_FORMATS if audio else FOOTAGE_FORMATS
+    options = {"format_whitelist": ",".join(sorted(allowed)), "protocol_whitelist": "file"}
+    if max_pixels is not None:
+        options["max_pixels"] = str(max_pixels)
+    return options

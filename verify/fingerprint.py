@@ -82,6 +82,8 @@ class FingerprintSettings:
     schema_version: int = SCHEMA_VERSION
     work_size: int = WORK_SIZE
     quality_threshold: float = QUALITY_THRESHOLD
+    #: "every frame" takes at most this many samples per second of footage (a 1000 fps clip costs 60)
+    max_rate: float | None = 60.0
     shot_fps: float | None = None
 
     def __post_init__(self) -> None:
@@ -91,6 +93,10 @@ class FingerprintSettings:
         """Raise ConfigError for settings no fingerprint can be made with."""
         if self.fps is not None and not (self.fps > 0 and np.isfinite(self.fps)):
             raise ConfigError(f"fingerprint fps must be a positive number or None, not {self.fps!r}")
+        if self.max_rate is not None and not (self.max_rate > 0 and np.isfinite(self.max_rate)):
+            raise ConfigError(
+                f"fingerprint max_rate must be a positive number or None, not {self.max_rate!r}"
+            )
         if not self.variants:
             raise ConfigError("fingerprint settings name no hash variant", hint="Use at least ('full',).")
         if len(set(self.variants)) != len(self.variants):
@@ -357,12 +363,14 @@ def fingerprint(
     max_bytes: int | None = None,
     info: MediaInfo | None = None,
     tap: FrameTap | None = None,
+    audio: Callable[[Any], None] | None = None,
 ) -> Fingerprint:
     """Fingerprint a clip (or a still, as one sample) in one decode.
 
     ``info`` is the file's probe result when the caller has it (then the file is not probed
     again); ``tap`` receives colour pictures of the samples from the same decode (see
-    :class:`verify.frames.FrameTap`). ``progress(done, total)`` gets seconds decoded and the
+    :class:`verify.frames.FrameTap`); ``audio`` receives the decoded sound of the same pass
+    (``av.AudioFrame`` objects, e.g. for ``verify.audio.AudioFingerprinter.add_frame``). ``progress(done, total)`` gets seconds decoded and the
     duration; an exception it raises stops the decode (cancellation). Every failure is a
     ``verify.errors`` error naming the file (missing, empty, not media, no video,
     undecodable, too large for ``max_bytes``, bad settings).
@@ -379,11 +387,15 @@ def fingerprint(
         width=size,
         height=size,
         pixel_format="gray",
+        max_rate=settings.max_rate,
     )
     builder = _Builder(settings, stats)
     shot_taker = _ShotFeatures(settings.shot_fps) if _dense_shots(settings) else None
     taps = [t for t in (tap, shot_taker.tap() if shot_taker else None) if t is not None]
-    for frame in iter_frames(p, sampling, max_bytes=max_bytes, stats=stats, progress=progress, tap=taps):
+    frames = iter_frames(
+        p, sampling, max_bytes=max_bytes, stats=stats, progress=progress, tap=taps, audio=audio
+    )
+    for frame in frames:
         builder.add(frame.time, frame.image)
     builder.flush()
     if not builder.times:

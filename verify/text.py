@@ -62,6 +62,23 @@ def has_control_chars(value: str) -> bool:
     return any(_visible(ch, True) != ch for ch in value)
 
 
+def json_text(value: object, **kwargs: object) -> str:
+    """``json.dumps`` that keeps non-ASCII text readable but never emits a lone surrogate.
+
+    File names that are not valid UTF-8 reach Python as surrogate escapes (``'\\udcff'``);
+    such a string cannot be written as UTF-8. Then the JSON is written ASCII-only instead
+    (``\\udcff`` escapes), which is still valid JSON with the same meaning.
+    """
+    import json
+
+    text = json.dumps(value, ensure_ascii=False, **kwargs)  # type: ignore[arg-type]
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        text = json.dumps(value, ensure_ascii=True, **kwargs)  # type: ignore[arg-type]
+    return text
+
+
 def clock(seconds: float | None, decimals: int = 0) -> str:
     """A time as a player shows it: ``75.4`` -> ``"1:15"``, with ``decimals=1`` ``"1:15.4"``.
 

@@ -218,7 +218,9 @@ class AudioFingerprinter:
         status, message = "ok", ""
         if self._peaks.n_samples == 0 and self.bad_packets:
             status = "undecodable"
-            message = f"its sound did not decode ({self.bad_packets} bad audio packets; last: {self.last_error})"
+            message = (
+                f"its sound did not decode ({self.bad_packets} bad audio packets; last: {self.last_error})"
+            )
         elif self._peaks.n_samples == 0:
             status = "no-sound"
             message = "no sound was decoded"

@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import importlib
 import logging
+import signal
 import sys
+import threading
 import traceback
 from collections.abc import Sequence
 from typing import IO, Any
@@ -72,6 +74,12 @@ def _register_commands() -> None:
 _register_commands()
 
 
+def _ignore_further_interrupts() -> None:
+    """After the first Ctrl-C, a second one must not break the exit (clean-up, interpreter shutdown)."""
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI and return its exit code (never raises)."""
     args = list(sys.argv[1:] if argv is None else argv)
@@ -81,15 +89,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     except VerifyError as exc:
         click.echo(f"error: {safe_text(str(exc), limit=500)}", err=True)
         return EXIT_BAD_INPUT
-    except click.exceptions.Abort:
-        click.echo("interrupted", err=True)
-        return EXIT_INTERRUPTED
-    except KeyboardInterrupt:
+    except (click.exceptions.Abort, KeyboardInterrupt):
+        _ignore_further_interrupts()
         click.echo("interrupted", err=True)
         return EXIT_INTERRUPTED
     except click.UsageError as exc:
         hint = f" (see: {exc.ctx.command_path} --help)" if exc.ctx else ""
-        click.echo(f"error: {exc.format_message()}{hint}", err=True)
+        click.echo(f"error: {safe_text(exc.format_message(), limit=500)}{hint}", err=True)
         return EXIT_BAD_INPUT
     except click.ClickException as exc:
         exc.show()
@@ -103,7 +109,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             traceback.print_exc()
         else:
             click.echo(
-                f"error: unexpected failure: {type(exc).__name__}: {exc} (run with --debug for details)",
+                f"error: unexpected failure: {type(exc).__name__}: {safe_text(str(exc), limit=500)} "
+                "(run with --debug for details)",
                 err=True,
             )
         return EXIT_FAILURE

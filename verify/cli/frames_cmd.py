@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import click
 
-from ..export.frames import export_frames
-from ..serial import to_jsonable
-from ..text import safe_text
+from ..text import json_text, safe_text
 from .views import ocr_lines
 
 
@@ -58,9 +55,12 @@ def frames_command(
     video as a player shows it, shot 3); index.json lists every image with its
     time, frame index and shot, and the file's sha256.
     """
+    from ..export.frames import export_frames
+    from ..serial import to_jsonable
+
     index = export_frames(file, out, mode=mode, fps=fps, fmt=fmt, size=size, ocr=ocr)
     if as_json:
-        click.echo(json.dumps(to_jsonable(index), indent=2, ensure_ascii=False))
+        click.echo(json_text(to_jsonable(index), indent=2))
         return
     n = len(index.images)
     what = f"{n} image{'' if n == 1 else 's'}" + (

@@ -6,32 +6,36 @@ Thin: options become calls to ``verify.library`` (``ingest``, ``Library``) and
 
 from __future__ import annotations
 
-import json
+import os
 import re
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from .. import serial
-from ..library import AddResult, Library, Provenance, Reference, ingest
-from ..matching import MatchResult
-from ..text import clock, plural, safe_text
+from ..text import clock, json_text, plural, safe_text
 from . import PartialFailure
+
+if TYPE_CHECKING:  # the stages load when a command runs, not when the CLI starts
+    from ..library import AddResult, Library, Reference
+    from ..matching import MatchResult
 
 _library_option = click.option(
     "--library",
     "library_path",
     required=True,
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="The library file (SQLite), created on first use by `hash`.",
+    type=str,  # a file, or a postgresql:// URL (a Path would fold its "//")
+    help="The library file (SQLite), created on first use by `hash`, or a PostgreSQL URL "
+    "(postgresql://user@host/db) for a shared library.",
 )
 _json_option = click.option("--json", "as_json", is_flag=True, help="Machine-readable JSON on stdout.")
 
 
 def _ref_dict(ref: Reference) -> dict[str, Any]:
     """A reference as JSON: the one serialised shape (``verify.serial``) used everywhere."""
+    from .. import serial
+
     return dict(serial.to_jsonable(ref))
 
 
@@ -42,8 +46,12 @@ def _check_date(ctx: click.Context, param: click.Parameter, value: str) -> str:
     return value
 
 
-def _open(path: Path, create: bool = False) -> Library:
-    return Library(path, create=create)
+def _open(path: str | Path, create: bool = False) -> Library:
+    from ..library import Library
+
+    # where the persistent index lives (default: beside the file; ~/.cache for a PostgreSQL library)
+    index = os.environ.get("VERIFY_INDEX_DIR") or None
+    return Library(path, create=create, index_folder=Path(index) if index else None)
 
 
 # -- hash ---------------------------------------------------------------------------------
@@ -72,11 +80,13 @@ def _hash_line(r: AddResult) -> str:
 @click.option("--notes", default="", help="Free notes.")
 @click.option("--workers", type=click.IntRange(1, 64), default=1, show_default=True,
               help="Files hashed in parallel (worker processes).")  # fmt: skip
+@click.option("--cluster", "cluster", default=None, metavar="SCHEDULER",
+              help="Fingerprint on a Dask cluster (scheduler address or file); files must be on shared storage.")  # fmt: skip
 @click.option("--ocr", is_flag=True, help="Also read the text on screen of each added clip (searchable).")
 @_json_option
 def hash_cmd(
     paths: tuple[Path, ...],
-    library_path: Path,
+    library_path: str,
     title: str,
     source_url: str,
     first_seen: str,
@@ -87,6 +97,7 @@ def hash_cmd(
     workers: int,
     ocr: bool,
     as_json: bool,
+    cluster: str | None = None,
 ) -> None:
     """Fingerprint PATHS (files, or folders searched recursively) into the library.
 
@@ -94,6 +105,8 @@ def hash_cmd(
     one line each and skipped; the exit code is 3 when some failed. Each file is
     committed on its own, so an interrupted run loses nothing and a re-run resumes.
     """
+    from ..library import Provenance, ingest
+
     prov = Provenance(title, source_url, first_seen, found_at, description, tuple(tags), notes)
     counts: dict[str, int] = {"added": 0, "exists": 0, "failed": 0}
     with _open(library_path, create=True) as lib:
@@ -109,21 +122,32 @@ def hash_cmd(
                 bar.update(pos - last[0])
                 last[0] = pos
 
+        client = None
+        if cluster:
+            from ..cluster import connect, ingest_on_cluster
+
+            client = connect(cluster)
+            results = ingest_on_cluster(paths, lib, client, prov, progress=progress)
+        else:
+            results = ingest(paths, lib, prov, workers=workers, progress=progress)
         try:
-            for result in ingest(paths, lib, prov, workers=workers, progress=progress):
+            for result in results:
                 counts[result.status] += 1
                 if ocr and result.status == "added" and result.reference is not None:
                     _store_text(lib, result)
                 if as_json:
-                    click.echo(json.dumps(result.to_dict(), ensure_ascii=False))
+                    click.echo(json_text(result.to_dict()))
                 else:
                     if bar is not None:  # erase the bar's line; it is drawn again on the next update
                         sys.stderr.write("\r\033[K")
                         sys.stderr.flush()
                     click.echo(_hash_line(result))
         finally:
+            results.close()  # on Ctrl-C: stops the workers now, not when the generator is collected
             if bar is not None:
                 bar.__exit__(None, None, None)
+            if client is not None:
+                client.close()
         health = lib.integrity_check()
     total = counts["added"] + counts["exists"] + counts["failed"]
     if not as_json and total:
@@ -192,12 +216,21 @@ def _match_lines(result: MatchResult) -> list[str]:
 @click.option(
     "--top", type=click.IntRange(1, 1000), default=10, show_default=True, help="Most matches shown."
 )
+@click.option("--cluster", "cluster", default=None, metavar="SCHEDULER",
+              help="Search the index sharded over a Dask cluster (scheduler address or file).")  # fmt: skip
 @_json_option
-def match_cmd(file: Path, library_path: Path, top: int, as_json: bool) -> None:
+def match_cmd(file: Path, library_path: str, top: int, as_json: bool, cluster: str | None = None) -> None:
     """Find which parts of FILE are known footage from the library, and where in it."""
     from ..matching import match_file
 
-    with _open(library_path) as lib:
+    with _open(library_path) as opened:
+        lib: Any = opened
+        client = None
+        if cluster:
+            from ..cluster import ClusterLibrary, connect
+
+            client = connect(cluster)
+            lib = ClusterLibrary(opened, client)
         if sys.stderr.isatty() and not as_json:
             with click.progressbar(length=1000, label="fingerprinting", file=sys.stderr) as bar:
                 last = [0]
@@ -210,8 +243,10 @@ def match_cmd(file: Path, library_path: Path, top: int, as_json: bool) -> None:
                 result = match_file(file, lib, top=top, progress=progress)
         else:
             result = match_file(file, lib, top=top)
+        if client is not None:
+            client.close()
     if as_json:
-        click.echo(json.dumps(result.to_dict(), ensure_ascii=False))
+        click.echo(json_text(result.to_dict()))
     else:
         click.echo("\n".join(_match_lines(result)))
 
@@ -228,12 +263,12 @@ def library_group() -> None:
 @_library_option
 @click.option("--search", default=None, help="Only references whose text fields contain this.")
 @_json_option
-def library_list(library_path: Path, search: str | None, as_json: bool) -> None:
+def library_list(library_path: str, search: str | None, as_json: bool) -> None:
     """Every reference: id, title, duration, first seen, file."""
     with _open(library_path) as lib:
         refs = lib.references(search)
     if as_json:
-        click.echo(json.dumps([_ref_dict(r) for r in refs], ensure_ascii=False))
+        click.echo(json_text([_ref_dict(r) for r in refs]))
         return
     for r in refs:
         first = safe_text(r.provenance.first_seen or "-", limit=20)
@@ -246,7 +281,7 @@ def library_list(library_path: Path, search: str | None, as_json: bool) -> None:
 @click.argument("ref_id")
 @_library_option
 @_json_option
-def library_show(ref_id: str, library_path: Path, as_json: bool) -> None:
+def library_show(ref_id: str, library_path: str, as_json: bool) -> None:
     """One reference (by id or sha256) with all its provenance."""
     with _open(library_path) as lib:
         ref = lib.get(ref_id)
@@ -255,7 +290,7 @@ def library_show(ref_id: str, library_path: Path, as_json: bool) -> None:
     if text is not None:
         d["text_on_screen"] = text.text().splitlines()
     if as_json:
-        click.echo(json.dumps(d, ensure_ascii=False))
+        click.echo(json_text(d))
         return
     p = ref.provenance
     rows = [
@@ -274,14 +309,60 @@ def library_show(ref_id: str, library_path: Path, as_json: bool) -> None:
 @click.argument("ref_id")
 @_library_option
 @_json_option
-def library_remove(ref_id: str, library_path: Path, as_json: bool) -> None:
+def library_remove(ref_id: str, library_path: str, as_json: bool) -> None:
     """Delete a reference (by id or sha256) and its fingerprint."""
     with _open(library_path) as lib:
         ref = lib.remove(ref_id)
     if as_json:
-        click.echo(json.dumps({"removed": _ref_dict(ref)}, ensure_ascii=False))
+        click.echo(json_text({"removed": _ref_dict(ref)}))
     else:
         click.echo(f"removed #{ref.id} {safe_text(ref.display_title)}")
+
+
+@library_group.command("index")
+@_library_option
+@click.option(
+    "--check", is_flag=True, help="Read every index file and verify its checksum; rebuild what is damaged."
+)
+@click.option("--rebuild", is_flag=True, help="Rebuild the index from the library.")
+@click.option(
+    "--compact", is_flag=True, help="Merge the index into one segment (after many small additions)."
+)
+@click.option("--shards", type=click.IntRange(1, 4096), default=None,
+              help="Also bring the index split into N shards up to date (for `match --cluster`).")  # fmt: skip
+@_json_option
+def library_index(library_path: str, check: bool, rebuild: bool, compact: bool, shards: int | None,
+                  as_json: bool) -> None:  # fmt: skip
+    """The persistent search index beside the library: bring it up to date, check, rebuild or compact it."""
+    from ..library import persistent
+
+    with _open(library_path) as lib:
+        status = lib.check_index() if check else "ok"
+        algorithms = [a for a in lib.stats().hashes]
+        if rebuild or compact:
+            lib.rebuild_index(compact=compact and not rebuild)
+        out: list[dict[str, Any]] = []
+        for alg in algorithms:
+            lib.hash_table(alg)  # opens it, bringing it up to date with the library
+            if shards:
+                from ..cluster import update_shards
+
+                update_shards(lib, alg, shards)
+            store = persistent.index_store(lib.index_folder, alg) if lib.index_folder else None
+            current = store.read() if store else None
+            segs = current[1] if current else []
+            out.append({"algorithm": alg, "folder": str(store.folder) if store else None, "segments": len(segs),
+                        "rows": sum(s.rows for s in segs), "bytes": store.size_bytes() if store else 0})  # fmt: skip
+    if as_json:
+        click.echo(json_text({"check": status, "indexes": out}))
+    else:
+        for x in out:
+            click.echo(f"{safe_text(x['algorithm'])}: {x['rows']:,} rows in {x['segments']} segments, "
+                       f"{x['bytes'] / 1e6:.1f} MB  ({safe_text(x['folder'])})")  # fmt: skip
+        if check:
+            click.echo(f"check: {safe_text(status)}")
+    if status != "ok":
+        raise click.ClickException(f"the index was damaged and has been rebuilt: {status}")
 
 
 def register(cli: click.Group) -> None:

@@ -7,17 +7,16 @@ Human output by default (every value that came from the file is passed through
 
 from __future__ import annotations
 
-import json
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from .. import serial
-from ..probe import MediaInfo, StreamInfo, probe
-from ..signals import pair_signals
-from ..text import safe_text
+from ..text import json_text, safe_text
 from .views import ocr_lines, xmp_lines
+
+if TYPE_CHECKING:
+    from ..probe import MediaInfo, StreamInfo
 
 _SIZE_RE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([kmgt]?)i?b?\s*$", re.IGNORECASE)
 
@@ -189,6 +188,10 @@ def register(cli: click.Group) -> None:
 
         Metadata is a lead, not proof: every tag can be forged.
         """
+        from .. import serial
+        from ..probe import probe
+        from ..probe.signals import pair_signals
+
         limit = parse_size(max_size)
         info = probe(file, max_bytes=limit)
         other = probe(pair, max_bytes=limit) if pair else None
@@ -208,7 +211,7 @@ def register(cli: click.Group) -> None:
             if other is not None:
                 payload = {"file": payload, "pair": serial.to_jsonable(other),
                            "pair_signals": serial.to_jsonable(pairs)}  # fmt: skip
-            click.echo(json.dumps(payload, ensure_ascii=False, indent=2))
+            click.echo(json_text(payload, indent=2))
             return
         click.echo(render(info, all_tags=all_tags))
         if text is not None:

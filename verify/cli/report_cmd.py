@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -12,6 +13,7 @@ from typing import TYPE_CHECKING
 import click
 
 from ..errors import CaseIntegrityError, VerifyError
+from ..text import safe_text
 
 if TYPE_CHECKING:
     from ..analysis import Analysis
@@ -109,6 +111,12 @@ _top_opt = click.option("--top", default=5, show_default=True, help="Most matche
 @_notes_opt
 @click.option("--no-keyframes", is_flag=True, help="Skip keyframe extraction.")
 @click.option("--embed-images", is_flag=True, help="JSON only: include the pictures as base64.")
+@click.option(
+    "--full-paths",
+    is_flag=True,
+    help="Keep local paths and stored file names (an internal record); by default the report names "
+    "files only, fit for publication.",
+)
 @_top_opt
 def report_command(
     file: Path,
@@ -118,16 +126,21 @@ def report_command(
     notes: Path | None,
     no_keyframes: bool,
     embed_images: bool,
+    full_paths: bool,
     top: int,
 ) -> None:
-    """Analyse FILE and export its verification report (md, html, json or pdf)."""
-    from ..export import FORMATS as SUFFIXES
-    from ..export import export
+    """Analyse FILE and export its verification report (md, html, json or pdf).
 
-    if out.is_dir():
+    The report names files, not your folders (no local paths, no stored-name prefixes), unless
+    --full-paths is given.
+    """
+    from ..export import FORMATS as SUFFIXES
+    from ..export import export, paths
+
+    if out.is_dir() and not out.is_symlink():
         out_dir, name = out, None
-    else:
-        out_dir, name = out.parent, out.name
+    else:  # refused before the analysis: a link, a device (/dev/null), a FIFO
+        out_dir, name = paths.check_output(out).parent, out.name
     if fmt is None:
         suffix = out.suffix.lower().lstrip(".") if name else ""
         fmt = (
@@ -137,10 +150,13 @@ def report_command(
         )
     if name is not None and not Path(name).suffix:
         name += SUFFIXES[fmt]
+    if name is not None:
+        paths.check_output(out_dir / paths.check_name(name))
     report = _build(file, library, notes, not no_keyframes, top)
-    path = export(report, fmt, out_dir, name=name, embed_images=embed_images)
+    path = export(report, fmt, out_dir, name=name, embed_images=embed_images, full_paths=full_paths)
     click.echo(
-        f"{path}  ({fmt}; case {report.case_id}; verdict {report.verdict}; {len(report.matches)} match(es))"
+        f"{safe_text(str(path))}  ({fmt}; case {safe_text(report.case_id, limit=80)}; verdict {report.verdict}; "
+        f"{len(report.matches)} match(es))"
     )
 
 
@@ -168,14 +184,15 @@ def case_save(
 ) -> None:
     """Analyse FILE and save everything as one case file."""
     from ..case import save_case
+    from ..digest import sha256_file
+    from ..export import paths
 
+    paths.check_output(out)  # before the analysis: a link, a device, a FIFO
     report = _build(file, library, notes, True, top)
     path = save_case(report, out, include_original=include_original, original=file)
-    from ..digest import sha256_file
-
     digest = sha256_file(path)
     click.echo(
-        f"{path}  (case {report.case_id}; {len(report.image_refs())} pictures; "
+        f"{safe_text(str(path))}  (case {safe_text(report.case_id, limit=80)}; {len(report.image_refs())} pictures; "
         f"original {'included' if include_original else 'referenced by sha256'})"
     )
     click.echo(f"sha256 of the case file: {digest}  (keep it somewhere else to prove the case unchanged)")
@@ -189,7 +206,10 @@ def case_open(case: Path, as_json: bool) -> None:
     from ..case import open_case
 
     opened = open_case(case)
-    click.echo(opened.report.to_json() if as_json else opened.summary())
+    if as_json:  # ASCII-only: no control character of the report can reach the terminal raw
+        click.echo(json.dumps(opened.report.to_dict(), ensure_ascii=True, indent=2))
+    else:
+        click.echo(opened.summary())
 
 
 @case_group.command("check")
@@ -201,7 +221,7 @@ def case_check(case: Path) -> None:
     result = check_case(case)
     if not result.ok:
         raise CaseIntegrityError(result.describe(), path=case)
-    click.echo(f"{case}: {result.describe()}")
+    click.echo(f"{safe_text(str(case))}: {result.describe()}")
 
 
 @click.command("evidence")
@@ -227,9 +247,11 @@ def case_check(case: Path) -> None:
 def evidence_command(file: Path, library: Path | None, number: int, out: Path, height: int) -> None:
     """Render the side-by-side evidence video of one match of FILE."""
     from ..evidence import render_evidence
+    from ..export import paths
 
     if library is None:
         raise click.UsageError("--library is required")
+    paths.check_output(out)  # before matching: a link, a device, a FIFO
     analysis = _analyse(file, library, max(number, 5))
     result = analysis.matches
     if result is None or len(result.matches) < number:
@@ -245,7 +267,7 @@ def evidence_command(file: Path, library: Path | None, number: int, out: Path, h
     with _progress("rendering") as progress:
         path = render_evidence(file, match.reference.path, match, out, height=height, progress=progress)
     click.echo(
-        f"{path}  (query {match.query_start:.2f}-{match.query_end:.2f} s vs reference "
+        f"{safe_text(str(path))}  (query {match.query_start:.2f}-{match.query_end:.2f} s vs reference "
         f"{match.reference_start:.2f}-{match.reference_end:.2f} s)"
     )
 

@@ -1,11 +1,14 @@
 """Exports of a :class:`verify.report.Report`: Markdown, self-contained HTML, JSON, PDF.
 
-``export(report, fmt, out_dir, *, name=None) -> Path`` writes one file inside
-``out_dir`` (Markdown also writes its pictures into ``<name>-images/`` beside it)
-and never outside: a ``name`` with a folder separator or ``..``, or one that is a
-symbolic link, raises :class:`verify.errors.UnsafePathError`. The export is
-logged in the report's chain of custody before it is rendered, so the document
-records its own making.
+``export(report, fmt, out_dir, *, name=None, full_paths=False) -> Path`` writes one file
+inside ``out_dir`` (Markdown also writes its pictures into ``<name>-images/`` beside it)
+and never outside: a ``name`` with a folder separator or ``..``, or a target that is a
+symbolic link, a device or a FIFO, raises :class:`verify.errors.UnsafePathError`; files are
+written to a temporary file and renamed (:mod:`.paths`). The export is logged in the
+report's chain of custody before it is rendered, so the document records its own making.
+
+Exports are for publication: they name files, not the analyst's folders, unless
+``full_paths=True`` (:mod:`.publish`); the ``Report`` itself keeps full paths.
 """
 
 from __future__ import annotations
@@ -16,7 +19,9 @@ from pathlib import Path
 from ..digest import sha256_bytes
 from ..errors import ReportError
 from ..report.model import Report
+from ..text import json_text
 from . import paths
+from .publish import for_publication
 
 log = logging.getLogger("verify")
 
@@ -25,10 +30,20 @@ ALIASES = {"markdown": "md", "htm": "html"}
 
 
 def render_bytes(
-    report: Report, fmt: str, *, image_folder: str | None = None, embed_images: bool = False
+    report: Report,
+    fmt: str,
+    *,
+    image_folder: str | None = None,
+    embed_images: bool = False,
+    full_paths: bool = False,
 ) -> bytes:
-    """The export as bytes, without writing anything (Markdown pictures are not included)."""
+    """The export as bytes, without writing anything (Markdown pictures are not included).
+
+    ``full_paths=False`` (the default) renders :func:`.publish.for_publication` of the report.
+    """
     fmt = ALIASES.get(fmt, fmt)
+    if not full_paths:
+        report = for_publication(report)
     if fmt == "html":
         from .html import render as render_html
 
@@ -38,7 +53,7 @@ def render_bytes(
 
         return render_md(report, image_folder).encode("utf-8")
     if fmt == "json":
-        return (report.to_json(embed_images=embed_images) + "\n").encode("utf-8")
+        return (json_text(report.to_dict(embed_images=embed_images), indent=2) + "\n").encode("utf-8")
     if fmt == "pdf":
         from .pdf import render as render_pdf
 
@@ -47,9 +62,19 @@ def render_bytes(
 
 
 def export(
-    report: Report, fmt: str, out_dir: str | Path, *, name: str | None = None, embed_images: bool = False
+    report: Report,
+    fmt: str,
+    out_dir: str | Path,
+    *,
+    name: str | None = None,
+    embed_images: bool = False,
+    full_paths: bool = False,
 ) -> Path:
-    """Write ``report`` as ``fmt`` (md, html, json, pdf) into ``out_dir``; return the file's path."""
+    """Write ``report`` as ``fmt`` (md, html, json, pdf) into ``out_dir``; return the file's path.
+
+    ``full_paths=True`` keeps local paths and stored names (an internal record); by default
+    the document names files only (for publication).
+    """
     fmt = ALIASES.get(fmt.lower(), fmt.lower())
     if fmt not in FORMATS:
         raise ReportError(f"unknown export format {fmt!r}", hint=f"Use one of {', '.join(FORMATS)}.")
@@ -63,10 +88,10 @@ def export(
             if ref.name in report.images:
                 paths.write_bytes(paths.target(img_dir, ref.name.rsplit("/", 1)[-1]), report.images[ref.name])
     report.log("exported", f"{fmt} to {target.name}")
-    data = render_bytes(report, fmt, image_folder=folder, embed_images=embed_images)
+    data = render_bytes(report, fmt, image_folder=folder, embed_images=embed_images, full_paths=full_paths)
     paths.write_bytes(target, data)
     log.info("exported %s (%d bytes, sha256 %s)", target, len(data), sha256_bytes(data)[:12])
     return target
 
 
-__all__ = ["FORMATS", "export", "render_bytes"]
+__all__ = ["FORMATS", "export", "for_publication", "render_bytes"]

@@ -11,8 +11,8 @@ from collections.abc import Iterator
 from typing import Any
 
 from ..library.models import Reference
+from ..probe.signals import Signal
 from ..report.model import MatchRecord, Report
-from ..signals import Signal
 from ..text import clock, span
 
 #: Longest metadata value shown in a table cell (the JSON keeps all of it).

@@ -12,17 +12,18 @@ shows it, shot 3). Files are written only inside ``out_dir`` (see :mod:`.paths`)
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from ..digest import sha256_file
+from ..errors import UnsafePathError
 from ..frames import DecodeStats, Sampling, iter_frames
 from ..ocr.model import OcrResult
 from ..pictures import decode, encode
 from ..serial import to_jsonable
+from ..text import json_text
 from . import paths
 
 SCHEMA_VERSION = 1
@@ -123,6 +124,9 @@ def export_frames(
     if mode not in MODES:
         raise ValueError(f"unknown frames mode {mode!r}")
     p = Path(path)
+    out = Path(out_dir)
+    if out.is_symlink() or (out.exists() and not out.is_dir()):  # before decoding anything
+        raise UnsafePathError("is a link or a file, not a folder; frames go into a folder", path=out)
     if mode == "shots":
         items, facts = _shots(p, size, progress)
     else:
@@ -161,6 +165,6 @@ def export_frames(
         images=tuple(written),
         ocr=text,
     )
-    record = json.dumps(to_jsonable(index), indent=2, ensure_ascii=False)
+    record = json_text(to_jsonable(index), indent=2)  # file names that are not UTF-8 stay writable
     paths.write_bytes(paths.target(folder, "index.json"), record.encode())
     return index

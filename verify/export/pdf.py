@@ -40,7 +40,9 @@ def _p(value: Any, style: ParagraphStyle = BODY, limit: int = common.CELL_LIMIT)
     return Paragraph(x(value, limit), style)
 
 
-def _table(rows: list[tuple[str, Any]], widths: tuple[float, float] = (0.28, 0.72)) -> Table:
+def _table(rows: list[tuple[str, Any]], widths: tuple[float, float] = (0.28, 0.72)) -> Any:
+    if not rows:  # reportlab refuses a table with no rows
+        return _p("(none)", SMALL)
     data = [[_p(k, BODY, 200), _p(v)] for k, v in rows]
     t = Table(data, colWidths=[WIDTH * widths[0], WIDTH * widths[1]], repeatRows=0)
     t.setStyle(

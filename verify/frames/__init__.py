@@ -25,6 +25,12 @@ Stills (JPEG, PNG, WebP, TIFF, …) decode as a one-frame video at time 0. HEIF/
 pictures are tiled grids FFmpeg hands out tile by tile; they are decoded whole
 with pillow-heif when it is installed, else refused with ``UnsupportedCodecError``.
 
+Untrusted input: only footage formats are opened (``verify.filetype.FOOTAGE_FORMATS``,
+FFmpeg's ``format_whitelist``; local files only), no picture over ``MAX_PIXELS`` is
+decoded (checked from the header before decoding, and FFmpeg's decoders are held to it),
+``Sampling.max_rate`` bounds how many frames per second of footage reach Python, and every
+failure of PyAV, Pillow or pillow-heif becomes a ``VerifyError`` (``raise … from``).
+
 Modules: ``base`` (the model and opening a file), ``picture`` (upright, scaled
 pictures: rotation, EXIF orientation, HEIF), ``decode`` (the decoding loops).
 Import from ``verify.frames``; the submodules are an implementation detail.
@@ -34,10 +40,16 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from ..errors import UnsupportedCodecError
+from ..errors import DecodeError, UnsupportedCodecError, VerifyError
+
+if TYPE_CHECKING:
+    import av
 from .base import (
     MAX_CORRUPT_FRAMES,
+    MAX_PIXELS,
+    READER_ERRORS,
     SEEK_GAP,
     DecodeStats,
     Frame,
@@ -52,16 +64,18 @@ from .base import (
 from .decode import at_times, duration_of, sequential, stream_start
 from .picture import (
     apply_orientation,
+    check_pixels,
     heif_picture,
     is_heif,
     is_still_format,
     orientation_of_rotation,
-    still_orientation,
+    still_header,
     to_array,
 )
 
 __all__ = [
     "MAX_CORRUPT_FRAMES",
+    "MAX_PIXELS",
     "SEEK_GAP",
     "DecodeStats",
     "Frame",
@@ -89,6 +103,7 @@ def iter_frames(
     stats: DecodeStats | None = None,
     progress: Callable[[float, float], None] | None = None,
     tap: FrameTap | Sequence[FrameTap] | None = None,
+    audio: Callable[[av.AudioFrame], None] | None = None,
 ) -> Iterator[Frame]:
     """Yield ``Frame(time, index, image)`` from the first video stream of ``path``.
 
@@ -97,13 +112,43 @@ def iter_frames(
     ``max_corrupt`` of them a :class:`DecodeError` is raised. ``progress`` is
     called with ``(seconds decoded, duration)`` every few frames (``(done, total)``
     times asked in ``times`` mode). ``tap`` (one or several; sequential modes and stills)
-    receives other pictures of the frames from the same decode (see :class:`FrameTap`). Every
-    failure is a ``VerifyError``.
+    receives other pictures of the frames from the same decode (see :class:`FrameTap`); ``audio``
+    (sequential modes) receives the decoded frames of the main audio stream, demuxed in the same
+    pass (undecodable audio is counted in ``stats``, never fatal). Every failure is a
+    ``VerifyError``.
     """
     sampling = sampling or Sampling()
     stats = stats if stats is not None else DecodeStats()
     taps: tuple[FrameTap, ...] = (tap,) if isinstance(tap, FrameTap) else tuple(tap or ())
     p = check_file(path, max_bytes)
+    raised: list[BaseException] = []  # what the caller's progress raised: passed on unchanged
+
+    def report(done: float, total: float) -> None:
+        try:
+            progress(done, total)  # type: ignore[misc]
+        except BaseException as exc:
+            raised.append(exc)
+            raise
+
+    try:
+        yield from _frames(p, sampling, stats, max_corrupt, report if progress else None, taps, audio)
+    except VerifyError:
+        raise
+    except READER_ERRORS as exc:  # PyAV, Pillow, pillow-heif on damaged input: IndexError, ...
+        if raised and exc is raised[0]:
+            raise
+        raise DecodeError(f"cannot be decoded ({type(exc).__name__}: {exc})", path=p) from exc
+
+
+def _frames(
+    p: Path,
+    sampling: Sampling,
+    stats: DecodeStats,
+    max_corrupt: int,
+    progress: Callable[[float, float], None] | None,
+    taps: tuple[FrameTap, ...],
+    audio: Callable[[av.AudioFrame], None] | None,
+) -> Iterator[Frame]:
     container = open_container(p)
     try:
         if is_heif(container):
@@ -120,12 +165,15 @@ def iter_frames(
         stats.duration = duration_of(container, stream)
         stats.start_time = stream_start(stream)
         stats.rate = float(stream.average_rate or stream.guessed_rate or 25)
-        orientation = still_orientation(p) if is_still_format(container) else None
+        orientation = None
+        if is_still_format(container):
+            orientation, width, height = still_header(p)
+            check_pixels(width, height, p)
         if sampling.mode == "times":
             yield from at_times(container, stream, p, sampling, stats, max_corrupt, orientation, progress)
         else:
             yield from sequential(
-                container, stream, p, sampling, stats, max_corrupt, orientation, progress, taps
+                container, stream, p, sampling, stats, max_corrupt, orientation, progress, taps, audio
             )
     finally:
         container.close()

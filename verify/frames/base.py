@@ -6,6 +6,7 @@ The frame format itself is written down in the package docstring (``verify.frame
 from __future__ import annotations
 
 import math
+import struct
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,6 +17,7 @@ import av.error
 import numpy as np
 
 from ..errors import EmptyFileError, FileTooLargeError, MediaNotFoundError, NotMediaError, NoVideoStreamError
+from ..filetype import HEAD_BYTES, Sniffed, ffmpeg_options, is_footage_format, plausible, sniff
 
 Mode = Literal["all", "fps", "keyframes", "times"]
 PixelFormat = Literal["rgb24", "gray"]
@@ -24,6 +26,16 @@ PixelFormat = Literal["rgb24", "gray"]
 MAX_CORRUPT_FRAMES = 50
 #: In ``times`` mode, decode forward instead of seeking when the next time is this close (seconds).
 SEEK_GAP = 2.0
+#: Largest picture decoded, in pixels (Pillow's own decompression-bomb limit, ~9459x9459): FFmpeg's
+#: decoders are told so (``max_pixels``), so a file whose header claims 30000x30000 allocates nothing.
+MAX_PIXELS = 89_478_485
+#: What third-party readers (PyAV/FFmpeg, Pillow, pillow-heif) raise on damaged input; stage
+#: boundaries turn these into ``verify.errors`` with ``raise ... from``.
+READER_ERRORS: tuple[type[BaseException], ...] = (
+    av.error.FFmpegError, OSError, ValueError, IndexError, KeyError, TypeError, AttributeError,
+    NotImplementedError, OverflowError, ZeroDivisionError, RuntimeError, EOFError, struct.error,
+    SyntaxError, MemoryError, RecursionError, UnicodeError,
+)  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -41,6 +53,11 @@ class Frame:
 @dataclass(frozen=True)
 class Sampling:
     """Which frames to take and at what size.
+
+    ``max_rate`` caps sequential modes at that many frames per second of footage: frames
+    nearer in time to the previous one taken than ``1/max_rate`` (on a grid rounded to the
+    nearest slot, so ordinary timestamp jitter never drops a frame of footage at or below the
+    cap) are skipped before they are converted, so a 1000 fps clip costs what a 60 fps one does.
 
     ``mode``: ``"all"`` every frame; ``"fps"`` the first frame at or after each
     multiple of ``1/fps`` seconds from the first frame; ``"keyframes"`` only the
@@ -61,12 +78,15 @@ class Sampling:
     height: int | None = None
     max_side: int | None = None
     pixel_format: PixelFormat = "rgb24"
+    max_rate: float | None = None
 
     def __post_init__(self) -> None:
         if self.mode not in ("all", "fps", "keyframes", "times"):
             raise ValueError(f"unknown sampling mode {self.mode!r}")
         if self.mode == "fps" and not (self.fps > 0 and math.isfinite(self.fps)):
             raise ValueError("fps must be a positive number")
+        if self.max_rate is not None and not (self.max_rate > 0 and math.isfinite(self.max_rate)):
+            raise ValueError("max_rate must be a positive number of frames per second")
         if self.pixel_format not in ("rgb24", "gray"):
             raise ValueError(f"unknown pixel format {self.pixel_format!r}")
         if any(not math.isfinite(t) for t in self.times):
@@ -119,6 +139,9 @@ class DecodeStats:
     duration: float = 0.0
     rate: float = 0.0
     codec: str = ""
+    audio_frames: int = 0  # audio frames handed to an audio sink (one pass for picture and sound)
+    audio_errors: int = 0
+    audio_last_error: str = ""
 
 
 def check_file(path: str | Path, max_bytes: int | None = None) -> Path:
@@ -137,15 +160,41 @@ def check_file(path: str | Path, max_bytes: int | None = None) -> Path:
 
 
 def open_container(path: Path) -> av.container.InputContainer:
-    """Open a media file with PyAV, mapping its errors to verify's."""
+    """Open a media file with PyAV, mapping its errors to verify's.
+
+    Only footage is opened: FFmpeg recognises formats in arbitrary bytes (random data can
+    pass for CD Graphics, ANSI art, raw subtitles), so a container whose format is not in
+    :data:`verify.filetype.FOOTAGE_FORMATS` is refused. Decoders are held to :data:`MAX_PIXELS`.
+    """
     try:
-        return av.open(str(path), metadata_errors="replace")
-    except av.error.InvalidDataError as exc:
-        raise NotMediaError(f"not a media file FFmpeg can read ({exc.strerror or exc})", path=path) from exc
-    except av.error.FFmpegError as exc:
-        raise NotMediaError(f"cannot be opened as media ({exc})", path=path) from exc
-    except UnicodeDecodeError as exc:
-        raise NotMediaError(f"cannot be opened as media ({exc})", path=path) from exc
+        container = av.open(
+            str(path), metadata_errors="replace", options=ffmpeg_options(max_pixels=MAX_PIXELS)
+        )
+    except (av.error.InvalidDataError, av.error.ArgumentError) as exc:  # EINVAL: not a whitelisted format
+        raise NotMediaError(
+            f"not a video or picture file verify can read ({exc.strerror or exc})", path=path
+        ) from exc
+    except PermissionError as exc:
+        raise NotMediaError("cannot be read: permission denied", path=path,
+                            hint="Check the file's permissions.") from exc  # fmt: skip
+    except READER_ERRORS as exc:
+        raise NotMediaError(f"cannot be opened as media ({type(exc).__name__}: {exc})", path=path) from exc
+    name = container.format.name or ""
+    if not plausible(name, _sniff(path)):
+        container.close()
+        raise NotMediaError(f"is named like a picture but its bytes are not one (FFmpeg: {name})", path=path)
+    if not is_footage_format(name):
+        long_name = container.format.long_name or name
+        container.close()
+        raise NotMediaError(
+            f"FFmpeg reads it as {long_name} ({name}), which is not a video or picture format", path=path
+        )
+    return container
+
+
+def _sniff(path: Path) -> Sniffed:
+    with open(path, "rb") as fh:
+        return sniff(fh.read(HEAD_BYTES))
 
 
 def video_stream(container: av.container.InputContainer, path: Path) -> av.video.stream.VideoStream:
@@ -153,4 +202,13 @@ def video_stream(container: av.container.InputContainer, path: Path) -> av.video
     streams = [s for s in container.streams.video if not (s.disposition & av.stream.Disposition.attached_pic)]
     if not streams:
         raise NoVideoStreamError("the file has no video stream", path=path)
+    ctx = streams[0].codec_context
+    width, height = (ctx.width or 0, ctx.height or 0) if ctx is not None else (0, 0)
+    if width * height > MAX_PIXELS:
+        raise FileTooLargeError(
+            f"its picture is {width}x{height} ({width * height:,} pixels), more than verify decodes "
+            f"({MAX_PIXELS:,})",
+            path=path,
+            hint="Scale it down first, e.g. ffmpeg -i IN -vf scale=3840:-2 OUT.",
+        )
     return streams[0]

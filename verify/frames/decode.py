@@ -34,15 +34,49 @@ def stream_start(stream: av.video.stream.VideoStream) -> float:
     return 0.0
 
 
+#: Undecodable audio packets after which the sound is given up (the picture goes on).
+MAX_AUDIO_ERRORS = 20
+
+AudioSink = Callable[[av.AudioFrame], None]
+
+
+def _sound(container: av.container.InputContainer) -> av.audio.stream.AudioStream | None:
+    streams = list(container.streams.audio)
+    return streams[0] if streams and streams[0].codec_context is not None else None
+
+
+def _feed_audio(packet: av.Packet, sink: AudioSink, stats: DecodeStats) -> None:
+    """Decode one audio packet and hand its frames to ``sink``; damage is counted, never fatal."""
+    if stats.audio_errors > MAX_AUDIO_ERRORS:
+        return
+    try:
+        frames = packet.decode()
+    except av.error.FFmpegError as exc:
+        stats.audio_errors += 1
+        stats.audio_last_error = f"{exc}"
+        return
+    for frame in frames:
+        if isinstance(frame, av.AudioFrame):
+            stats.audio_frames += 1
+            sink(frame)
+
+
 def _decoded(
     container: av.container.InputContainer,
     stream: av.video.stream.VideoStream,
     path: Path,
     stats: DecodeStats,
     max_corrupt: int,
+    audio: AudioSink | None = None,
 ) -> Iterator[av.VideoFrame]:
-    """Decoded frames in presentation order, corrupt ones skipped and counted."""
-    packets = container.demux(stream)
+    """Decoded frames in presentation order, corrupt ones skipped and counted.
+
+    With ``audio``, the main audio stream is demuxed in the same pass and its decoded frames are
+    handed to ``audio`` as they come (one read of the file for picture and sound)."""
+    sound = _sound(container) if audio is not None else None
+    packets: Iterator[av.Packet] = (
+        container.demux(stream, sound) if sound is not None else container.demux(stream)
+    )
     while True:
         try:
             packet = next(packets)
@@ -52,6 +86,9 @@ def _decoded(
             _corrupt(stats, f"demux: {exc}", path, max_corrupt)
             if stats.decoded == 0 and stats.corrupt > 3:
                 raise TruncatedMediaError(f"no readable video data ({exc})", path=path) from exc
+            continue
+        if sound is not None and audio is not None and packet.stream.index == sound.index:
+            _feed_audio(packet, audio, stats)
             continue
         try:
             frames = packet.decode()
@@ -130,6 +167,7 @@ def sequential(
     orientation: int | None,
     progress: Callable[[float, float], None] | None,
     taps: Sequence[FrameTap] = (),
+    audio: AudioSink | None = None,
 ) -> Iterator[Frame]:
     start, rate, duration = stats.start_time, stats.rate, stats.duration
     dense = [(t, VideoReformatter()) for t in taps if t.every_frame]
@@ -137,16 +175,24 @@ def sequential(
     step = 1.0 / sampling.fps if sampling.mode == "fps" else 0.0
     first: float | None = None
     next_slot = 0  # fps mode: the next sample is the first frame at or after first + next_slot * step
+    cap, cap_first, cap_slot = sampling.max_rate, 0.0, -1  # max_rate: one frame per rounded 1/cap slot
     code: int | None = None
     reformatter = VideoReformatter()
     index = -1
-    for frame in _decoded(container, stream, path, stats, max_corrupt):
+    for frame in _decoded(container, stream, path, stats, max_corrupt, audio):
         index += 1
         t = float(frame.time)
         if code is None:
             code = _note_geometry(frame, stats, orientation)
         if progress is not None and index % 30 == 0:
             progress(min(max(0.0, t - start), duration or math.inf), duration)
+        if cap is not None:  # above the cap: skipped before any conversion, taps included
+            if cap_slot < 0:
+                cap_first = t
+            slot = math.floor((t - cap_first) * cap + 0.499)  # nearest slot; halves go to the earlier one
+            if slot <= cap_slot:
+                continue
+            cap_slot = slot
         for tap, rf in dense:
             _offer(tap, frame, t, index, stats, code, rf, path, max_corrupt)
         if sampling.mode == "fps":
@@ -241,7 +287,7 @@ def _seek(
         try:
             if position > stats.start_time and stream.time_base:
                 container.seek(
-                    int(position / stream.time_base), stream=stream, backward=True, any_frame=False
+                    int(position / (stream.time_base or 1)), stream=stream, backward=True, any_frame=False
                 )
             else:  # rewind to the top of the file (MPEG-TS can skip a lone keyframe when seeking to it)
                 container.seek(0)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import struct
+import warnings
 from pathlib import Path
 
 import av
@@ -11,8 +12,8 @@ import av.error
 import numpy as np
 from av.video.reformatter import VideoReformatter
 
-from ..errors import NotMediaError, UnsupportedCodecError
-from .base import Sampling
+from ..errors import FileTooLargeError, NotMediaError, UnsupportedCodecError
+from .base import MAX_PIXELS, Sampling
 
 _HEIF_BRANDS = {"heic", "heix", "heim", "heis", "hevc", "hevx", "mif1", "msf1"}
 _PIL_ERRORS = (OSError, ValueError, SyntaxError, KeyError, TypeError, IndexError, struct.error)
@@ -59,16 +60,51 @@ def apply_orientation(img: np.ndarray, orientation: int) -> np.ndarray:
     return np.ascontiguousarray(out)
 
 
-def still_orientation(path: Path) -> int | None:
-    """EXIF orientation of a still image via Pillow (reads tags, not pixels), or None."""
+def _pil_errors() -> tuple[type[BaseException], ...]:
+    from PIL import Image
+
+    return (*_PIL_ERRORS, Image.DecompressionBombError, EOFError)
+
+
+def still_header(path: Path) -> tuple[int | None, int, int]:
+    """(EXIF orientation or None, width, height) of a still via Pillow: tags and header, no pixels.
+
+    Width and height are 0 when Pillow cannot read the header.
+    """
     from PIL import Image  # deferred: only stills need it
 
     try:
-        with Image.open(path) as im:
-            value = im.getexif().get(0x0112)
-    except _PIL_ERRORS:
-        return None
-    return value if isinstance(value, int) and 1 <= value <= 8 else None
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # DecompressionBombWarning: the size is checked by the caller
+            with Image.open(path) as im:
+                width, height = im.size
+                if width * height > MAX_PIXELS:  # getexif() of a PNG decodes the whole picture
+                    return None, int(width), int(height)
+                value = im.getexif().get(0x0112)
+    except Image.DecompressionBombError as exc:  # over twice Pillow's limit: refused by Pillow itself
+        raise FileTooLargeError(f"its picture is too large to decode ({exc})", path=path, hint=_BIG) from exc
+    except _pil_errors():
+        return None, 0, 0
+    return (value if isinstance(value, int) and 1 <= value <= 8 else None), int(width), int(height)
+
+
+def still_orientation(path: Path) -> int | None:
+    """EXIF orientation of a still image via Pillow (reads tags, not pixels), or None."""
+    return still_header(path)[0]
+
+
+_BIG = "A header claiming a picture this big is typical of a damaged or hostile file; scale a real one down first."
+
+
+def check_pixels(width: int, height: int, path: Path) -> None:
+    """Refuse a picture larger than :data:`MAX_PIXELS` before anything decodes it."""
+    if width * height > MAX_PIXELS:
+        raise FileTooLargeError(
+            f"its picture is {width}x{height} ({width * height:,} pixels), more than verify decodes "
+            f"({MAX_PIXELS:,})",
+            path=path,
+            hint=_BIG,
+        )
 
 
 def is_still_format(container: av.container.InputContainer) -> bool:
@@ -136,7 +172,10 @@ def heif_picture(path: Path) -> av.VideoFrame:
         ) from exc
     try:
         heif = pillow_heif.open_heif(str(path), convert_hdr_to_8bit=True)
+        check_pixels(int(heif.size[0]), int(heif.size[1]), path)
         picture = heif.to_pillow().convert("RGB")
-    except (*_PIL_ERRORS, EOFError, RuntimeError) as exc:
+    except FileTooLargeError:
+        raise
+    except (*_PIL_ERRORS, EOFError, RuntimeError, MemoryError, NotImplementedError) as exc:
         raise NotMediaError(f"the HEIF/HEIC picture cannot be decoded ({exc})", path=path) from exc
     return av.VideoFrame.from_image(picture)

@@ -17,7 +17,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from ..errors import SchemaVersionError, VerifyError
-from ..exif import TimeStamp
+from ..probe.exif import TimeStamp
 from ..serial import dumps, from_jsonable
 
 SCHEMA_VERSION = 1

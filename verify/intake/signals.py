@@ -20,8 +20,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from ..exif import TimeStamp
-from ..signals import Signal
+from ..probe.exif import TimeStamp
+from ..probe.signals import Signal
 
 if TYPE_CHECKING:
     from ..probe import MediaInfo
@@ -53,7 +53,7 @@ def file_times(info: MediaInfo) -> list[TimeStamp]:
     out = [t for t in info.creation_times if t.local and not t.unset and t.source != "exif:DateTime"]
     x = info.xmp
     if x is not None and x.create_date:
-        from ..exif import parse_time
+        from ..probe.exif import parse_time
 
         parsed = parse_time("xmp:CreateDate", x.create_date)
         if parsed.local:

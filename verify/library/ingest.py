@@ -5,29 +5,28 @@ fingerprint back; only this (parent) process writes, each result in its own
 transaction, as soon as it arrives. So a kill loses nothing already committed, and a
 re-run skips files whose sha256 is known before decoding them. A bad file becomes one
 ``AddResult("failed", ...)`` and the batch goes on; a worker that dies (crash, out of
-memory) is replaced and its files retried once.
+memory) is replaced and its files retried once. Workers never outlive this process, even
+when it is killed (:mod:`.workers`).
 """
 
 from __future__ import annotations
 
 import logging
-import multiprocessing
 import os
-import signal
-import sqlite3
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from collections.abc import Callable, Generator, Iterable, Iterator
+from concurrent.futures import FIRST_COMPLETED, Future, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import quote
 
 from ..digest import sha256_file
 from ..errors import VerifyError
 from ..fingerprint import Fingerprint, FingerprintSettings
+from . import workers as workers_mod
 from .models import AddResult, Provenance
-from .store import Library, probe_once
+from .store import Library, known_lookup, probe_once
+from .workers import WorkerPool
 
 log = logging.getLogger("verify")
 
@@ -127,11 +126,12 @@ def _hash_one(
     except OSError as exc:
         if cancel and exc is cancel[0]:
             raise
-        return _Outcome(path, sha, error=type(exc).__name__, message=f"{path}: cannot read the file ({exc})")
+        why = (exc.strerror or str(exc)).lower()
+        return _Outcome(path, sha, error=type(exc).__name__, message=f"{path}: cannot read the file ({why})")
     except Exception as exc:
         if cancel and exc is cancel[0]:
             raise
-        log.exception("unexpected failure while hashing %s", path)
+        log.debug("unexpected failure while hashing %s", path, exc_info=True)  # traceback with --debug only
         return _Outcome(path, sha, error=type(exc).__name__, message=f"{path}: unexpected failure ({exc})")
 
 
@@ -143,7 +143,7 @@ def _sha256_quietly(path: str) -> str:
         return ""
 
 
-_worker_db: sqlite3.Connection | None = None
+_worker_known: dict[str, Callable[[str], bool]] = {}
 
 
 def _size(path: str) -> int:
@@ -153,25 +153,13 @@ def _size(path: str) -> int:
         return 0
 
 
-def _worker_init() -> None:
-    """Workers leave Ctrl-C to the parent, which stops them (and keeps what was committed)."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-
-
 def _worker_job(path: str, settings: FingerprintSettings | None, library_path: str) -> _Outcome:
     """Runs in a worker process: looks the sha256 up read-only, never writes."""
-
-    def known(sha: str) -> bool:
-        global _worker_db
-        try:
-            if _worker_db is None:
-                uri = f"file:{quote(os.path.abspath(library_path))}?mode=ro"  # spaces, '?', '#' in names
-                _worker_db = sqlite3.connect(uri, uri=True, timeout=60)
-            return _worker_db.execute("SELECT 1 FROM refs WHERE sha256 = ?", (sha,)).fetchone() is not None
-        except sqlite3.Error:
-            return False  # the parent re-checks inside its write transaction
-
-    return _hash_one(path, settings, known, None)
+    if workers_mod.stopping():  # the parent is stopping: take no more work
+        return _Outcome(path, error="Interrupted", message=f"{path}: not hashed (interrupted)")
+    if library_path not in _worker_known:
+        _worker_known[library_path] = known_lookup(library_path)
+    return _hash_one(path, settings, _worker_known[library_path], None)
 
 
 def _commit(library: Library, out: _Outcome, provenance: Provenance) -> AddResult:
@@ -198,35 +186,26 @@ def ingest(
     settings: FingerprintSettings | None = None,
     workers: int = 1,
     progress: Progress | None = None,
-) -> Iterator[AddResult]:
+) -> Generator[AddResult, None, None]:
     """Hash every media file under ``paths`` into ``library``; yields one result per file as it is committed."""
     prov = provenance or Provenance()
     files = [str(f) for f in find_media(paths)]
     total = float(len(files))
     if progress:
         progress(0.0, total)
-    if workers <= 1 or len(files) <= 1 or library.path == ":memory:":
-        for i, path in enumerate(files):
-            inner = (lambda d, t, i=i: progress(i + (d / t if t else 0.0), total)) if progress else None
-            known = lambda sha: library.find_sha256(sha) is not None  # noqa: E731
-            yield _commit(library, _hash_one(path, settings, known, inner), prov)
+    with library.deferred_index():  # the persistent index catches up every few seconds and at the end
+        if workers <= 1 or len(files) <= 1 or library.path == ":memory:":
+            for i, path in enumerate(files):
+                inner = (lambda d, t, i=i: progress(i + (d / t if t else 0.0), total)) if progress else None
+                known = lambda sha: library.find_sha256(sha) is not None  # noqa: E731
+                yield _commit(library, _hash_one(path, settings, known, inner), prov)
+                if progress:
+                    progress(i + 1.0, total)
+            return
+        for done, out in enumerate(_parallel(files, settings, library.path, workers), start=1):
+            yield _commit(library, out, prov)
             if progress:
-                progress(i + 1.0, total)
-        return
-    for done, out in enumerate(_parallel(files, settings, library.path, workers), start=1):
-        yield _commit(library, out, prov)
-        if progress:
-            progress(float(done), total)
-
-
-def _context() -> multiprocessing.context.BaseContext:
-    """Never a plain fork of this process (it holds SQLite handles and maybe threads). The fork
-    server imports verify once and forks workers from that clean process: no import per worker."""
-    if "forkserver" in multiprocessing.get_all_start_methods():
-        ctx = multiprocessing.get_context("forkserver")
-        ctx.set_forkserver_preload(["verify.fingerprint", "verify.library.ingest"])
-        return ctx
-    return multiprocessing.get_context("spawn")
+                progress(float(done), total)
 
 
 def _parallel(
@@ -234,16 +213,17 @@ def _parallel(
 ) -> Iterator[_Outcome]:
     # largest first, so that one long clip does not start last and keep a single worker busy at the end
     queue: deque[tuple[str, int]] = deque((f, 0) for f in sorted(files, key=_size, reverse=True))
-    ctx = _context()
     while queue:
         running: dict[Future[_Outcome], tuple[str, int]] = {}
-        pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_worker_init)
         broken = False
+        pool: WorkerPool | None = None
         try:
+            pool = WorkerPool(workers)
             while queue or running:
                 while queue and len(running) < 2 * workers and not broken:
                     path, attempts = queue.popleft()
-                    running[pool.submit(_worker_job, path, settings, library_path)] = (path, attempts)
+                    job = pool.executor.submit(_worker_job, path, settings, library_path)
+                    running[job] = (path, attempts)
                 if not running:
                     break
                 finished, _ = wait(running, return_when=FIRST_COMPLETED)
@@ -262,11 +242,10 @@ def _parallel(
                 if broken and not running:
                     break
         except BaseException:  # interrupted (Ctrl-C, generator closed): stop the workers now
-            for proc in list((getattr(pool, "_processes", None) or {}).values()):
-                proc.terminate()
-            pool.shutdown(wait=False, cancel_futures=True)
+            if pool is not None:
+                pool.stop_now()
             raise
-        pool.shutdown(wait=True)
+        pool.close()
 
 
 __all__ = ["find_media", "ingest", "is_media"]

@@ -1,16 +1,20 @@
-"""Versioned migrations of the library database.
+"""Versioned migrations of the library database (SQLite and PostgreSQL).
 
-Each migration is applied once, inside the same ``BEGIN IMMEDIATE`` transaction
-that records it in the ``migrations`` table, so two processes opening a new
-library at the same moment cannot both apply it. A library written by a newer
-verify (a version this code does not know) is refused rather than guessed at.
+Each migration is applied once, inside the same write transaction that records it in the
+``migrations`` table (SQLite ``BEGIN IMMEDIATE``, PostgreSQL a lock), so two processes opening a
+new library at the same moment cannot both apply it. A library written by a newer verify (a
+version this code does not know) is refused rather than guessed at. Migrations are written in
+SQLite's SQL; :meth:`verify.library.dialect.Dialect.migration_sql` turns them into another
+dialect's (a migration may also give its PostgreSQL text explicitly).
 """
 
 from __future__ import annotations
 
-import sqlite3
 import uuid
 from datetime import UTC, datetime
+from typing import Any
+
+from .dialect import Dialect, SQLiteDialect
 
 #: (version, name, SQL). Append only; never edit a released migration.
 MIGRATIONS: list[tuple[int, str, str]] = [
@@ -77,18 +81,19 @@ def now_utc() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
-def current_version(conn: sqlite3.Connection) -> int:
+def current_version(conn: Any, dialect: Dialect | None = None) -> int:
     """Highest applied migration; 0 for an empty database; -1 for a database that is not a library."""
-    tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    tables = (dialect or SQLiteDialect()).tables(conn)
     if "migrations" not in tables:
-        return 0 if not (tables - {"sqlite_sequence"}) else -1
+        return 0 if not tables else -1
     row = conn.execute("SELECT max(version) FROM migrations").fetchone()
     return int(row[0] or 0)
 
 
-def migrate(conn: sqlite3.Connection) -> int:
+def migrate(conn: Any, dialect: Dialect | None = None) -> int:
     """Apply pending migrations (caller holds a write transaction). Returns the schema version."""
-    version = current_version(conn)
+    d = dialect or SQLiteDialect()
+    version = current_version(conn, d)
     if version == 0:
         conn.execute(
             "CREATE TABLE IF NOT EXISTS migrations ("
@@ -97,7 +102,7 @@ def migrate(conn: sqlite3.Connection) -> int:
     for number, name, sql in MIGRATIONS:
         if number <= version:
             continue
-        for statement in sql.split(";"):
+        for statement in d.migration_sql(sql).split(";"):
             if statement.strip():
                 conn.execute(statement)
         conn.execute("INSERT INTO migrations VALUES (?, ?, ?)", (number, name, now_utc()))

@@ -63,6 +63,11 @@ class HashTable:
     def index_built(self) -> bool:
         return self._index is not None
 
+    @property
+    def resident_rows(self) -> int:
+        """Rows this table holds in memory (what the cache budgets; a persistent table maps them)."""
+        return len(self)
+
     def range_search(self, queries: np.ndarray, radius: int) -> Result:
         return self.index.range_search(queries, radius)
 
@@ -132,7 +137,8 @@ class TableCache:
             self._tables[key] = table
             self._tables.move_to_end(key)
             while len(self._tables) > 1 and (
-                len(self._tables) > self.size or sum(len(t) for t in self._tables.values()) > self.max_rows
+                len(self._tables) > self.size
+                or sum(t.resident_rows for t in self._tables.values()) > self.max_rows
             ):
                 self._tables.popitem(last=False)  # least recently used; the newest always stays
 

@@ -73,7 +73,7 @@ def find_candidates(
     qi, ti, dist = search_unique(table, hashes.reshape(-1), radius)
     sample, qvar = qi // v, qi % v
     t_names = tuple(table.variant_names) or ("full",)
-    t_codes = np.asarray(table.variant_codes, np.int64)[ti]
+    t_codes = np.asarray(table.variant_codes[ti], np.int64)  # index first: columns may be on disk
     # pairing labels: one per (query variant, table variant)
     pair_code = qvar * len(t_names) + t_codes
     labels, bases, mirrors, guesses = [], [], [], []
@@ -94,8 +94,8 @@ def find_candidates(
     cand = Candidates(
         sample=sample,
         query_time=times[sample],
-        ref=np.asarray(table.ref_ids, np.int64)[ti],
-        ref_time=np.asarray(table.times, np.float64)[ti],
+        ref=np.asarray(table.ref_ids[ti], np.int64),
+        ref_time=np.asarray(table.times[ti], np.float64),
         distance=np.asarray(dist, np.int16),
         mirror=np.asarray(mirrors, bool)[pair_code],
         label=pair_code.astype(np.int16),

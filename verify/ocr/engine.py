@@ -12,9 +12,20 @@ and kanji) and Greek letters (read poorly). Cyrillic, Arabic, Hebrew, Devanagari
 are NOT in it: RapidOCR offers them only as separate downloads, which verify does not make.
 
 RapidOCR's own logger (which prints to the terminal) is re-routed to ``logging.getLogger("verify")``.
+
+ONNX Runtime (1.2x and later) carries Microsoft's telemetry SDK: at import it records device and
+process facts in ``~/.cache/Microsoft/DeveloperTools/.onnxruntime/onnxruntime.db`` and tries to
+send them to ``mobile.events.data.microsoft.com`` (DNS look-ups seen with strace). verify turns it
+off before ONNX Runtime can be imported (``ORT_DISABLE_TELEMETRY=1``, set here, the one module
+that loads it); ``tests/test_ocr_offline.py`` proves that no socket is opened and nothing is written.
 """
 
 from __future__ import annotations
+
+import os
+
+# before anything imports onnxruntime (rapidocr does when the engine is made): no telemetry
+os.environ["ORT_DISABLE_TELEMETRY"] = "1"
 
 import functools
 import logging

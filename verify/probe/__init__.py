@@ -23,12 +23,13 @@ import logging
 from dataclasses import replace
 from pathlib import Path
 
-from .. import signals as _signals
 from ..c2pa_info import read_c2pa
 from ..digest import Digests, scan
-from ..errors import NotMediaError
-from ..filetype import HEAD_BYTES, extension_mismatch, sniff
+from ..errors import NotMediaError, TruncatedMediaError, VerifyError
+from ..filetype import HEAD_BYTES, Sniffed, extension_mismatch, sniff
+from ..frames.base import READER_ERRORS
 from ..xmp import read_xmp
+from . import signals as _signals
 from .container import CHUNK, SCAN_PACKETS, STILL_FORMATS, check_path, read_container, read_still
 from .interpret import find_device, find_encoders, find_gps, find_times, main_encoder
 from .model import (
@@ -74,15 +75,26 @@ def probe(path: str | Path, *, max_bytes: int | None = None, digests: Digests | 
     Raises :class:`~verify.errors.MediaNotFoundError`, :class:`EmptyFileError`,
     :class:`FileTooLargeError`, :class:`NotMediaError` (not a media file at all) or
     :class:`TruncatedMediaError` (a media header with nothing readable behind it).
-    An audio-only file is not an error: it probes fine.
+    An audio-only file is not an error: it probes fine. Whatever a reader (PyAV, Pillow,
+    pillow-heif, exifread, c2pa) raises on a damaged file becomes one of these too.
     """
     p = check_path(path, max_bytes)
     try:
         d = _digests(p, digests)
     except OSError as exc:
-        raise NotMediaError(f"cannot be read ({exc.strerror or exc})", path=p) from exc
+        raise NotMediaError(f"cannot be read ({(exc.strerror or str(exc)).lower()})", path=p) from exc
     sha256, md5, head, size = d.sha256, d.md5, d.head, d.size
     sniffed = sniff(head)
+    try:
+        return _probe(p, sniffed, sha256, md5, size, head)
+    except VerifyError:
+        raise
+    except READER_ERRORS as exc:  # the stage boundary: third-party readers on damaged input
+        cls = TruncatedMediaError if sniffed.kind in ("video", "audio", "image") else NotMediaError
+        raise cls(f"cannot be read as {sniffed.format} ({type(exc).__name__}: {exc})", path=p) from exc
+
+
+def _probe(p: Path, sniffed: Sniffed, sha256: str, md5: str, size: int, head: bytes) -> MediaInfo:
     notes: list[str] = []
     container: ContainerInfo | None = None
     streams: tuple[StreamInfo, ...] = ()

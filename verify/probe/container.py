@@ -18,9 +18,9 @@ import av
 import av.error
 
 from ..errors import NotMediaError, TruncatedMediaError
-from ..exif import read_exif
-from ..filetype import Sniffed
-from ..frames import check_file
+from ..filetype import Sniffed, ffmpeg_options, plausible
+from ..frames import MAX_PIXELS, check_file
+from .exif import read_exif
 from .model import ContainerInfo, ImageInfo, StreamInfo, TimingScan
 
 CHUNK = 1 << 20
@@ -52,8 +52,9 @@ def _pixel_size(
 
             heif = pillow_heif.open_heif(str(path))
             return heif.size[0], heif.size[1], heif.mode, len(heif)
-        except (ImportError, ValueError, RuntimeError, OSError) as exc:
-            notes.append(f"pillow-heif cannot read the picture ({exc})")
+        except (ImportError, ValueError, RuntimeError, OSError, EOFError, KeyError, IndexError, TypeError,
+                NotImplementedError, MemoryError) as exc:  # fmt: skip
+            notes.append(f"pillow-heif cannot read the picture ({type(exc).__name__}: {exc})")
             return None, None, None, 0
     try:
         with warnings.catch_warnings(record=True) as caught:
@@ -83,12 +84,21 @@ def _open(path: Path, sniffed: Sniffed) -> av.container.InputContainer:
             return TruncatedMediaError(f"looks like {sniffed.format} but cannot be read ({why})", path=path)
         return NotMediaError(f"not a media file FFmpeg can read ({why})", path=path)
 
-    try:
-        return av.open(str(path), metadata_errors="replace")
+    try:  # footage and audio demuxers only, local files only, no picture over MAX_PIXELS decoded
+        container = av.open(
+            str(path), metadata_errors="replace", options=ffmpeg_options(audio=True, max_pixels=MAX_PIXELS)
+        )
+    except av.error.ArgumentError as exc:  # EINVAL: FFmpeg found no whitelisted format in it
+        raise fail("not a video, audio or picture format verify reads", exc) from exc
     except av.error.FFmpegError as exc:
         raise fail(str(exc.strerror or exc), exc) from exc
     except (UnicodeDecodeError, OSError, ValueError) as exc:
         raise fail(str(exc), exc) from exc
+    if not plausible(container.format.name or "", sniffed):
+        container.close()
+        raise NotMediaError(f"is named like a picture but its bytes are not one (FFmpeg: {container.format.name})",
+                            path=path)  # fmt: skip
+    return container
 
 
 def _num(value: Any) -> float | None:

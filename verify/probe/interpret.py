@@ -6,8 +6,8 @@ block, and records which key every value came from.
 
 from __future__ import annotations
 
-from .. import signals as _signals
-from ..exif import ExifInfo, GpsFix, TimeStamp, parse_iso6709, parse_time
+from . import signals as _signals
+from .exif import ExifInfo, GpsFix, TimeStamp, parse_iso6709, parse_time
 from .model import ContainerInfo, Device, StreamInfo
 
 

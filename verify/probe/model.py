@@ -10,9 +10,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..c2pa_info import C2paInfo
-from ..exif import ExifInfo, GpsFix, TimeStamp
-from ..signals import Signal
 from ..xmp.model import XmpInfo
+from .exif import ExifInfo, GpsFix, TimeStamp
+from .signals import Signal
 
 SCHEMA_VERSION = 1
 

@@ -8,7 +8,7 @@ name and sha256 (:class:`~verify.pictures.ImageRef`) and their bytes live in ``R
 (written as files into case zips, as ``data:`` URIs into HTML, and into JSON as base64 only
 when asked with ``embed_images=True``).
 
-The records are the stages' own types: provenance signals are :class:`verify.signals.Signal`,
+The records are the stages' own types: provenance signals are :class:`verify.probe.signals.Signal`,
 a match is the :class:`verify.matching.SegmentMatch` matching produced (its reference a
 :class:`verify.library.Reference`), keyframes and frame pairs are the analysis's records.
 Strings that came from the file or the library are stored verbatim; they are escaped only when
@@ -36,8 +36,8 @@ from ..library.models import Reference
 from ..matching.result import SegmentMatch
 from ..notes import Notes
 from ..pictures import ImageRef
+from ..probe.signals import Signal
 from ..serial import from_jsonable, to_jsonable
-from ..signals import Signal
 
 SCHEMA_VERSION = 3
 

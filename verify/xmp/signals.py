@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from ..signals import Signal
+from ..probe.signals import Signal
 from .vocab import AI_CLASSES, classify_source_type, generator_names
 
 if TYPE_CHECKING:

@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 import exifread
+from exifread.core.exceptions import ExifError
 
 log = logging.getLogger("verify")
 
@@ -215,14 +216,17 @@ def _exifread_warnings() -> Iterator[list[str]]:
     handler = _Collect()
     logger = logging.getLogger("exifread")
     logger.addHandler(handler)
+    propagate, logger.propagate = logger.propagate, False  # they become notes, not stderr lines
     try:
         yield handler.messages
     finally:
+        logger.propagate = propagate
         logger.removeHandler(handler)
 
 
 _EXIFREAD_ERRORS = (AssertionError, EOFError, struct.error, ValueError, IndexError, KeyError, TypeError,
-                    ZeroDivisionError, OverflowError, OSError, RecursionError, AttributeError)  # fmt: skip
+                    ZeroDivisionError, OverflowError, OSError, RecursionError, AttributeError,
+                    NotImplementedError, ExifError)  # fmt: skip  # HEIC boxes it cannot walk: BadSize, ...
 
 
 def _run_exifread(fh: BinaryIO) -> dict[str, Any]:

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 if TYPE_CHECKING:
     from .exif import TimeStamp
-    from .probe import MediaInfo
+    from .model import MediaInfo
 
 Severity = Literal["info", "notice", "warning"]
 
@@ -216,7 +216,7 @@ def file_signals(info: MediaInfo, now: datetime | None = None) -> list[Signal]:
 
 
 def _xmp_signals(info: MediaInfo) -> list[Signal]:
-    from .xmp.signals import xmp_signals  # here: verify.xmp imports this module
+    from ..xmp.signals import xmp_signals  # here: verify.xmp imports this module
 
     return xmp_signals(info)
 
