@@ -124,6 +124,10 @@ class QueryInfo:
     settings: FingerprintSettings | None = None
     usable_samples: int = 0
     algorithm: str = ""
+    #: the query's sound as compared with the library's: "" (not compared), "ok", "silent",
+    #: "no-audio" (no audio stream), "undecodable"; ``sound_lead``: its audio minus video start
+    sound: str = ""
+    sound_lead: float = 0.0
     schema_version: int = SCHEMA_VERSION
 
 
@@ -141,6 +145,10 @@ class MatchResult:
     library_references: int = 0
     library_hashes: int = 0
     settings: MatchSettings = field(default_factory=MatchSettings)
+    #: references whose sound the query's was compared with (0: the sound was not compared)
+    library_sound_references: int = 0
+    #: matched references whose sound is not in the library (their matches are picture only by default)
+    unheard: tuple[int, ...] = ()
     schema_version: int = SCHEMA_VERSION
 
     @property
@@ -164,4 +172,18 @@ class MatchResult:
                 f"No known footage matched this clip (library of {self.library_references} "
                 f"reference{'s' if self.library_references != 1 else ''})."
             ]
-        return [m.summary() for m in self.matches]
+        if not self.query.sound:
+            return [m.summary() for m in self.matches]
+        from .fusion import describe
+
+        clocks = self.clocks()
+        return [describe(m, clocks, self.matches) for m in self.matches]
+
+    def clocks(self) -> Any:
+        """What fusion needs to explain each match (``verify.matching.fusion.Clocks``)."""
+        from .fusion import Clocks
+
+        unheard = {str(r) for r in self.unheard}
+        heard = frozenset(str(m.reference.id) for m in self.matches) - unheard
+        return Clocks(query_lead=self.query.sound_lead, query_sound=self.query.sound == "ok",
+                      references_with_sound=heard)  # fmt: skip
