@@ -162,10 +162,7 @@ def _sound_detail(audio: AudioFingerprint | None) -> str:
         return "no audio stream (picture only)"
     if audio.status != "ok":
         return f"{audio.status}: {audio.message} (picture only)"
-    return (
-        f"{plural(len(audio), 'peak')} over {audio.duration:.1f} s ({audio.algorithm}), "
-        "in the same decode"
-    )
+    return f"{plural(len(audio), 'peak')} over {audio.duration:.1f} s ({audio.algorithm}), in the same decode"
 
 
 def _no_picture(analysis: Analysis, why: str) -> Analysis:
