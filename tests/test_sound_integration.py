@@ -277,3 +277,33 @@ def test_cli_hash_and_match_json_find_the_sound_only_copy(
     assert run("library", "audio", "--library", db2).startswith("ok")
     d3 = json.loads(run("match", str(clips["still"]), "--library", db2, "--json"))
     assert [x["channel"] for x in d3["matches"]] == ["sound"]
+
+
+# -- report and workbench --------------------------------------------------------------------------
+
+
+def test_report_and_match_card_say_the_channel_and_the_sound_span(
+    clips: dict[str, Path], tmp_path: Path
+) -> None:
+    from ui.components.match_card import sound_caption
+    from verify.export import export
+    from verify.export.common import match_rows
+    from verify.report import build_report
+
+    with Library(":memory:") as lib:
+        lib.add(clips["ref"], Provenance(title="Press <b>conference</b>"))
+        report = build_report(analyse(clips["still"], library=lib))
+        same = build_report(analyse(clips["ref"], library=lib))
+    [rec] = report.matches
+    rows = dict(match_rows(rec))
+    assert rows["Channel"] == "sound only (the picture was replaced)"
+    assert rows["Sound segment of this clip"].startswith("0:00") and "Frames that align" not in rows
+    assert "Sound only: the picture was replaced" in rec.summary
+    assert dict(match_rows(same.matches[0]))["Channel"] == "sound and picture"
+    text = export(report, "md", tmp_path).read_text()
+    plain = text.replace("\\", "")  # Markdown escapes punctuation
+    assert "Sound segment of the reference" in plain and "sound only (the picture was replaced)" in plain
+    caption = sound_caption(rec.match)
+    assert caption.startswith("Sound only: the picture was replaced · sound: this clip 0:00")
+    assert "conference" not in caption  # constant words and numbers only
+    assert sound_caption(same.matches[0].match).startswith("Sound and picture")
