@@ -307,3 +307,30 @@ def test_report_and_match_card_say_the_channel_and_the_sound_span(
     assert caption.startswith("Sound only: the picture was replaced · sound: this clip 0:00")
     assert "conference" not in caption  # constant words and numbers only
     assert sound_caption(same.matches[0].match).startswith("Sound and picture")
+
+
+def test_the_sound_index_is_stored_beside_the_library(
+    tmp_path: Path, clips: dict[str, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from verify.audio import AudioIndex
+    from verify.library import audio_store
+
+    with Library(tmp_path / "lib.db") as lib:
+        lib.add(clips["ref"])
+        built = lib.sound_index()
+        folder = tmp_path / "lib.db.index" / "sound-audio-peaks-v2"
+        assert [p.name for p in folder.iterdir()] and len(list(folder.iterdir())) == 1
+        audio_store._CACHE.drop(lib)  # as a new process would
+
+        def no_build(*a: object, **k: object) -> AudioIndex:
+            raise AssertionError("built again instead of opened")
+
+        monkeypatch.setattr(AudioIndex, "build", no_build)
+        opened = lib.sound_index()
+        assert opened.with_sound == built.with_sound
+        assert np.array_equal(opened.index.hashes, built.index.hashes)
+        assert [m.channel for m in match_file(clips["still"], lib).matches] == ["sound"]
+        monkeypatch.undo()
+        lib.add(clips["other"])  # the rows changed: a new index replaces the old one
+        assert len(lib.sound_index().with_sound) == 2
+        assert len(list(folder.iterdir())) == 1

@@ -19,6 +19,7 @@ touching their picture rows.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import threading
@@ -259,27 +260,84 @@ _CACHE = _Cache()
 
 
 def sound_index(lib: Library) -> SoundIndex:
-    """The :class:`SoundIndex` of every ``ok`` sound row (cached until the rows change)."""
+    """The :class:`SoundIndex` of every ``ok`` sound row (cached until the rows change).
+
+    In memory per process, and for a library with an index folder also on disk
+    (``<library>.index/sound-audio-peaks-v2/<state>/``, plain ``.npy`` arrays opened memory-mapped):
+    the next process opens it instead of building it from the peaks again."""
     from ..audio import ALGORITHM, AudioIndex
 
     st = state(lib)
     cached = _CACHE.get(lib, st)
     if cached is not None:
         return cached
-    rows = lib._query(
-        "SELECT ref_id, " + _SELECT[len("SELECT ") :] + " WHERE algorithm = ? ORDER BY ref_id", (ALGORITHM,)
+    heads = lib._query(
+        "SELECT ref_id, status, n, sound_lead FROM audio_fingerprints WHERE algorithm = ? ORDER BY ref_id",
+        (ALGORITHM,),
     )
-    items, leads = [], {}
-    for row in rows:
-        if row[3] != "ok" or not row[5]:
-            continue
-        fp, lead = _from_row(row[1:])
-        items.append((str(int(row[0])), fp))
-        leads[str(int(row[0]))] = lead
-    value = SoundIndex(AudioIndex.build(items), leads, frozenset(leads), looked_at=len(rows))
+    leads = {str(int(r[0])): float(r[3]) for r in heads if r[1] == "ok" and r[2]}
+    where = _disk(lib, st)
+    index = _load(where) if where is not None else None
+    if index is None or set(index.ids) != set(leads):
+        rows = lib._query(
+            "SELECT ref_id, " + _SELECT[len("SELECT ") :] + " WHERE algorithm = ? AND status = 'ok' AND n > 0"
+            " ORDER BY ref_id",
+            (ALGORITHM,),
+        )
+        index = AudioIndex.build((str(int(row[0])), _from_row(row[1:])[0]) for row in rows)
+        log.debug("library %s: sound index of %d references built", lib.display, len(rows))
+        if where is not None:
+            _save(where, index)
+    value = SoundIndex(index, leads, frozenset(leads), looked_at=len(heads))
     _CACHE.put(lib, st, value)
-    log.debug("library %s: sound index of %d references built", lib.display, len(items))
     return value
+
+
+_ARRAYS = ("ids", "durations", "hashes", "post_ref", "post_frame", "peak_start", "peak_times", "peak_pitch")
+
+
+def _disk(lib: Library, st: tuple[Any, ...]) -> Path | None:
+    from dataclasses import asdict
+
+    from ..audio import ALGORITHM, DEFAULT
+
+    if lib.index_folder is None:
+        return None
+    key = hashlib.sha256(json.dumps([ALGORITHM, asdict(DEFAULT), lib.library_id, *st]).encode()).hexdigest()
+    return Path(lib.index_folder) / ("sound-" + ALGORITHM.replace("/", "-")) / key[:20]
+
+
+def _load(where: Path) -> AudioIndex | None:
+    from ..audio import AudioIndex
+
+    if not where.is_dir():
+        return None
+    try:
+        arrays = {n: np.load(where / f"{n}.npy", mmap_mode="r", allow_pickle=False) for n in _ARRAYS}
+        return AudioIndex.from_arrays(arrays)
+    except (OSError, ValueError, KeyError) as exc:
+        log.warning("sound index at %s unreadable (%s); building it again", where, exc)
+        return None
+
+
+def _save(where: Path, index: AudioIndex) -> None:
+    """Write the index beside the library (atomically: a folder renamed into place); older ones go."""
+    import os
+    import shutil
+
+    tmp = where.with_name(f"tmp-{where.name}-{os.getpid()}")
+    try:
+        tmp.mkdir(parents=True, exist_ok=True)
+        for name, arr in index.to_arrays().items():
+            np.save(tmp / f"{name}.npy", arr, allow_pickle=False)
+        os.replace(tmp, where)
+    except OSError as exc:  # read-only folder, another process won the race, a full disk: memory only
+        log.debug("sound index not stored at %s (%s)", where, exc)
+        shutil.rmtree(tmp, ignore_errors=True)
+        return
+    for old in where.parent.iterdir():
+        if old.name != where.name and not old.name.startswith("tmp-"):
+            shutil.rmtree(old, ignore_errors=True)
 
 
 def audio_stats(lib: Library) -> dict[str, Any]:

@@ -44,8 +44,8 @@ def with_sound(
     get_index = getattr(library, "sound_index", None)
     if get_index is None:  # a library-like without sound (e.g. a cluster's): picture only
         return result
-    index = get_index()
     status = _status(sound)
+    index = get_index()
     heard = []
     if sound is not None and status == "ok" and len(index.index):
         heard = match_audio(sound, index.index)
