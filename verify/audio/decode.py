@@ -84,7 +84,7 @@ def iter_audio(
     """Mono float32 sample blocks at ``rate`` Hz, in order, from the file's main audio stream."""
     p = check_file(path, max_bytes)
     stats = stats if stats is not None else AudioStats()
-    with open_container(p) as container:
+    with open_container(p, audio=True) as container:  # audio-only containers (wav, flac, mp3) too
         stream = audio_stream(container, p)
         stats.stream = describe(stream)
         if stream.time_base and stream.start_time is not None:
