@@ -78,6 +78,20 @@ class NoVideoStreamError(MediaError, ValueError):
     default_hint = "This file has no picture to analyse (audio only?); use a video or a still."
 
 
+class NoAudioStreamError(MediaError, ValueError):
+    """The file has no sound: callers treat it as "picture only" (``verify.audio``)."""
+
+    default_hint = "The file has no sound track; it can still be matched by its picture."
+
+
+class AudioDecodeError(MediaError, ValueError):
+    """The sound track is there but cannot be decoded (``verify.audio``)."""
+
+    default_hint = (
+        "Its sound track is damaged or in a format FFmpeg cannot decode; the picture can still be matched."
+    )
+
+
 class UnsupportedCodecError(MediaError, ValueError):
     default_hint = "Convert it with ffmpeg to H.264 (e.g. ffmpeg -i IN -c:v libx264 OUT.mp4) and try again."
 

@@ -40,6 +40,35 @@ def alterations(m: Any) -> list[tuple[Md, str]]:
     return out
 
 
+#: the channel in words (constant text: nothing from a file reaches these strings)
+CHANNEL = {
+    "both": "Sound and picture",
+    "sound": "Sound only: the picture was replaced",
+    "picture": "Picture",
+}
+
+
+def sound_caption(m: Any) -> str:
+    """The channel and the sound's span, scores and offset: constant words and numbers only
+    ("" for a picture-only match)."""
+    a = getattr(m, "audio", None)
+    if a is None:
+        return ""
+    channel = CHANNEL.get(str(getattr(m, "channel", "picture")), "Picture")
+    text = (
+        f"{channel} · sound: this clip {span(a.query_start, a.query_end)} = reference "
+        f"{span(a.reference_start, a.reference_end)} · {pct(a.score)} of its sound peaks agree"
+    )
+    if abs(float(a.speed) - 1.0) > 0.03:
+        text += f" · sound at {float(a.speed):.2f}×"
+    if getattr(m, "timing", "picture") == "sound":
+        text += " · timed by the sound (the picture barely moves)"
+    d = getattr(m, "sound_offset", None)
+    if d is not None and abs(float(d)) > 0.25:
+        text += f" · the sound is {abs(float(d)):.1f} s {'after' if d > 0 else 'before'} the picture (dubbed or re-synced)"
+    return text
+
+
 def show(key: str, number: int, m: Any, pairs: tuple[PairView, ...] | None, query_duration: float) -> None:
     """``pairs`` None: the frame pairs are still being cut (they appear by themselves)."""
     ref, prov = m.reference, m.reference.provenance
@@ -58,21 +87,34 @@ def show(key: str, number: int, m: Any, pairs: tuple[PairView, ...] | None, quer
             st.caption("Demo data: this reference's provenance is illustrative (bundled sample library).")
         badges = st.container(horizontal=True)
         with badges:
-            for label, colour in alterations(m):
-                st.badge(safe.checked(label), color=colour)
+            if getattr(m, "channel", "picture") != "sound":
+                for label, colour in alterations(m):
+                    st.badge(safe.checked(label), color=colour)
+            if getattr(m, "audio", None) is not None:
+                st.badge("sound only" if m.channel == "sound" else "sound and picture", color="blue")
+        heard = sound_caption(m)
+        if heard:
+            st.caption(safe.md(heard, 600))
         c = st.columns(4)
         c[0].metric("This clip", span(m.query_start, m.query_end))
         c[1].metric("Reference", span(m.reference_start, m.reference_end))
         c[2].metric(
             "Score", f"{m.score:.2f}", help="0–1: how many samples align in time and how close they are."
         )
-        c[3].metric(
-            "Frames that align",
-            pct(m.aligned_fraction),
-            help=f"Of the segment's frames, {pct(m.aligned_fraction)} follow the reference in time. The segment "
-            f"covers {pct(m.coverage_query)} of this clip and {pct(m.coverage_reference)} of the reference. "
-            f"Median distance {m.median_distance:.1f} of 64 bits.",
-        )
+        if getattr(m, "channel", "picture") == "sound":
+            c[3].metric(
+                "Sound peaks agree",
+                pct(m.audio.score),
+                help="Share of this clip's sound peaks that land on the reference's.",
+            )
+        else:
+            c[3].metric(
+                "Frames that align",
+                pct(m.aligned_fraction),
+                help=f"Of the segment's frames, {pct(m.aligned_fraction)} follow the reference in time. The "
+                f"segment covers {pct(m.coverage_query)} of this clip and {pct(m.coverage_reference)} of the "
+                f"reference. Median distance {m.median_distance:.1f} of 64 bits.",
+            )
         st.altair_chart(
             timeline.pair(m, query_duration, color), width="stretch", height=timeline.lanes_height(2, 30)
         )

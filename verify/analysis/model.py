@@ -16,6 +16,7 @@ import dataclasses
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..audio import AudioFingerprint
 from ..custody import CustodyEntry
 from ..errors import SchemaVersionError
 from ..fingerprint import QUERY, Fingerprint, FingerprintSettings
@@ -26,7 +27,8 @@ from ..probe import MediaInfo
 from ..serial import from_jsonable, to_jsonable
 from .pictures import SamplePictures
 
-SCHEMA_VERSION = 1
+#: 2: ``Analysis.audio`` (the sound's fingerprint); version 1 records load with ``audio=None``
+SCHEMA_VERSION = 2
 
 
 @dataclass(frozen=True)
@@ -47,6 +49,8 @@ class AnalysisSettings:
     picture_side: int = PICTURE_SIDE
     #: bytes of sample pictures kept for keyframes and evidence; beyond it every other one is dropped
     picture_budget: int = 64 << 20
+    #: fingerprint the sound in the same decode and match it against the library's sound
+    sound: bool = True
     schema_version: int = SCHEMA_VERSION
 
 
@@ -118,6 +122,9 @@ class Analysis:
     problems: tuple[str, ...] = ()
     steps: tuple[CustodyEntry, ...] = ()
     images: dict[str, bytes] = field(default_factory=dict, repr=False)
+    #: the sound's fingerprint from the same decode (None: not fingerprinted, or no audio stream;
+    #: ``audio.status`` says whether it had anything to match)
+    audio: AudioFingerprint | None = None
     schema_version: int = SCHEMA_VERSION
     #: the text on screen of the keyframes (``verify.analysis.ocr``), None until it was read
     text: OcrResult | None = None
@@ -177,6 +184,8 @@ class Analysis:
         fp = self.fingerprint
         if fp is not None:
             total += fp.hashes.nbytes + fp.times.nbytes + fp.quality.nbytes
+        if self.audio is not None:
+            total += self.audio.nbytes
         return total
 
     # -- JSON ---------------------------------------------------------------------------
@@ -187,7 +196,7 @@ class Analysis:
             value = getattr(self, f.name)
             if f.name in ("images", "samples"):
                 continue
-            if f.name == "fingerprint":
+            if f.name in ("fingerprint", "audio"):
                 out[f.name] = value.to_dict() if value is not None else None
             else:
                 out[f.name] = to_jsonable(value)
@@ -200,12 +209,14 @@ class Analysis:
         version = data.get("schema_version", SCHEMA_VERSION)
         if not isinstance(version, int) or version > SCHEMA_VERSION:
             raise SchemaVersionError(f"analysis schema version {version!r} is newer than this verify reads")
-        plain = {k: v for k, v in data.items() if k not in ("fingerprint", "images", "samples")}
+        plain = {k: v for k, v in data.items() if k not in ("fingerprint", "audio", "images", "samples")}
         analysis = from_jsonable(cls, plain)
         fp = data.get("fingerprint")
+        sound = data.get("audio")
         blobs = data.get("images") or {}
         return dataclasses.replace(
             analysis,
             fingerprint=Fingerprint.from_dict(fp) if isinstance(fp, dict) else None,
+            audio=AudioFingerprint.from_dict(sound) if isinstance(sound, dict) else None,
             images={str(k): base64.b64decode(v) for k, v in blobs.items()},
         )

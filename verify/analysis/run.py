@@ -26,12 +26,15 @@ from typing import TypeVar
 
 import numpy as np
 
+from ..audio import AudioFingerprint
+from ..audio.tap import SoundTap, lead
 from ..custody import CustodyEntry
 from ..digest import Digests
 from ..errors import AnalysisCancelled, NoVideoStreamError, VerifyError
 from ..fingerprint import Fingerprint, fingerprint
 from ..frames import DecodeStats, Sampling, iter_frames
 from ..matching import LibraryLike, SegmentMatch, match_fingerprint
+from ..matching.sound import with_sound
 from ..notes import utc_now
 from ..ocr.engine import OcrSettings
 from ..pictures import encode, image_ref
@@ -115,6 +118,7 @@ def decode(
     if analysis.kind == "audio":
         return _no_picture(analysis, "the file has no picture (audio only): nothing to fingerprint or match")
     pictures = SamplePictures(s.picture_side, s.picture_budget, every=every)
+    sound = SoundTap() if s.sound else None  # the sound, demuxed and decoded in the same pass
     try:
         fp = fingerprint(
             analysis.path,
@@ -123,6 +127,7 @@ def decode(
             max_bytes=max_bytes,
             info=analysis.probe,
             tap=pictures.tap(),
+            audio=sound,
         )
     except AnalysisCancelled:
         raise
@@ -134,12 +139,14 @@ def decode(
     images = dict(analysis.images)
     keyframes = _keyframes(fp, pictures, s, images)
     summary = DecodeSummary(fp.decoded_frames, fp.corrupt_frames, len(fp), len(pictures))
+    audio = sound.finish(analysis.probe, sha256=fp.sha256) if sound is not None else None
+    heard = "" if sound is None else f"; sound: {_sound_detail(audio)}"
     steps = (
         *analysis.steps,
         _step(
             "fingerprinted",
             f"{len(fp)} samples ({fp.algorithm}, {len(fp.settings.variants)} variants), "
-            f"{fp.decoded_frames} frames decoded once, {fp.corrupt_frames} corrupt skipped",
+            f"{fp.decoded_frames} frames decoded once, {fp.corrupt_frames} corrupt skipped{heard}",
         ),
         _step(
             "frames extracted", f"{plural(len(keyframes), 'keyframe')} from {plural(len(fp.shots), 'shot')}"
@@ -148,8 +155,16 @@ def decode(
     tick(1.0, 1.0)
     return dataclasses.replace(
         analysis, fingerprint=fp, keyframes=keyframes, decode=summary, images=images, steps=steps,
-        samples=pictures,
+        samples=pictures, audio=audio,
     )  # fmt: skip
+
+
+def _sound_detail(audio: AudioFingerprint | None) -> str:
+    if audio is None:
+        return "no audio stream (picture only)"
+    if audio.status != "ok":
+        return f"{audio.status}: {audio.message} (picture only)"
+    return f"{plural(len(audio), 'peak')} over {audio.duration:.1f} s ({audio.algorithm}), in the same decode"
 
 
 def _no_picture(analysis: Analysis, why: str) -> Analysis:
@@ -242,6 +257,8 @@ def match(
     tick = _ticker(progress, cancel, 0.0, 1.0)
     tick(0.0, 1.0)
     result = match_fingerprint(fp, library, s.matching, top=s.top)
+    if s.sound and analysis.decoded:
+        result = with_sound(result, analysis.audio, library, query_lead=lead(analysis.audio, fp), top=s.top)
     if not result.query.path:
         result = dataclasses.replace(result, query=dataclasses.replace(result.query, path=analysis.path))
     tick(0.5, 1.0)

@@ -1,4 +1,4 @@
-"""``verify hash``, ``verify match`` and ``verify library list|show|remove``.
+"""``verify hash``, ``verify match`` and ``verify library list|show|remove|index`` (``audio``: sound_cmd).
 
 Thin: options become calls to ``verify.library`` (``ingest``, ``Library``) and
 ``verify.matching`` (``match_file``). File-derived strings go through ``safe_text``.
@@ -16,6 +16,7 @@ import click
 
 from ..text import clock, json_text, plural, safe_text
 from . import PartialFailure
+from .sound_cmd import channel_lines, library_audio, query_sound, sound_detail
 
 if TYPE_CHECKING:  # the stages load when a command runs, not when the CLI starts
     from ..library import AddResult, Library, Reference
@@ -83,6 +84,8 @@ def _hash_line(r: AddResult) -> str:
 @click.option("--cluster", "cluster", default=None, metavar="SCHEDULER",
               help="Fingerprint on a Dask cluster (scheduler address or file); files must be on shared storage.")  # fmt: skip
 @click.option("--ocr", is_flag=True, help="Also read the text on screen of each added clip (searchable).")
+@click.option("--no-audio", "no_audio", is_flag=True,
+              help="Do not fingerprint the sound (by default it is, in the same decode as the picture).")  # fmt: skip
 @_json_option
 def hash_cmd(
     paths: tuple[Path, ...],
@@ -98,6 +101,7 @@ def hash_cmd(
     ocr: bool,
     as_json: bool,
     cluster: str | None = None,
+    no_audio: bool = False,
 ) -> None:
     """Fingerprint PATHS (files, or folders searched recursively) into the library.
 
@@ -129,19 +133,20 @@ def hash_cmd(
             client = connect(cluster)
             results = ingest_on_cluster(paths, lib, client, prov, progress=progress)
         else:
-            results = ingest(paths, lib, prov, workers=workers, progress=progress)
+            results = ingest(paths, lib, prov, workers=workers, progress=progress, audio=not no_audio)
         try:
             for result in results:
                 counts[result.status] += 1
                 if ocr and result.status == "added" and result.reference is not None:
                     _store_text(lib, result)
+                heard = sound_detail(lib, result)
                 if as_json:
-                    click.echo(json_text(result.to_dict()))
+                    click.echo(json_text({**result.to_dict(), **({"sound": heard} if heard else {})}))
                 else:
                     if bar is not None:  # erase the bar's line; it is drawn again on the next update
                         sys.stderr.write("\r\033[K")
                         sys.stderr.flush()
-                    click.echo(_hash_line(result))
+                    click.echo(_hash_line(result) + (f"  ({heard})" if heard else ""))
         finally:
             results.close()  # on Ctrl-C: stops the workers now, not when the generator is collected
             if bar is not None:
@@ -180,7 +185,11 @@ def _store_text(lib: Library, result: AddResult) -> None:
 
 def _match_lines(result: MatchResult) -> list[str]:
     q = result.query
-    lines = [f"query: {safe_text(q.path)} ({clock(q.duration, 1)}, {q.usable_samples} usable samples)"]
+    note = query_sound(result)
+    lines = [
+        f"query: {safe_text(q.path)} ({clock(q.duration, 1)}, {q.usable_samples} usable samples"
+        + (f"; {note})" if note else ")")
+    ]
     scenes = result.scenes
     if not result.matches:
         what = "matched in time" if scenes else "matched"
@@ -210,7 +219,11 @@ def _match_lines(result: MatchResult) -> list[str]:
                     f"low-motion scene placed by what moves (correlation {m.fine_correlation:.2f},"
                     f" elsewhere at most {m.fine_rival:.2f})"
                 )
-        lines.append("   " + ", ".join(details))
+        if m.channel == "sound":  # no picture to describe: what the sound says
+            lines += channel_lines(m, result)
+        else:
+            lines.append("   " + ", ".join(details))
+            lines += channel_lines(m, result)
         if m.alternatives:
             alts = ", ".join(clock(a, 1) for a in m.alternatives[:8])
             lines.append(f"   the reference repeats this picture: it fits as well from {alts}")
@@ -400,3 +413,4 @@ def register(cli: click.Group) -> None:
     cli.add_command(hash_cmd)
     cli.add_command(match_cmd)
     cli.add_command(library_group)
+    library_group.add_command(library_audio)

@@ -100,6 +100,7 @@ def match_rows(rec: MatchRecord) -> list[tuple[str, str]]:
     """The facts of one match; ``reference.*`` text is untrusted (it came from the library)."""
     m, r = rec.match, rec.reference
     p = r.provenance
+    pictureless = m.channel == "sound"  # the picture was replaced: no picture facts to give
     rows = [
         ("Summary", rec.summary),
         ("Reference", ref_label(r)),
@@ -111,17 +112,23 @@ def match_rows(rec: MatchRecord) -> list[tuple[str, str]]:
         ("Segment of the reference", span(m.reference_start, m.reference_end)),
         ("Speed", f"{m.speed:.3f}x"),
         ("Offset", f"{m.offset:+.3f} s"),
-        ("What was done to it", ", ".join(m.edits()) or "nothing visible (a plain copy)"),
+        (
+            "What was done to it",
+            "" if pictureless else ", ".join(m.edits()) or "nothing visible (a plain copy)",
+        ),
         (
             "Frames that align",
             f"{m.aligned_fraction:.0%} of the segment's frames" if m.aligned_fraction else "",
         ),
         (
             "Segment covers",
-            f"{m.coverage_query:.0%} of this clip, {m.coverage_reference:.0%} of the reference",
+            ""
+            if pictureless
+            else f"{m.coverage_query:.0%} of this clip, {m.coverage_reference:.0%} of the reference",
         ),
-        ("Median distance", f"{m.median_distance:.1f} bits"),
+        ("Median distance", "" if pictureless else f"{m.median_distance:.1f} bits"),
         ("Score", f"{m.score:.3f}"),
+        *sound_rows(m),
     ]
     if p.description:
         rows.append(("Description", p.description))
@@ -167,9 +174,44 @@ def text_summary(report: Report) -> str:
     if t is None:
         return TEXT_NOT_READ
     return (
-        f"{len(t.items)} text(s) and {len(t.leads)} lead(s) in {t.frames_read} keyframe(s); "
+        f"{plural(len(t.items), 'text')} and {plural(len(t.leads), 'lead')} in {plural(t.frames_read, 'keyframe')}; "
         f"{t.engine}; scripts read: {', '.join(t.languages) or 'unknown'}."
     )
+
+
+CHANNELS = {
+    "picture": "picture",
+    "both": "sound and picture",
+    "sound": "sound only (the picture was replaced)",
+}
+
+
+def sound_rows(m: Any) -> list[tuple[str, str]]:
+    """What the sound says about a match (constant words and numbers only)."""
+    from ..matching.fusion import SYNC_TOLERANCE
+
+    rows = [("Channel", CHANNELS.get(m.channel, "picture"))]
+    a = m.audio
+    if a is None:
+        return rows
+    rows += [
+        ("Sound segment of this clip", span(a.query_start, a.query_end)),
+        ("Sound segment of the reference", span(a.reference_start, a.reference_end)),
+        ("Sound score", f"{a.score:.3f} ({a.matched_peaks} of {a.query_peaks} peaks agree)"),
+    ]
+    if abs(a.speed - 1) > 0.03:
+        rows.append(
+            (
+                "Sound speed",
+                f"{a.speed:.3f}x, pitch {'kept' if a.pitch == 'kept' else 'shifted' if a.pitch == 'shifted' else 'unknown'}",
+            )
+        )
+    if m.timing == "sound":
+        rows.append(("Timing", "from the sound (the picture alone cannot place it)"))
+    d = m.sound_offset
+    if d is not None and abs(d) > SYNC_TOLERANCE:
+        rows.append(("Sound offset", f"{d:+.2f} s against the picture (dubbed or re-synced)"))
+    return rows
 
 
 def settings_rows(report: Report) -> list[tuple[str, str]]:

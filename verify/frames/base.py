@@ -17,7 +17,7 @@ import av.error
 import numpy as np
 
 from ..errors import EmptyFileError, FileTooLargeError, MediaNotFoundError, NotMediaError, NoVideoStreamError
-from ..filetype import HEAD_BYTES, Sniffed, ffmpeg_options, is_footage_format, plausible, sniff
+from ..filetype import AUDIO_FORMATS, HEAD_BYTES, Sniffed, ffmpeg_options, is_footage_format, plausible, sniff
 
 Mode = Literal["all", "fps", "keyframes", "times"]
 PixelFormat = Literal["rgb24", "gray"]
@@ -159,16 +159,17 @@ def check_file(path: str | Path, max_bytes: int | None = None) -> Path:
     return p
 
 
-def open_container(path: Path) -> av.container.InputContainer:
+def open_container(path: Path, *, audio: bool = False) -> av.container.InputContainer:
     """Open a media file with PyAV, mapping its errors to verify's.
 
     Only footage is opened: FFmpeg recognises formats in arbitrary bytes (random data can
     pass for CD Graphics, ANSI art, raw subtitles), so a container whose format is not in
-    :data:`verify.filetype.FOOTAGE_FORMATS` is refused. Decoders are held to :data:`MAX_PIXELS`.
+    :data:`verify.filetype.FOOTAGE_FORMATS` is refused (with ``audio``, for the sound's decode,
+    :data:`verify.filetype.AUDIO_FORMATS` too). Decoders are held to :data:`MAX_PIXELS`.
     """
     try:
         container = av.open(
-            str(path), metadata_errors="replace", options=ffmpeg_options(max_pixels=MAX_PIXELS)
+            str(path), metadata_errors="replace", options=ffmpeg_options(audio=audio, max_pixels=MAX_PIXELS)
         )
     except (av.error.InvalidDataError, av.error.ArgumentError) as exc:  # EINVAL: not a whitelisted format
         raise NotMediaError(
@@ -183,7 +184,7 @@ def open_container(path: Path) -> av.container.InputContainer:
     if not plausible(name, _sniff(path)):
         container.close()
         raise NotMediaError(f"is named like a picture but its bytes are not one (FFmpeg: {name})", path=path)
-    if not is_footage_format(name):
+    if not is_footage_format(name) and not (audio and any(p in AUDIO_FORMATS for p in name.split(","))):
         long_name = container.format.long_name or name
         container.close()
         raise NotMediaError(

@@ -19,14 +19,19 @@ from concurrent.futures import FIRST_COMPLETED, Future, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..digest import sha256_file
 from ..errors import VerifyError
 from ..fingerprint import Fingerprint, FingerprintSettings
+from . import audio_store
 from . import workers as workers_mod
 from .models import AddResult, Provenance
 from .store import Library, known_lookup, probe_once
 from .workers import WorkerPool
+
+if TYPE_CHECKING:
+    from ..audio import AudioFingerprint
 
 log = logging.getLogger("verify")
 
@@ -89,17 +94,23 @@ class _Outcome:
     sha256: str = ""
     fingerprint: Fingerprint | None = None
     exists: bool = False
+    audio: AudioFingerprint | None = None  # the sound of the same decode (None: not asked for)
     error: str = ""
     message: str = ""
 
 
 def _hash_one(
-    path: str, settings: FingerprintSettings | None, known: Callable[[str], bool], progress: Progress | None
+    path: str,
+    settings: FingerprintSettings | None,
+    known: Callable[[str], bool],
+    progress: Progress | None,
+    sound: bool = True,
 ) -> _Outcome:
     """sha256, skip if known, else fingerprint. Every failure becomes an outcome, never an exception:
     this is the batch boundary (one bad file must not stop the others). The exception is one
     raised by ``progress`` itself: that is the caller cancelling, and it propagates."""
     from .. import fingerprint as fpmod
+    from ..audio.tap import fingerprint_with_sound
     from ..frames import check_file
 
     cancel: list[BaseException] = []
@@ -117,8 +128,12 @@ def _hash_one(
         info, sha = probe_once(p)  # the one pass over the bytes
         if known(sha):
             return _Outcome(path, sha, exists=True)
-        fp = fpmod.fingerprint(p, settings or fpmod.REFERENCE, guarded if progress else None, info=info)
-        return _Outcome(path, sha, fp)
+        fp, audio = fingerprint_with_sound(
+            p, settings or fpmod.REFERENCE, guarded if progress else None, info=info, sound=sound
+        )
+        if sound and audio is None:
+            audio = audio_store.no_audio_row()
+        return _Outcome(path, sha, fp, audio=audio)
     except VerifyError as exc:
         if cancel and exc is cancel[0]:
             raise
@@ -153,13 +168,15 @@ def _size(path: str) -> int:
         return 0
 
 
-def _worker_job(path: str, settings: FingerprintSettings | None, library_path: str) -> _Outcome:
+def _worker_job(
+    path: str, settings: FingerprintSettings | None, library_path: str, sound: bool = True
+) -> _Outcome:
     """Runs in a worker process: looks the sha256 up read-only, never writes."""
     if workers_mod.stopping():  # the parent is stopping: take no more work
         return _Outcome(path, error="Interrupted", message=f"{path}: not hashed (interrupted)")
     if library_path not in _worker_known:
         _worker_known[library_path] = known_lookup(library_path)
-    return _hash_one(path, settings, _worker_known[library_path], None)
+    return _hash_one(path, settings, _worker_known[library_path], None, sound)
 
 
 def _commit(library: Library, out: _Outcome, provenance: Provenance) -> AddResult:
@@ -173,7 +190,9 @@ def _commit(library: Library, out: _Outcome, provenance: Provenance) -> AddResul
         return AddResult("failed", None, f"{out.path}: removed while hashing; run again", out.path, out.sha256,
                          "LibraryError")  # fmt: skip
     try:
-        return library.add_fingerprint(out.fingerprint, out.path, provenance, sha256=out.sha256)
+        return library.add_fingerprint(
+            out.fingerprint, out.path, provenance, sha256=out.sha256, audio=out.audio
+        )
     except VerifyError as exc:
         return AddResult("failed", None, str(exc), out.path, out.sha256, type(exc).__name__)
 
@@ -186,8 +205,10 @@ def ingest(
     settings: FingerprintSettings | None = None,
     workers: int = 1,
     progress: Progress | None = None,
+    audio: bool = True,
 ) -> Generator[AddResult, None, None]:
-    """Hash every media file under ``paths`` into ``library``; yields one result per file as it is committed."""
+    """Hash every media file under ``paths`` into ``library``; yields one result per file as it is committed.
+    With ``audio`` (the default) the sound of each file is fingerprinted in the same decode."""
     prov = provenance or Provenance()
     files = [str(f) for f in find_media(paths)]
     total = float(len(files))
@@ -198,18 +219,22 @@ def ingest(
             for i, path in enumerate(files):
                 inner = (lambda d, t, i=i: progress(i + (d / t if t else 0.0), total)) if progress else None
                 known = lambda sha: library.find_sha256(sha) is not None  # noqa: E731
-                yield _commit(library, _hash_one(path, settings, known, inner), prov)
+                yield _commit(library, _hash_one(path, settings, known, inner, audio), prov)
                 if progress:
                     progress(i + 1.0, total)
             return
-        for done, out in enumerate(_parallel(files, settings, library.path, workers), start=1):
+        for done, out in enumerate(_parallel(files, settings, library.path, workers, audio), start=1):
             yield _commit(library, out, prov)
             if progress:
                 progress(float(done), total)
 
 
 def _parallel(
-    files: list[str], settings: FingerprintSettings | None, library_path: str, workers: int
+    files: list[str],
+    settings: FingerprintSettings | None,
+    library_path: str,
+    workers: int,
+    sound: bool = True,
 ) -> Iterator[_Outcome]:
     # largest first, so that one long clip does not start last and keep a single worker busy at the end
     queue: deque[tuple[str, int]] = deque((f, 0) for f in sorted(files, key=_size, reverse=True))
@@ -222,7 +247,7 @@ def _parallel(
             while queue or running:
                 while queue and len(running) < 2 * workers and not broken:
                     path, attempts = queue.popleft()
-                    job = pool.executor.submit(_worker_job, path, settings, library_path)
+                    job = pool.executor.submit(_worker_job, path, settings, library_path, sound)
                     running[job] = (path, attempts)
                 if not running:
                     break

@@ -90,7 +90,15 @@ MIGRATIONS: list[tuple[int, str, str]] = [
 #: Python steps run right after a migration's SQL, in the same transaction (data conversions).
 CONVERSIONS: dict[int, Callable[[Any], object]] = {3: rows.convert_legacy}
 
-LATEST = MIGRATIONS[-1][0]
+# 4: the sound's fingerprints (verify.library.audio_store). Number 3 belongs to another change
+# (compact reference rows); the migrations are independent, and :func:`migrate` applies every one a
+# library lacks, so a library that has 4 but not 3 still gets 3 when this code knows it.
+from .audio_store import MIGRATION as _AUDIO_MIGRATION  # noqa: E402
+
+MIGRATIONS.append(_AUDIO_MIGRATION)
+MIGRATIONS.sort(key=lambda m: m[0])
+
+LATEST = max(m[0] for m in MIGRATIONS)
 
 
 def now_utc() -> str:
@@ -106,8 +114,24 @@ def current_version(conn: Any, dialect: Dialect | None = None) -> int:
     return int(row[0] or 0)
 
 
+def applied(conn: Any, dialect: Dialect | None = None) -> set[int]:
+    """The migration numbers a library has (empty for an empty database)."""
+    if "migrations" not in (dialect or SQLiteDialect()).tables(conn):
+        return set()
+    return {int(r[0]) for r in conn.execute("SELECT version FROM migrations").fetchall()}
+
+
+def pending(conn: Any, dialect: Dialect | None = None) -> list[int]:
+    """Known migrations a library lacks (also one below its highest: numbers may land out of order)."""
+    have = applied(conn, dialect)
+    return [m[0] for m in MIGRATIONS if m[0] not in have]
+
+
 def migrate(conn: Any, dialect: Dialect | None = None) -> int:
-    """Apply pending migrations (caller holds a write transaction). Returns the schema version."""
+    """Apply pending migrations (caller holds a write transaction). Returns the schema version.
+
+    Every known migration the library lacks is applied in number order, including one numbered
+    below the library's highest (two changes may add migrations in either order)."""
     d = dialect or SQLiteDialect()
     version = current_version(conn, d)
     if version == 0:
@@ -115,8 +139,9 @@ def migrate(conn: Any, dialect: Dialect | None = None) -> int:
             "CREATE TABLE IF NOT EXISTS migrations ("
             "version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)"
         )
+    have = applied(conn, d)
     for number, name, sql in MIGRATIONS:
-        if number <= version:
+        if number in have:
             continue
         for statement in d.migration_sql(sql).split(";"):
             if statement.strip():
@@ -127,5 +152,5 @@ def migrate(conn: Any, dialect: Dialect | None = None) -> int:
         if number == 1:
             conn.execute("INSERT INTO meta VALUES ('library_id', ?)", (uuid.uuid4().hex,))
             conn.execute("INSERT INTO meta VALUES ('generation', '0')")
-        version = number
+        version = max(version, number)
     return version

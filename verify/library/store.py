@@ -23,7 +23,7 @@ import sqlite3
 import threading
 import time
 import weakref
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
@@ -45,13 +45,14 @@ from ..errors import (
 )
 from ..fingerprint import Fingerprint, FingerprintSettings
 from ..text import json_text
+from . import audio_store, schema
 from . import rows as fp_rows
-from . import schema
 from .dialect import dialect_for, is_url
 from .models import AddResult, LibraryStats, Provenance, Reference
 from .table import CACHE, HashTable, concatenate_rows
 
 if TYPE_CHECKING:
+    from ..audio import AudioFingerprint
     from ..probe import MediaInfo
 
 log = logging.getLogger("verify")
@@ -232,7 +233,7 @@ class Library:
                 path=self.display,
                 hint="Upgrade verify to use this library.",
             )
-        if version < schema.LATEST:
+        if version < schema.LATEST or schema.pending(self._conn, self.dialect):
             with self._write() as conn:
                 schema.migrate(conn, self.dialect)
         self.library_id = self._meta("library_id")
@@ -340,11 +341,14 @@ class Library:
         *,
         settings: FingerprintSettings | None = None,
         progress: Progress | None = None,
+        audio: bool = True,
     ) -> AddResult:
         """Fingerprint ``media_path`` and add it; a file already present (same sha256) is left alone.
 
-        The file is read once (the probe's digest pass) and decoded once (the fingerprint)."""
+        The file is read once (the probe's digest pass) and decoded once (the fingerprint; with
+        ``audio``, its sound too, from the same decode: :mod:`.audio_store`)."""
         from .. import fingerprint as fpmod
+        from ..audio.tap import fingerprint_with_sound
         from ..frames import check_file
 
         path = check_file(media_path)
@@ -352,8 +356,12 @@ class Library:
         existing = self.find_sha256(sha)
         if existing is not None:
             return _exists(existing, path, sha)
-        fp = fpmod.fingerprint(path, settings or fpmod.REFERENCE, progress, info=info)
-        return self.add_fingerprint(fp, path, provenance, sha256=sha)
+        fp, sound = fingerprint_with_sound(
+            path, settings or fpmod.REFERENCE, progress, info=info, sound=audio
+        )
+        if audio and sound is None:
+            sound = audio_store.no_audio_row()
+        return self.add_fingerprint(fp, path, provenance, sha256=sha, audio=sound)
 
     def add_fingerprint(
         self,
@@ -362,8 +370,10 @@ class Library:
         provenance: Provenance | None = None,
         *,
         sha256: str | None = None,
+        audio: AudioFingerprint | None = None,
     ) -> AddResult:
-        """Store a fingerprint made elsewhere (e.g. in a worker) as a new reference: one transaction."""
+        """Store a fingerprint made elsewhere (e.g. in a worker) as a new reference: one transaction.
+        ``audio``: the sound's fingerprint of the same file, stored in the same transaction."""
         prov = provenance or Provenance()
         sha = sha256 or fp.sha256 or file_sha256(media_path)
         hashes = np.ascontiguousarray(np.asarray(fp.hashes, dtype="<u8").reshape(len(fp), -1))
@@ -398,6 +408,8 @@ class Library:
                  columns["n"], columns["times"], columns["ends"], columns["hashes"], columns["quality"],
                  columns["fine"], fp.picture_digest, json.dumps(extra)),
             )  # fmt: skip
+            if audio is not None:
+                audio_store.insert(conn, ref_id, audio, audio_store.lead(audio, fp))
             self._bump(conn)
         self._index_changed({fp.algorithm})
         ref = self.get(ref_id)
@@ -466,6 +478,20 @@ class Library:
         ref = self.get(id_or_sha)
         rows = self._query("SELECT result FROM ref_text WHERE ref_id = ?", (ref.id,))
         return serial.loads(OcrResult, rows[0][0]) if rows else None
+
+    # -- sound (verify.library.audio_store) ------------------------------------------------
+
+    def audio_of(self, id_or_sha: int | str) -> tuple[AudioFingerprint, float] | None:
+        """The stored sound of a reference and its lead (audio minus video start), or None."""
+        return audio_store.audio_of(self, id_or_sha)
+
+    def add_audio(self, ids: Iterable[int | str] | None = None, **kw: Any) -> list[audio_store.AudioAdded]:
+        """Fingerprint the sound of references hashed before (their picture rows are untouched)."""
+        return audio_store.add_audio(self, ids, **kw)
+
+    def sound_index(self) -> audio_store.SoundIndex:
+        """The library's sound, indexed for lookup (hash -> reference, time), cached."""
+        return audio_store.sound_index(self)
 
     def remove(self, id_or_sha: int | str) -> Reference:
         """Delete a reference and its fingerprints (one transaction); returns what was removed."""

@@ -87,13 +87,24 @@ def match_file(
     query_settings: FingerprintSettings | None = None,
     top: int = 10,
     progress: Callable[[float, float], None] | None = None,
+    sound: bool = True,
 ) -> MatchResult:
-    """Fingerprint ``path`` with ``query_settings`` (default ``verify.fingerprint.QUERY``) and match it."""
+    """Fingerprint ``path`` with ``query_settings`` (default ``verify.fingerprint.QUERY``) and match it.
+
+    With ``sound`` (default) the clip's sound is fingerprinted in the same decode and matched
+    against the library's sound, then fused with the picture (``verify.matching.sound``)."""
     from .. import fingerprint as fpmod
+    from ..audio.tap import fingerprint_with_sound, lead
+    from ..probe import probe
 
     qs = query_settings if query_settings is not None else fpmod.QUERY
-    fp = fpmod.fingerprint(path, qs, progress)
+    info = probe(path)  # what fingerprint() would probe anyway; it says whether there is sound
+    fp, audio = fingerprint_with_sound(path, qs, progress, info=info, sound=sound)
     result = match_fingerprint(fp, library, settings, top=top)
+    if sound:
+        from .sound import with_sound
+
+        result = with_sound(result, audio, library, query_lead=lead(audio, fp), top=top)
     if not result.query.path:
         result = replace(result, query=replace(result.query, path=str(path)))
     return result

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .. import serial
+from ..audio.result import AudioMatch
 from ..fingerprint import FingerprintSettings
 from ..hashing.variants import describe_base
 from ..library import Reference
@@ -80,6 +81,16 @@ class SegmentMatch:
     #: for ``method == "fine"``: correlation of what moves on the line, and the best elsewhere
     fine_correlation: float = 0.0
     fine_rival: float = 0.0
+    # -- sound (verify.matching.fusion; defaults: a picture-only match, and older JSON loads) --
+    #: which channels support the match: "picture", "sound" (the picture was replaced) or "both"
+    channel: str = "picture"
+    #: the sound's match, its times on the picture's clock (seconds from each video stream's start)
+    audio: AudioMatch | None = None
+    #: reference seconds the sound lies after the picture at the same query moment (both channels;
+    #: beyond ``fusion.SYNC_TOLERANCE`` a dubbed or re-synced copy)
+    sound_offset: float | None = None
+    #: where the match's times come from: "picture", or "sound" (a low-motion picture pinned by it)
+    timing: str = "picture"
     schema_version: int = SCHEMA_VERSION
 
     @property
@@ -238,6 +249,10 @@ class QueryInfo:
     #: search work: distinct query hashes range-searched, and (hash, row) pairs found
     searched_hashes: int = 0
     candidate_pairs: int = 0
+    #: the query's sound as compared with the library's: "" (not compared), "ok", "silent",
+    #: "no-audio" (no audio stream), "undecodable"; ``sound_lead``: its audio minus video start
+    sound: str = ""
+    sound_lead: float = 0.0
     schema_version: int = SCHEMA_VERSION
 
 
@@ -257,6 +272,10 @@ class MatchResult:
     settings: MatchSettings = field(default_factory=MatchSettings)
     #: same scene as a reference, time undetermined: never a claim of a copy (see ``SceneMatch``)
     scenes: tuple[SceneMatch, ...] = ()
+    #: references whose sound the query's was compared with (0: the sound was not compared)
+    library_sound_references: int = 0
+    #: matched references whose sound is not in the library (their matches are picture only by default)
+    unheard: tuple[int, ...] = ()
     schema_version: int = SCHEMA_VERSION
 
     @property
@@ -292,4 +311,18 @@ class MatchResult:
                 if self.scenes
                 else f"No known footage matched this clip ({refs})."
             )
+        elif self.query.sound:
+            from .fusion import describe
+
+            clocks = self.clocks()
+            lines = [describe(m, clocks, self.matches) for m in self.matches]
         return lines + [x.summary() for x in self.scenes]
+
+    def clocks(self) -> Any:
+        """What fusion needs to explain each match (``verify.matching.fusion.Clocks``)."""
+        from .fusion import Clocks
+
+        unheard = {str(r) for r in self.unheard}
+        heard = frozenset(str(m.reference.id) for m in self.matches) - unheard
+        return Clocks(query_lead=self.query.sound_lead, query_sound=self.query.sound == "ok",
+                      references_with_sound=heard)  # fmt: skip

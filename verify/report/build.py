@@ -96,10 +96,11 @@ def build_report(
     probe = {"summary": to_jsonable(info.summary()), **to_jsonable(info)}
     matches: tuple[MatchRecord, ...] = ()
     if analysis.matches is not None:
+        said = analysis.matches.summary_lines()  # with the sound's word when the sound was compared
         matches = tuple(
-            MatchRecord(m, m.summary(), pairs)
-            for m, pairs in zip(
-                analysis.matches.matches, analysis.pairs or ((),) * len(analysis.matches.matches)
+            MatchRecord(m, said[i] if i < len(said) else m.summary(), pairs)
+            for i, (m, pairs) in enumerate(
+                zip(analysis.matches.matches, analysis.pairs or ((),) * len(analysis.matches.matches))
             )
         )
     report = Report(
