@@ -34,7 +34,9 @@ def visible(page: str) -> str:
 def test_cli_match_and_probe_speak_plainly(sample_data: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["match", str(PLUME), "--library", str(sample_data / "sample-library.db")]) == 0
     out = capsys.readouterr().out
-    assert "reframed from a vertical video" in out and "mirrored" in out, out
+    # the drone part is mirrored and reframed: which layout variant aligns best may change with the
+    # matcher's search order, but it is said in words ("reframed from a vertical video", "cropped to 85 %")
+    assert "mirrored" in out and ("reframed from a vertical video" in out or "cropped to" in out), out
     assert not REGION_NAMES.search(out), out
     assert "of its frames align" in out
 
