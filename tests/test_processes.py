@@ -56,10 +56,15 @@ def wait_gone(sid: int, seconds: float = 20.0) -> list[tuple[int, str]]:
     return session_members(sid)
 
 
+#: Clips in the batch: enough that five kills, each landing after one or more commits (two workers
+#: can finish between the first "added" line and the kill), never let the whole batch finish.
+CLIPS = 20
+
+
 @pytest.fixture(scope="module")
-def twelve_clips(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def batch_clips(tmp_path_factory: pytest.TempPathFactory) -> Path:
     src = tmp_path_factory.mktemp("kill-clips")
-    for i in range(12):
+    for i in range(CLIPS):
         media.make_video(src / f"k{i:02d}.mp4", seconds=3.0, fps=25, painter=media.textured(seed=100 + i))
     return src
 
@@ -72,13 +77,13 @@ def _start(src: Path, db: Path, **kw) -> subprocess.Popen:  # type: ignore[type-
 
 
 def test_kill_9_mid_batch_five_times_leaves_nothing_behind_and_resumes(
-    twelve_clips: Path, tmp_path: Path
+    batch_clips: Path, tmp_path: Path
 ) -> None:
     db = tmp_path / "k9.db"
     committed: set[str] = set()
     rounds = []
     for _ in range(5):
-        proc = _start(twelve_clips, db)
+        proc = _start(batch_clips, db)
         assert proc.stdout is not None and proc.stderr is not None
         added = None
         for line in proc.stdout:  # files already known come back as "exists" first
@@ -100,22 +105,22 @@ def test_kill_9_mid_batch_five_times_leaves_nothing_behind_and_resumes(
         assert added["path"] in now and committed <= now
         rounds.append(len(now) - len(committed))
         committed = now
-    assert len(committed) < 12  # every round was killed before the batch ended
-    rerun = subprocess.run([sys.executable, "-m", "verify", "hash", str(twelve_clips), "--library", str(db), "--json"],
+    assert len(committed) < CLIPS  # every round was killed before the batch ended
+    rerun = subprocess.run([sys.executable, "-m", "verify", "hash", str(batch_clips), "--library", str(db), "--json"],
                            capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(ROOT)}, timeout=600)  # fmt: skip
     assert rerun.returncode == 0, rerun.stderr
     lines = [json.loads(x) for x in rerun.stdout.splitlines()]
     assert {r["path"] for r in lines if r["status"] == "exists"} == committed
-    assert sum(r["status"] == "added" for r in lines) == 12 - len(committed)
+    assert sum(r["status"] == "added" for r in lines) == CLIPS - len(committed)
     with Library(db) as lib:
-        assert len(lib) == 12 and lib.integrity_check() == "ok"
+        assert len(lib) == CLIPS and lib.integrity_check() == "ok"
 
 
 @pytest.mark.parametrize("when", ["at-start", "after-first-result", "group-after-first-result"])
-def test_ctrl_c_with_workers_exits_130(twelve_clips: Path, tmp_path: Path, when: str) -> None:
+def test_ctrl_c_with_workers_exits_130(batch_clips: Path, tmp_path: Path, when: str) -> None:
     for attempt in range(2):
         db = tmp_path / f"int-{when}-{attempt}.db"
-        proc = _start(twelve_clips, db)
+        proc = _start(batch_clips, db)
         assert proc.stdout is not None
         if when == "at-start":
             time.sleep(1.0 + 0.4 * attempt)  # while the fork server and the workers start
