@@ -92,7 +92,12 @@ def test_upload_reload_and_unsaved_notes_in_a_real_browser(server: str) -> None:
             page.get_by_text("Unsaved notes").first.wait_for(timeout=60_000)
             page.get_by_role("link", name="Back to the notes").first.click()
             page.get_by_text("Save notes").first.wait_for(timeout=60_000)
-            assert page.get_by_label("Notes").first.input_value() == "The train is the 10:14 to Northampton."
+            kept = page.get_by_label("Notes").first  # the kept text arrives with the page's rerun
+            for _ in range(120):  # up to 30 s on a loaded machine
+                if kept.input_value() == "The train is the 10:14 to Northampton.":
+                    break
+                page.wait_for_timeout(250)
+            assert kept.input_value() == "The train is the 10:14 to Northampton."
             page.get_by_role("button", name="Save notes").click()
             page.get_by_text("Notes saved").first.wait_for(timeout=60_000)
             page.wait_for_function("window.onbeforeunload === null", timeout=30_000)
