@@ -19,6 +19,16 @@ from scipy.signal import resample_poly
 RATE = 16000
 
 
+def debian_prompt(name: str) -> Path:
+    """A prompt of Debian's asterisk-core-sounds-en-wav (CC BY-SA 3.0): ``sounds/en`` is an
+    alternatives link the package does not always make, so its own folder is looked at too."""
+    for folder in ("en", "en_US_f_Allison"):
+        path = Path("/usr/share/asterisk/sounds") / folder / name
+        if path.exists():
+            return path
+    return Path("/usr/share/asterisk/sounds/en") / name
+
+
 def speechlike(seconds: float, seed: int = 0, voice: int = 0, rate: int = RATE) -> np.ndarray:
     vrng = np.random.default_rng(1000 + voice)
     f0_lo = vrng.uniform(90, 180)

@@ -162,9 +162,7 @@ def test_mismatched_settings_and_bad_match_settings(
     assert match_audio(q, AudioIndex.build([])) == []
 
 
-REAL = Path(
-    "/usr/share/asterisk/sounds/en/demo-instruct.wav"
-)  # Debian asterisk-core-sounds-en-wav, CC BY-SA 3.0
+REAL = am.debian_prompt("demo-instruct.wav")  # Debian asterisk-core-sounds-en-wav, CC BY-SA 3.0
 
 
 @pytest.mark.slow

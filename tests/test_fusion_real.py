@@ -21,7 +21,7 @@ from verify.library import Library, Provenance
 from verify.matching import match_fingerprint
 from verify.matching.fusion import Clocks, Fused, describe, fuse
 
-SPEECH = Path("/usr/share/asterisk/sounds/en/demo-instruct.wav")
+SPEECH = am.debian_prompt("demo-instruct.wav")
 pytestmark = [
     pytest.mark.slow,
     pytest.mark.skipif(not SPEECH.exists(), reason="needs Debian asterisk-core-sounds-en-wav"),

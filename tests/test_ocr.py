@@ -237,3 +237,49 @@ def test_corpus_title_cards(corpus: Path, name: str, words: str) -> None:
 
     r = ocr_file(corpus / "files" / name)
     assert any(words.lower() in i.text.lower() for i in r.items), [i.text for i in r.items]
+
+
+def test_ocr_in_a_child_process_reads_the_same_and_can_be_stopped(result: OcrResult) -> None:
+    """The workbench's OCR runs in a child (the engine never stays in the server): same text, its
+    progress relayed, a cancel kills the child, a picture it cannot decode is a clear OcrError."""
+    from verify.errors import OcrError
+    from verify.ocr.child import read_in_child
+    from verify.pictures import encode
+
+    frames = [(0.0, picture([HANDLE], seed=1)), (1.5, picture([HANDLE, CAPTION], seed=2)),
+              (3.0, picture([HANDLE, CAPTION], seed=3))]  # fmt: skip
+    jpegs = [(t, encode(img, quality=95)) for t, img in frames]
+    seen: list[tuple[float, float]] = []
+    got = read_in_child(jpegs, progress=lambda d, t: seen.append((d, t)))
+    assert seen[-1] == (3.0, 3.0) and len(seen) == 3
+    assert [i.text for i in got.items] == [i.text for i in result.items]
+    assert got.leads == result.leads and got.frames_read == 3
+
+    class Stop(Exception):
+        pass
+
+    def stop(done: float, total: float) -> None:
+        raise Stop
+
+    before = _children()
+    with pytest.raises(Stop):
+        read_in_child(jpegs, progress=stop)
+    assert _children() == before  # killed and reaped, not left running
+
+    with pytest.raises(OcrError, match="OpenCV"):
+        read_in_child([(0.0, b"not a jpeg")])
+
+
+def _children() -> set[int]:
+    import os
+
+    me = str(os.getpid())
+    out = set()
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if fields[1] == me and fields[0] != "Z":
+            out.add(int(stat.parent.name))
+    return out

@@ -288,7 +288,7 @@ def start_text(loaded: Loaded) -> jobs.Task:
             task.set_stage("Waiting for the keyframes")
             a = decoded(loaded, task.progress)
             task.set_stage("Reading the text on screen (OCR, on this machine)")
-            read = ocr(a, progress=task.progress)
+            read = ocr(a, progress=task.progress, in_child=True)  # the engine never stays in the server
             if read.text is None:  # no keyframes (audio only, undecodable): say why
                 from verify.errors import DecodeError
 

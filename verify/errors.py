@@ -276,6 +276,13 @@ class OcrUnavailableError(VerifyError):
     default_hint = "Install verify's requirements (rapidocr and onnxruntime, with their bundled models)."
 
 
+class OcrError(VerifyError):
+    """The text on screen could not be read (the OCR process failed or ran too long)."""
+
+    stage = "ocr"
+    default_hint = "Try `verify text FILE` on the command line to see why."
+
+
 # -- configuration -----------------------------------------------------------------------
 
 

@@ -25,7 +25,18 @@ import zipfile
 from pathlib import Path
 
 DEBIAN = {
-    "allison": Path("/usr/share/asterisk/sounds/en"),
+    # ``sounds/en`` is an alternatives link the package does not always make: its own folder then
+    "allison": next(
+        (
+            p
+            for p in (
+                Path("/usr/share/asterisk/sounds/en"),
+                Path("/usr/share/asterisk/sounds/en_US_f_Allison"),
+            )
+            if p.is_dir()
+        ),
+        Path("/usr/share/asterisk/sounds/en"),
+    ),
     "moh": Path("/usr/share/asterisk/moh"),
     "codec2": Path("/usr/share/codec2/wav"),
 }

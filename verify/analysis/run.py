@@ -218,16 +218,18 @@ def ocr(
     max_keyframes: int = 24,
     progress: Progress | None = None,
     cancel: threading.Event | None = None,
+    in_child: bool = False,
 ) -> Analysis:
     """The analysis with ``text``: OCR of its keyframes' kept pictures (``verify.ocr.read_keyframes``;
-    nothing is decoded again). Without keyframes the result is empty and says so."""
+    nothing is decoded again). Without keyframes the result is empty and says so. ``in_child``:
+    the OCR engine runs in a child process (``verify.ocr.child``) and is gone when it ends."""
     from ..ocr import read_keyframes
 
     tick = _ticker(progress, cancel, 0.0, 1.0)
     if not analysis.keyframes:
         why = analysis.problems[-1] if analysis.problems else "no keyframes"
         return dataclasses.replace(analysis, steps=(*analysis.steps, _step("text not read", why)))
-    result = read_keyframes(analysis, settings, max_keyframes=max_keyframes, progress=tick)
+    result = read_keyframes(analysis, settings, max_keyframes=max_keyframes, progress=tick, in_child=in_child)
     detail = (
         f"{plural(len(result.items), 'text')} and {plural(len(result.leads), 'lead')} in "
         f"{plural(result.frames_read, 'keyframe')} ({result.engine})"

@@ -125,13 +125,21 @@ def read_keyframes(
     *,
     max_keyframes: int = 24,
     progress: Progress | None = None,
+    in_child: bool = False,
 ) -> OcrResult:
-    """OCR of an :class:`verify.analysis.Analysis`'s keyframes (their kept pictures; no decode)."""
+    """OCR of an :class:`verify.analysis.Analysis`'s keyframes (their kept pictures; no decode).
+
+    ``in_child``: run the engine in a child process (``verify.ocr.child``), so this process never
+    holds it (the workbench's server does this)."""
     from ..pictures import decode as decode_picture
 
-    frames = [
-        (k.time, decode_picture(analysis.images[k.image.name]))
+    kept = [
+        (k.time, analysis.images[k.image.name])
         for k in _spread(list(analysis.keyframes), max_keyframes)
         if k.image is not None and k.image.name in analysis.images
     ]
-    return read_text(frames, settings, progress=progress)
+    if in_child:
+        from .child import read_in_child
+
+        return read_in_child(kept, settings, progress=progress)
+    return read_text([(t, decode_picture(jpeg)) for t, jpeg in kept], settings, progress=progress)
