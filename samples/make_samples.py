@@ -112,15 +112,38 @@ def pancake_vertical_blur(tmp: Path) -> Path:
     return out
 
 
-BUILDERS = (smoke_plume_claim, flower_cropped, pancake_vertical_blur)
+def audio_over_still(tmp: Path) -> Path:
+    """Old footage's sound under a new still picture: "listen" posts keep the sound and replace the
+    picture, so only the sound can tell where it came from. The drone clip's sound, 0:01-0:11,
+    mono at low bit rate, under a caption card drawn here (no picture of any known clip)."""
+    w, h = 540, 960
+    card = caption_png(
+        tmp / "card.png",
+        w,
+        h,
+        ["LISTEN:", "blasts heard near", "the camp tonight", "", "(audio from a resident)"],
+        bg="#1d2630",
+    )
+    picture = ffmpeg.input(str(card), loop=1, framerate=30, t=10).video
+    sound = ffmpeg.input(str(KNOWN / "drone-coastal-cliffs.mp4"), ss=1.0, t=10).audio
+    out = OUT / "audio-over-still.mp4"
+    run(ffmpeg.output(picture, sound, str(out), map_metadata=-1, acodec="aac", ac=1, ar=22050,
+                      **{"b:a": "48k"}, t=10, **ENCODE))  # fmt: skip
+    return out
+
+
+BUILDERS = (smoke_plume_claim, flower_cropped, pancake_vertical_blur, audio_over_still)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.parse_args()
+    parser.add_argument("only", nargs="*", help="build only these (function names)")
+    args = parser.parse_args()
     OUT.mkdir(exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:
         for build in BUILDERS:
+            if args.only and build.__name__ not in args.only:
+                continue
             out = build(Path(tmp))
             print(f"{out.relative_to(HERE)}  {out.stat().st_size:,} bytes")
 

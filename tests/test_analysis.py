@@ -122,9 +122,15 @@ def test_json_round_trip(library_and_query: tuple[Path, Path]) -> None:
 def test_a_file_without_picture_is_analysed_and_says_why(tmp_path: Path) -> None:
     a = analyse(media.make_audio_only(tmp_path / "a.m4a"), library=None)
     assert a.fingerprint is None and a.keyframes == () and "audio only" in a.problems[0]
+    assert a.audio is not None and a.steps[-1].step == "sound fingerprinted"  # its sound is matched alone
     with Library(":memory:") as lib:
         m = match(a, lib)
-    assert m.matches is None and m.steps[-1].step == "not matched"
+    assert m.matches is not None and m.matches.query.kind == "audio" and m.matches.query.samples == 0
+    assert not m.matches.matches and m.pairs == () and m.steps[-1].step == "matched"
+    quiet = analyse(media.make_audio_only(tmp_path / "b.m4a"), library=None,
+                    settings=AnalysisSettings(sound=False))  # fmt: skip
+    with Library(":memory:") as lib:
+        assert match(quiet, lib).steps[-1].step == "not matched"  # sound off: nothing to match
     with pytest.raises(NotMediaError):
         begin(tmp_path / "nothing.mp4") if (tmp_path / "nothing.mp4").write_text("no") else None
 

@@ -339,3 +339,38 @@ def test_upload_to_export_reads_and_decodes_the_clip_once_and_the_report_shows_t
         assert shown.count(span(m.query_start, m.query_end)) >= 2  # the summary and the card
         for p in pairs:
             assert f"this clip at {timecode(p.query_time, millis=True)}" in shown
+
+
+def test_the_listen_post_and_its_sound_alone_are_found_by_their_sound(data: Path, tmp_path: Path) -> None:
+    """The sound sample (the drone clip's sound under a caption card) and the same sound as an
+    audio file: the Matches page finds the drone clip by its sound, says which channel, and the
+    Keyframes page of the audio file says there is no picture instead of an error."""
+    import av
+
+    at = open_path(start(), SAMPLES / "viral" / "audio-over-still.mp4")
+    idle()
+    at = page(at.run(), "matches")
+    text = text_of(at)
+    assert "Seen before" in text and "Drone flight over coastal cliffs" in text, text
+    assert "Sound only: the picture was replaced" in text, text
+
+    sound = tmp_path / "voice message.m4a"
+    with (
+        av.open(str(SAMPLES / "viral" / "audio-over-still.mp4")) as src,
+        av.open(str(sound), "w", format="ipod") as dst,
+    ):
+        out = dst.add_stream("aac", rate=16000, layout="mono", bit_rate=32000)
+        for frame in src.decode(audio=0):
+            frame.pts = None
+            for packet in out.encode(frame):
+                dst.mux(packet)
+        for packet in out.encode(None):
+            dst.mux(packet)
+    at = open_path(at, sound)
+    idle()
+    at = page(at.run(), "matches")
+    text = text_of(at)
+    assert "Drone flight over coastal cliffs" in text and "this file has no picture" in text, text
+    assert not at.error, [e.value for e in at.error]
+    at = page(at, "keyframes")
+    assert not at.exception

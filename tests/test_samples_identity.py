@@ -55,3 +55,51 @@ def test_cli_says_the_stream_of_water_is_known(sample_library: Path) -> None:
     assert out.exit_code == 0, out.output
     assert "identical copy (same bytes)" in out.output and "Stream running over rocks" in out.output
     assert "no known footage" not in out.output
+
+
+@pytest.mark.slow
+def test_the_listen_post_is_found_by_its_sound_alone(sample_library: Path, tmp_path: Path) -> None:
+    """``viral/audio-over-still.mp4``: the drone clip's sound 0:01-0:11 under a new caption card.
+    The picture matches nothing; the sound finds the drone clip, placed at its offset. Its sound
+    alone, as an audio file (a voice message), is found the same way."""
+    import av
+
+    from verify.analysis import analyse
+    from verify.report import build_report
+
+    clip = SAMPLES / "viral" / "audio-over-still.mp4"
+    with Library(sample_library) as lib:
+        result = match_file(clip, lib)
+        assert len(result.matches) == 1, [m.summary() for m in result.matches]
+        m = result.matches[0]
+        assert Path(m.reference.path).name == "drone-coastal-cliffs.mp4"
+        assert m.channel == "sound" and m.audio is not None
+        assert m.query_start < 0.5 and m.query_end > 9.5
+        assert m.reference_start == pytest.approx(1.0, abs=0.15) and m.speed == pytest.approx(1.0, abs=0.02)
+
+        sound = tmp_path / "voice message.m4a"  # the sound alone, re-encoded: no picture at all
+        with av.open(str(clip)) as src, av.open(str(sound), "w", format="ipod") as dst:
+            out = dst.add_stream("aac", rate=16000, layout="mono", bit_rate=32000)
+            for frame in src.decode(audio=0):
+                frame.pts = None
+                for packet in out.encode(frame):
+                    dst.mux(packet)
+            for packet in out.encode(None):
+                dst.mux(packet)
+        heard = match_file(sound, lib)
+        assert heard.query.kind == "audio" and heard.query.samples == 0
+        assert [Path(x.reference.path).name for x in heard.matches] == ["drone-coastal-cliffs.mp4"]
+        assert heard.matches[0].reference_start == pytest.approx(1.0, abs=0.15)
+
+        a = analyse(sound, library=lib)  # the workbench's and reports' path
+        assert a.matches is not None and [x.channel for x in a.matches.matches] == ["sound"]
+        assert "Sound: this file has no picture" in a.matches.summary_lines()[0]
+        report = build_report(a)
+        assert len(report.matches) == 1 and not report.matches[0].evidence
+
+    from verify.cli import cli
+
+    out = CliRunner().invoke(cli, ["match", str(sound), "--library", str(sample_library)])
+    assert out.exit_code == 0, out.output
+    assert "audio only, no picture" in out.output and "sound (this file has no picture)" in out.output
+    assert "drone" in out.output.lower()

@@ -116,7 +116,7 @@ def decode(
     s = analysis.settings
     tick = _ticker(progress, cancel, 0.0, 1.0)
     if analysis.kind == "audio":
-        return _no_picture(analysis, "the file has no picture (audio only): nothing to fingerprint or match")
+        return _sound_only(analysis, tick, max_bytes)
     pictures = SamplePictures(s.picture_side, s.picture_budget, every=every)
     sound = SoundTap() if s.sound else None  # the sound, demuxed and decoded in the same pass
     try:
@@ -165,6 +165,26 @@ def _sound_detail(audio: AudioFingerprint | None) -> str:
     if audio.status != "ok":
         return f"{audio.status}: {audio.message} (picture only)"
     return f"{plural(len(audio), 'peak')} over {audio.duration:.1f} s ({audio.algorithm}), in the same decode"
+
+
+def _sound_only(analysis: Analysis, tick: Progress, max_bytes: int | None) -> Analysis:
+    """An audio file: no picture to fingerprint; its sound (with ``settings.sound``) is, and is
+    matched alone (``match``)."""
+    why = "the file has no picture (audio only): no picture to fingerprint"
+    if not analysis.settings.sound:
+        return _no_picture(analysis, why + " or match (sound matching is off)")
+    from ..audio import audio_fingerprint
+
+    try:
+        audio = audio_fingerprint(analysis.path, progress=tick, max_bytes=max_bytes, sha256=analysis.sha256)
+    except AnalysisCancelled:
+        raise
+    except VerifyError as exc:
+        return _no_picture(analysis, f"{why}, and its sound could not be decoded: {exc.message}")
+    done = _no_picture(analysis, why + "; its sound is matched alone")
+    step = _step("sound fingerprinted", _sound_detail(audio).replace(", in the same decode", ""))
+    tick(1.0, 1.0)
+    return dataclasses.replace(done, audio=audio, steps=(*done.steps, step))
 
 
 def _no_picture(analysis: Analysis, why: str) -> Analysis:
@@ -252,6 +272,8 @@ def match(
     s = analysis.settings
     state = LibraryState(library.path, library.library_id, library.generation, len(library))
     fp = analysis.fingerprint
+    if fp is None and analysis.kind == "audio" and s.sound and analysis.audio is not None:
+        return _match_sound_only(analysis, library, state, progress, cancel)
     if fp is None:
         why = analysis.problems[-1] if analysis.problems else "the file was not fingerprinted"
         step = _step("not matched", why)
@@ -286,6 +308,36 @@ def match(
     return dataclasses.replace(
         analysis, matches=result, pairs=tuple(pairs), library=state, images=images, steps=tuple(steps)
     )
+
+
+def _match_sound_only(
+    analysis: Analysis,
+    library: LibraryLike,
+    state: LibraryState,
+    progress: Progress | None,
+    cancel: threading.Event | None,
+) -> Analysis:
+    """The sound of an audio file against the library's (``verify.matching.sound.sound_only``)."""
+    from ..matching.sound import sound_only
+
+    tick = _ticker(progress, cancel, 0.0, 1.0)
+    tick(0.0, 1.0)
+    audio = analysis.audio
+    assert audio is not None
+    s = analysis.settings
+    result = sound_only(audio, library, path=analysis.path, sha256=analysis.sha256,
+                        duration=float(audio.duration or 0.0), top=s.top, settings=s.matching)  # fmt: skip
+    name = Path(state.path).name or "library"
+    step = _step(
+        "matched",
+        f"its sound against library {name} with {plural(state.references, 'reference')} "
+        f"({plural(result.library_sound_references, 'reference')} with sound): "
+        f"{plural(len(result.matches), 'match', 'matches')}",
+    )
+    tick(1.0, 1.0)
+    pairs = tuple(() for _ in result.matches)  # no picture: no frame pairs
+    return dataclasses.replace(analysis, matches=result, pairs=pairs, library=state,
+                               steps=(*analysis.steps, step))  # fmt: skip
 
 
 def pick_evenly(items: Sequence[T], n: int) -> list[T]:

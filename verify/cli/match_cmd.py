@@ -186,10 +186,8 @@ def _store_text(lib: Library, result: AddResult) -> None:
 def _match_lines(result: MatchResult) -> list[str]:
     q = result.query
     note = query_sound(result)
-    lines = [
-        f"query: {safe_text(q.path)} ({clock(q.duration, 1)}, {q.usable_samples} usable samples"
-        + (f"; {note})" if note else ")")
-    ]
+    seen = "audio only, no picture" if q.kind == "audio" else f"{q.usable_samples} usable samples"
+    lines = [f"query: {safe_text(q.path)} ({clock(q.duration, 1)}, {seen}" + (f"; {note})" if note else ")")]
     scenes = result.scenes
     if not result.matches:
         what = "matched in time" if scenes else "matched"

@@ -51,6 +51,8 @@ def channel_lines(m: SegmentMatch, result: MatchResult) -> list[str]:
     )
     if abs(a.speed - 1) > 0.03:
         heard += f", speed {a.speed:.2f}x, pitch {safe_text(a.pitch, limit=20)}"
+    if m.channel == "sound" and result.query.kind == "audio":
+        return ["   sound (this file has no picture): " + heard]
     if m.channel == "sound":
         return ["   sound only (the picture was replaced): " + heard]
     first = "   sound and picture"

@@ -96,8 +96,15 @@ def file_rows(report: Report) -> list[tuple[str, str]]:
     ]
 
 
-def match_rows(rec: MatchRecord) -> list[tuple[str, str]]:
-    """The facts of one match; ``reference.*`` text is untrusted (it came from the library)."""
+def has_picture(report: Report) -> bool:
+    """Whether the report's file has a picture (False for an audio file: matched by its sound)."""
+    f = report.probe.get("file") if isinstance(report.probe, dict) else None
+    return not (isinstance(f, dict) and f.get("kind") == "audio")
+
+
+def match_rows(rec: MatchRecord, *, picture: bool = True) -> list[tuple[str, str]]:
+    """The facts of one match; ``reference.*`` text is untrusted (it came from the library).
+    ``picture``: the file has a picture (False: an audio file, matched by its sound alone)."""
     m, r = rec.match, rec.reference
     p = r.provenance
     pictureless = m.channel == "sound"  # the picture was replaced: no picture facts to give
@@ -128,7 +135,7 @@ def match_rows(rec: MatchRecord) -> list[tuple[str, str]]:
         ),
         ("Median distance", "" if pictureless else f"{m.median_distance:.1f} bits"),
         ("Score", f"{m.score:.3f}"),
-        *sound_rows(m),
+        *sound_rows(m, picture=picture),
     ]
     if p.description:
         rows.append(("Description", p.description))
@@ -186,11 +193,12 @@ CHANNELS = {
 }
 
 
-def sound_rows(m: Any) -> list[tuple[str, str]]:
+def sound_rows(m: Any, *, picture: bool = True) -> list[tuple[str, str]]:
     """What the sound says about a match (constant words and numbers only)."""
     from ..matching.fusion import SYNC_TOLERANCE
 
-    rows = [("Channel", CHANNELS.get(m.channel, "picture"))]
+    channel = CHANNELS.get(m.channel, "picture") if picture else "sound (this file has no picture)"
+    rows = [("Channel", channel)]
     a = m.audio
     if a is None:
         return rows
@@ -206,7 +214,7 @@ def sound_rows(m: Any) -> list[tuple[str, str]]:
                 f"{a.speed:.3f}x, pitch {'kept' if a.pitch == 'kept' else 'shifted' if a.pitch == 'shifted' else 'unknown'}",
             )
         )
-    if m.timing == "sound":
+    if m.timing == "sound" and m.channel != "sound":
         rows.append(("Timing", "from the sound (the picture alone cannot place it)"))
     d = m.sound_offset
     if d is not None and abs(d) > SYNC_TOLERANCE:

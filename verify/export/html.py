@@ -145,7 +145,7 @@ def _matches(report: Report) -> str:
         return f'<section id="matches"><h2>Matches</h2>{head}<p>No match in the library.</p></section>'
     parts = []
     for i, m in enumerate(report.matches, start=1):
-        rows = common.match_rows(m)
+        rows = common.match_rows(m, picture=common.has_picture(report))
         table = _table([(k, v) for k, v in rows if k != "Source URL"], mono=("Reference SHA-256",))
         if m.reference.provenance.source_url:
             url = m.reference.provenance.source_url

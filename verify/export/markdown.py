@@ -100,8 +100,10 @@ def render(report: Report, image_folder: str | None = None) -> str:
             lines += ["", "No match in the library."]
     for i, m in enumerate(report.matches, start=1):
         lines += ["", f"### Match {i}: {md(common.ref_label(m.reference), 300)}", ""]
-        lines += _table(common.match_rows(m))
+        lines += _table(common.match_rows(m, picture=common.has_picture(report)))
         lines += ["Evidence frame pairs:", ""]
+        if not m.evidence:
+            lines.append("- none (a match by the sound alone has no frames to compare)")
         for p in m.evidence:
             lines.append(
                 f"- query {common.fmt_time(p.query_time)} {_img(p.query_image, 'query frame', image_folder)} · "

@@ -130,7 +130,7 @@ def _story(report: Report) -> list[Any]:
     for i, m in enumerate(report.matches, start=1):
         s += [
             Paragraph(f"Match {i}: {x(common.ref_label(m.reference), 300)}", H3),
-            _table(common.match_rows(m)),
+            _table(common.match_rows(m, picture=common.has_picture(report))),
         ]
         pairs = []
         for p in m.evidence:

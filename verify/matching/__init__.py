@@ -99,6 +99,8 @@ def match_file(
 
     qs = query_settings if query_settings is not None else fpmod.QUERY
     info = probe(path)  # what fingerprint() would probe anyway; it says whether there is sound
+    if sound and info.file is not None and info.file.kind == "audio":
+        return _match_sound_file(path, info, library, settings, top, progress)
     fp, audio = fingerprint_with_sound(path, qs, progress, info=info, sound=sound)
     result = match_fingerprint(fp, library, settings, top=top)
     if sound:
@@ -108,6 +110,25 @@ def match_file(
     if not result.query.path:
         result = replace(result, query=replace(result.query, path=str(path)))
     return result
+
+
+def _match_sound_file(
+    path: str | Path,
+    info: object,
+    library: LibraryLike,
+    settings: MatchSettings | None,
+    top: int,
+    progress: Callable[[float, float], None] | None,
+) -> MatchResult:
+    """An audio file (no picture): its sound alone against the library's (``sound.sound_only``)."""
+    from ..audio import audio_fingerprint
+    from .sound import sound_only
+
+    f = getattr(info, "file", None)
+    sha = str(getattr(f, "sha256", "") or "")
+    audio = audio_fingerprint(path, progress=progress, sha256=sha)  # AudioDecodeError: a clear message
+    return sound_only(audio, library, path=str(path), sha256=sha, duration=float(audio.duration or 0.0),
+                      top=top, settings=settings)  # fmt: skip
 
 
 def match_fingerprint(

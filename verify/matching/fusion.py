@@ -80,6 +80,8 @@ class Clocks:
     reference_leads: Mapping[str, float] = field(default_factory=dict)
     query_sound: bool = True
     references_with_sound: frozenset[str] | None = None
+    #: False for a query without picture (an audio file): its matches are its sound's alone
+    query_picture: bool = True
 
 
 @dataclass(frozen=True)
@@ -336,6 +338,8 @@ def sound_note(m: SegmentMatch, clocks: Clocks | None = None, others: Sequence[S
     heard = f"its sound matches ({a.score:.0%} of its sound peaks agree)"
     if abs(a.speed - 1) > 0.03:
         heard += f", at {a.speed:.2f}x, pitch {a.pitch}"
+    if m.channel == "sound" and clocks is not None and not clocks.query_picture:
+        return f"Sound: this file has no picture; {heard}."
     if m.channel == "sound":
         text = f"Sound only: the picture was replaced; {heard}"
         pictured = [

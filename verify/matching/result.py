@@ -253,6 +253,8 @@ class QueryInfo:
     #: "no-audio" (no audio stream), "undecodable"; ``sound_lead``: its audio minus video start
     sound: str = ""
     sound_lead: float = 0.0
+    #: "video" (a picture, maybe with sound) or "audio" (no picture: matched by its sound alone)
+    kind: str = "video"
     schema_version: int = SCHEMA_VERSION
 
 
@@ -325,4 +327,4 @@ class MatchResult:
         unheard = {str(r) for r in self.unheard}
         heard = frozenset(str(m.reference.id) for m in self.matches) - unheard
         return Clocks(query_lead=self.query.sound_lead, query_sound=self.query.sound == "ok",
-                      references_with_sound=heard)  # fmt: skip
+                      references_with_sound=heard, query_picture=self.query.kind != "audio")  # fmt: skip

@@ -16,7 +16,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from .fusion import Clocks, fuse
-from .result import MatchResult
+from .result import MatchResult, QueryInfo
 
 if TYPE_CHECKING:
     from ..audio import AudioFingerprint
@@ -57,7 +57,8 @@ def with_sound(
             return None
 
     clocks = Clocks(query_lead=query_lead, reference_leads=index.leads, query_sound=status == "ok",
-                    references_with_sound=index.with_sound)  # fmt: skip
+                    references_with_sound=index.with_sound,
+                    query_picture=result.query.kind != "audio")  # fmt: skip
     fused = fuse(result.matches, heard, reference_of=reference_of, clocks=clocks)
     matches = sorted(fused.matches, key=lambda m: (-m.score, m.query_start))[: max(top, 0)]
     unheard = tuple(sorted({m.reference.id for m in matches if str(m.reference.id) not in index.with_sound}))
@@ -69,3 +70,25 @@ def with_sound(
         library_sound_references=len(index.with_sound),
         unheard=unheard,
     )
+
+
+def sound_only(
+    sound: AudioFingerprint | None,
+    library: Any,
+    *,
+    path: str,
+    sha256: str = "",
+    duration: float = 0.0,
+    top: int = 10,
+    settings: Any = None,
+) -> MatchResult:
+    """The matches of a query without picture (an audio file, a voice message): its sound alone
+    against the library's, each a ``channel="sound"`` match; ``query.kind`` is ``"audio"``."""
+    from .settings import MatchSettings
+
+    base = MatchResult(
+        query=QueryInfo(path=str(path), sha256=sha256, duration=float(duration), samples=0, kind="audio"),
+        library_references=len(library),
+        settings=settings if settings is not None else MatchSettings(),
+    )
+    return with_sound(base, sound, library, top=top)
