@@ -167,3 +167,16 @@ def test_the_cap_setting(monkeypatch: pytest.MonkeyPatch) -> None:
     assert config.upload_cap() == int(2.5 * (1 << 30))
     with pytest.raises(ValueError):
         config.parse_size("lots")
+
+
+def test_the_servers_allocator_is_tuned_and_trimmed() -> None:
+    """ui.memory: on glibc the arena cap applies and a trim runs (a no-op elsewhere, never an error)."""
+    import sys
+
+    from ui import memory
+
+    if sys.platform.startswith("linux") and memory._libc() is not None:
+        assert memory.tune() is True
+    block = bytearray(64 << 20)  # freed at once: the trim may hand it back
+    del block
+    assert memory.trim() in (True, False)

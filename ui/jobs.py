@@ -20,6 +20,8 @@ from typing import Any
 
 from verify.errors import VerifyError
 
+from . import memory
+
 log = logging.getLogger("verify")
 
 MAX_TASKS = 64
@@ -128,6 +130,7 @@ class Runner:
             task.status = "failed"
         finally:
             task.finished = time.monotonic()
+            memory.trim()  # what the job freed goes back to the system (ui/memory.py)
             task.finished_event.set()
 
     def get(self, key: str) -> Task | None:

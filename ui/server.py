@@ -345,6 +345,9 @@ def _sweeper() -> None:
 
 def prepare() -> None:
     """What must hold before the server takes its first request (``app.py`` calls it at import)."""
+    from . import memory
+
+    memory.tune()  # before the worker threads exist: they share two malloc arenas (ui/memory.py)
     seal_network()
     uploads.sweep_incoming(paths())  # spooled files of an earlier run will never be claimed
     threading.Thread(target=_sweeper, name="verify-upload-sweeper", daemon=True).start()

@@ -2,7 +2,8 @@
 
 ``prepare`` does stage 1 (metadata) while the page waits, inside a status box with stage names,
 then queues keyframes and matching in the background. ``show`` (sidebar) polls the background
-tasks every second while they run and re-renders the page when one finishes.
+tasks every second while they run and re-renders the page each time one of them finishes (the
+matches appear when matching ends, not after the keyframes and the text on screen).
 Owns ``st.session_state["<key>.*"]``.
 """
 
@@ -82,17 +83,18 @@ def _render(active: list[jobs.Task]) -> None:
 @st.fragment(run_every=1.0)
 def _poll(key: str) -> None:
     active = jobs.runner().active()
-    was = st.session_state.get(f"{key}.active", 0)
-    st.session_state[f"{key}.active"] = len(active)
-    if not active:
-        if was:
-            st.rerun(scope="app")
-        return
-    _render(active)
+    keys = {t.key for t in active}
+    was: set[str] = st.session_state.get(f"{key}.active", set())
+    st.session_state[f"{key}.active"] = keys
+    if was - keys:  # a task finished (the matches, say): the page shows it now, not when all are done
+        st.rerun(scope="app")
+    if active:
+        _render(active)
 
 
 def show(key: str = "activity") -> None:
-    """Progress of background work (sidebar)."""
-    if jobs.runner().active():
-        st.session_state[f"{key}.active"] = len(jobs.runner().active())
+    """Progress of background work (sidebar); the page re-renders as each task finishes."""
+    active = jobs.runner().active()
+    if active:
+        st.session_state[f"{key}.active"] = {t.key for t in active}
         _poll(key)
