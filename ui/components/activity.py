@@ -2,7 +2,7 @@
 
 ``prepare`` does stage 1 (metadata) while the page waits, inside a status box with stage names,
 then queues keyframes and matching in the background. ``show`` (sidebar) polls the background
-tasks every second while they run and re-renders the page each time one of them finishes (the
+tasks every half second while they run and re-renders the page each time one of them finishes (the
 matches appear when matching ends, not after the keyframes and the text on screen).
 Owns ``st.session_state["<key>.*"]``.
 """
@@ -80,7 +80,7 @@ def _render(active: list[jobs.Task]) -> None:
         )
 
 
-@st.fragment(run_every=1.0)
+@st.fragment(run_every=0.5)  # half a second: the matches show at most that long after they exist
 def _poll(key: str) -> None:
     active = jobs.runner().active()
     keys = {t.key for t in active}

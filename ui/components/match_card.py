@@ -116,7 +116,9 @@ def show(key: str, number: int, m: Any, pairs: tuple[PairView, ...] | None, quer
                 f"reference. Median distance {m.median_distance:.1f} of 64 bits.",
             )
         st.altair_chart(
-            timeline.pair(m, query_duration, color), width="stretch", height=timeline.lanes_height(2, 30)
+            timeline.pair(m, query_duration, color),
+            width="stretch",
+            height=timeline.lanes_height(len(timeline.pair_lanes(m)), 30),
         )
         if pairs is None:
             st.caption("Cutting the frame pairs at aligned times…")

@@ -40,7 +40,7 @@ def show(key: str, loaded: Loaded, library: ActiveLibrary, view: MatchView) -> N
     st.altair_chart(
         timeline.clip_overview(float(result.query.duration), result.matches),
         width="stretch",
-        height=timeline.lanes_height(1 + len(result.matches), 34),
+        height=timeline.lanes_height(timeline.overview_lanes(result.matches), 34),
     )
     pairs = pair_views(view)
     for i, m in enumerate(result.matches, start=1):

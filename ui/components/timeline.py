@@ -25,20 +25,39 @@ def lanes_height(n: int, step: int) -> int:
     return n * step + 50
 
 
+def overview_lanes(matches: Sequence[Any]) -> int:
+    """How many lanes :func:`clip_overview` draws: the clip, each match, and each match's sound."""
+    return 1 + sum(1 + (getattr(m, "audio", None) is not None) for m in matches)
+
+
 def clip_overview(duration: float, matches: Sequence[Any]) -> alt.Chart:
-    """One lane for the whole clip plus one per matched reference, bars where they match."""
+    """One lane for the whole clip plus one per matched reference, bars where they match; a match
+    the sound supports gets a second lane, "· sound", with the stretch its sound matches."""
     rows = [
         {"lane": "This clip", "start": 0.0, "end": max(duration, 0.01), "kind": "whole clip", "label": ""}
     ]
+    kinds = ["whole clip"]
     for i, m in enumerate(matches):
         lane = f"{i + 1}. {_title(m.reference)}"
+        kinds.append(lane)
+        a = getattr(m, "audio", None)
+        picture = getattr(m, "channel", "picture") != "sound"
         rows.append({"lane": "This clip", "start": m.query_start, "end": m.query_end, "kind": lane,
                      "label": f"{timecode(m.query_start)}–{timecode(m.query_end)}"})  # fmt: skip
-        rows.append({"lane": lane, "start": m.query_start, "end": m.query_end, "kind": lane,
-                     "label": f"matches {timecode(m.reference_start)}–{timecode(m.reference_end)} of the reference"})  # fmt: skip
+        if picture:
+            rows.append({"lane": lane, "start": m.query_start, "end": m.query_end, "kind": lane,
+                         "label": f"picture matches {timecode(m.reference_start)}–{timecode(m.reference_end)} "
+                                  "of the reference"})  # fmt: skip
+        else:  # the lane stays, empty: the picture does not match
+            rows.append(
+                {"lane": lane, "start": 0.0, "end": 0.0, "kind": lane, "label": "the picture does not match"}
+            )
+        if a is not None:
+            rows.append({"lane": f"{lane} · sound", "start": a.query_start, "end": a.query_end, "kind": lane,
+                         "label": f"sound matches {timecode(a.reference_start)}–{timecode(a.reference_end)} "
+                                  "of the reference"})  # fmt: skip
     df = pd.DataFrame(rows)
     lanes = list(dict.fromkeys(df["lane"]))
-    kinds = ["whole clip"] + [f"{i + 1}. {_title(m.reference)}" for i, m in enumerate(matches)]
     colors = [GREY] + [PALETTE[i % len(PALETTE)] for i in range(len(matches))]
     return (
         alt.Chart(df)
@@ -62,26 +81,46 @@ def clip_overview(duration: float, matches: Sequence[Any]) -> alt.Chart:
     )
 
 
+def pair_lanes(m: Any) -> list[str]:
+    """The lanes of :func:`pair`: picture and, when the sound supports the match, sound, per file."""
+    if getattr(m, "audio", None) is None:
+        return ["This clip", "Reference"]
+    return ["This clip · picture", "This clip · sound", "Reference · picture", "Reference · sound"]
+
+
 def pair(m: Any, query_duration: float, color: str) -> alt.Chart:
-    """Two lanes, the clip and the reference, each with its matched stretch highlighted."""
+    """The clip and the reference, each with its matched stretch highlighted: one lane each for
+    the picture and, beside it, one for the sound (where the sound supports the match)."""
     ref_dur = max(float(m.reference.duration or m.reference_end), m.reference_end, 0.01)
-    rows = [
-        {"lane": "This clip", "start": 0.0, "end": max(query_duration, 0.01), "part": "whole"},
-        {"lane": "This clip", "start": m.query_start, "end": m.query_end, "part": "matched"},
-        {"lane": "Reference", "start": 0.0, "end": ref_dur, "part": "whole"},
-        {"lane": "Reference", "start": m.reference_start, "end": m.reference_end, "part": "matched"},
-    ]
+    q_dur = max(query_duration, 0.01)
+    lanes = pair_lanes(m)
+    a = getattr(m, "audio", None)
+    picture = getattr(m, "channel", "picture") != "sound"
+    rows = [{"lane": lane, "start": 0.0, "end": q_dur if lane.startswith("This") else ref_dur, "part": "whole"}
+            for lane in lanes]  # fmt: skip
+    if picture:
+        rows += [
+            {"lane": lanes[0], "start": m.query_start, "end": m.query_end, "part": "matched"},
+            {"lane": lanes[-2] if a is not None else lanes[1], "start": m.reference_start,
+             "end": m.reference_end, "part": "matched"},
+        ]  # fmt: skip
+    if a is not None:
+        rows += [
+            {"lane": lanes[1], "start": a.query_start, "end": a.query_end, "part": "matched"},
+            {"lane": lanes[3], "start": a.reference_start, "end": a.reference_end, "part": "matched"},
+        ]
     df = pd.DataFrame(rows)
-    df["text"] = [f"{timecode(r.start)}–{timecode(r.end)}" for r in df.itertuples()]
+    df["text"] = [
+        f"{timecode(r.start)}–{timecode(r.end)}" if r.part == "matched" else "no match"
+        for r in df.itertuples()
+    ]
     return (
         alt.Chart(df)
         .mark_bar(cornerRadius=3)
         .encode(
             x=alt.X("start:Q", title="seconds (each lane on its own clock)"),
             x2="end:Q",
-            y=alt.Y(
-                "lane:N", sort=["This clip", "Reference"], title=None, scale=alt.Scale(paddingInner=0.35)
-            ),
+            y=alt.Y("lane:N", sort=lanes, title=None, scale=alt.Scale(paddingInner=0.35)),
             color=alt.Color(
                 "part:N", scale=alt.Scale(domain=["whole", "matched"], range=[GREY, color]), legend=None
             ),
