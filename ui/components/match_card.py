@@ -61,7 +61,7 @@ def sound_caption(m: Any) -> str:
     )
     if abs(float(a.speed) - 1.0) > 0.03:
         text += f" · sound at {float(a.speed):.2f}×"
-    if getattr(m, "timing", "picture") == "sound":
+    if getattr(m, "timing", "picture") == "sound" and getattr(m, "channel", "picture") != "sound":
         text += " · timed by the sound (the picture barely moves)"
     d = getattr(m, "sound_offset", None)
     if d is not None and abs(float(d)) > 0.25:
