@@ -268,6 +268,9 @@ def test_ocr_in_a_child_process_reads_the_same_and_can_be_stopped(result: OcrRes
 
     with pytest.raises(OcrError, match="OpenCV"):
         read_in_child([(0.0, b"not a jpeg")])
+    with pytest.raises(OcrError, match="more than 0 s"):  # the watchdog kills a child over its time
+        read_in_child(jpegs, timeout=0.05)
+    assert _children() == before
 
 
 def _children() -> set[int]:

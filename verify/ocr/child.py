@@ -20,6 +20,7 @@ import os
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict
@@ -75,18 +76,22 @@ def _run(folder: Path, progress: Progress | None, timeout: float) -> None:
         env=env,
     )
     deadline = time.monotonic() + timeout
+    watchdog = threading.Timer(timeout, proc.kill)  # a child that hangs silently is killed too
+    watchdog.daemon = True
+    watchdog.start()
     try:
         assert proc.stdout is not None
         for line in proc.stdout:
             parts = line.split()
             if len(parts) == 3 and parts[0] == "progress" and progress is not None:
                 progress(float(parts[1]), float(parts[2]))  # may raise to cancel: the child is killed
-            if time.monotonic() > deadline:
-                raise OcrError(f"the OCR took more than {timeout:.0f} s and was stopped")
         proc.wait(timeout=max(1.0, deadline - time.monotonic()))
+        if time.monotonic() >= deadline:
+            raise OcrError(f"the OCR took more than {timeout:.0f} s and was stopped")
     except subprocess.TimeoutExpired as exc:
         raise OcrError(f"the OCR took more than {timeout:.0f} s and was stopped") from exc
     finally:
+        watchdog.cancel()
         if proc.poll() is None:
             proc.kill()
             with contextlib.suppress(subprocess.TimeoutExpired):
