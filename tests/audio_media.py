@@ -201,3 +201,16 @@ def write_clip(
                 out.mux(aus.encode(af))
             out.mux(aus.encode(None))
     return path
+
+
+def sound_alone(src: Path, dst: Path, rate: int = 16000, bit_rate: int = 32000) -> Path:
+    """The sound of ``src`` alone, re-encoded as a mono AAC ``.m4a`` (a voice message: no picture)."""
+    with av.open(str(src)) as inp, av.open(str(dst), "w", format="ipod") as out:
+        stream = out.add_stream("aac", rate=rate, layout="mono", bit_rate=bit_rate)
+        for frame in inp.decode(audio=0):
+            frame.pts = None
+            for packet in stream.encode(frame):
+                out.mux(packet)
+        for packet in stream.encode(None):
+            out.mux(packet)
+    return dst

@@ -345,7 +345,7 @@ def test_the_listen_post_and_its_sound_alone_are_found_by_their_sound(data: Path
     """The sound sample (the drone clip's sound under a caption card) and the same sound as an
     audio file: the Matches page finds the drone clip by its sound, says which channel, and the
     Keyframes page of the audio file says there is no picture instead of an error."""
-    import av
+    from tests import audio_media as am
 
     at = open_path(start(), SAMPLES / "viral" / "audio-over-still.mp4")
     idle()
@@ -354,18 +354,7 @@ def test_the_listen_post_and_its_sound_alone_are_found_by_their_sound(data: Path
     assert "Seen before" in text and "Drone flight over coastal cliffs" in text, text
     assert "Sound only: the picture was replaced" in text, text
 
-    sound = tmp_path / "voice message.m4a"
-    with (
-        av.open(str(SAMPLES / "viral" / "audio-over-still.mp4")) as src,
-        av.open(str(sound), "w", format="ipod") as dst,
-    ):
-        out = dst.add_stream("aac", rate=16000, layout="mono", bit_rate=32000)
-        for frame in src.decode(audio=0):
-            frame.pts = None
-            for packet in out.encode(frame):
-                dst.mux(packet)
-        for packet in out.encode(None):
-            dst.mux(packet)
+    sound = am.sound_alone(SAMPLES / "viral" / "audio-over-still.mp4", tmp_path / "voice message.m4a")
     at = open_path(at, sound)
     idle()
     at = page(at.run(), "matches")

@@ -62,8 +62,7 @@ def test_the_listen_post_is_found_by_its_sound_alone(sample_library: Path, tmp_p
     """``viral/audio-over-still.mp4``: the drone clip's sound 0:01-0:11 under a new caption card.
     The picture matches nothing; the sound finds the drone clip, placed at its offset. Its sound
     alone, as an audio file (a voice message), is found the same way."""
-    import av
-
+    from tests import audio_media as am
     from verify.analysis import analyse
     from verify.report import build_report
 
@@ -77,15 +76,7 @@ def test_the_listen_post_is_found_by_its_sound_alone(sample_library: Path, tmp_p
         assert m.query_start < 0.5 and m.query_end > 9.5
         assert m.reference_start == pytest.approx(1.0, abs=0.15) and m.speed == pytest.approx(1.0, abs=0.02)
 
-        sound = tmp_path / "voice message.m4a"  # the sound alone, re-encoded: no picture at all
-        with av.open(str(clip)) as src, av.open(str(sound), "w", format="ipod") as dst:
-            out = dst.add_stream("aac", rate=16000, layout="mono", bit_rate=32000)
-            for frame in src.decode(audio=0):
-                frame.pts = None
-                for packet in out.encode(frame):
-                    dst.mux(packet)
-            for packet in out.encode(None):
-                dst.mux(packet)
+        sound = am.sound_alone(clip, tmp_path / "voice message.m4a")  # the sound alone: no picture at all
         heard = match_file(sound, lib)
         assert heard.query.kind == "audio" and heard.query.samples == 0
         assert [Path(x.reference.path).name for x in heard.matches] == ["drone-coastal-cliffs.mp4"]
