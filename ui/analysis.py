@@ -189,15 +189,10 @@ def decoded(loaded: Loaded, progress: Progress | None = None) -> Analysis:
         if a is None:
             a = decode(started(loaded), progress=progress)
             CACHE.put(key, a)
-        if a.fingerprint is None and a.problems and not _sound_only(a):
+        if a.fingerprint is None and a.problems and not a.sound_only:
             _remember_failure(loaded.sha256, a.problems[-1])
             raise DecodeError(a.problems[-1], hint="")
         return a
-
-
-def _sound_only(a: Analysis) -> bool:
-    """An audio file whose sound was fingerprinted: no picture, but its sound is matched."""
-    return a.kind == "audio" and a.audio is not None
 
 
 def keyframe_views(a: Analysis) -> list[KeyframeView]:

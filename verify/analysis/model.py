@@ -163,6 +163,11 @@ class Analysis:
     def matched(self) -> bool:
         return self.matches is not None
 
+    @property
+    def sound_only(self) -> bool:
+        """An audio file whose sound was fingerprinted: no picture, its sound is matched alone."""
+        return self.kind == "audio" and self.audio is not None
+
     def image_refs(self) -> list[ImageRef]:
         """Every picture the analysis references, in order, without duplicates."""
         refs: dict[str, ImageRef] = {}

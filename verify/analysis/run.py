@@ -159,12 +159,13 @@ def decode(
     )  # fmt: skip
 
 
-def _sound_detail(audio: AudioFingerprint | None) -> str:
+def _sound_detail(audio: AudioFingerprint | None, *, same_decode: bool = True) -> str:
     if audio is None:
         return "no audio stream (picture only)"
     if audio.status != "ok":
         return f"{audio.status}: {audio.message} (picture only)"
-    return f"{plural(len(audio), 'peak')} over {audio.duration:.1f} s ({audio.algorithm}), in the same decode"
+    where = ", in the same decode" if same_decode else ""
+    return f"{plural(len(audio), 'peak')} over {audio.duration:.1f} s ({audio.algorithm}){where}"
 
 
 def _sound_only(analysis: Analysis, tick: Progress, max_bytes: int | None) -> Analysis:
@@ -182,7 +183,7 @@ def _sound_only(analysis: Analysis, tick: Progress, max_bytes: int | None) -> An
     except VerifyError as exc:
         return _no_picture(analysis, f"{why}, and its sound could not be decoded: {exc.message}")
     done = _no_picture(analysis, why + "; its sound is matched alone")
-    step = _step("sound fingerprinted", _sound_detail(audio).replace(", in the same decode", ""))
+    step = _step("sound fingerprinted", _sound_detail(audio, same_decode=False))
     tick(1.0, 1.0)
     return dataclasses.replace(done, audio=audio, steps=(*done.steps, step))
 
@@ -272,7 +273,7 @@ def match(
     s = analysis.settings
     state = LibraryState(library.path, library.library_id, library.generation, len(library))
     fp = analysis.fingerprint
-    if fp is None and analysis.kind == "audio" and s.sound and analysis.audio is not None:
+    if fp is None and analysis.sound_only and s.sound:
         return _match_sound_only(analysis, library, state, progress, cancel)
     if fp is None:
         why = analysis.problems[-1] if analysis.problems else "the file was not fingerprinted"

@@ -37,7 +37,7 @@ def query_sound(result: MatchResult) -> str:
 
 def channel_lines(m: SegmentMatch, result: MatchResult) -> list[str]:
     """What the sound says about match ``m``: one or two indented lines (none without sound)."""
-    from ..matching.fusion import SYNC_TOLERANCE, sound_note
+    from ..matching.fusion import SYNC_TOLERANCE, channel_words, sound_note
 
     if not result.query.sound:
         return []
@@ -51,10 +51,8 @@ def channel_lines(m: SegmentMatch, result: MatchResult) -> list[str]:
     )
     if abs(a.speed - 1) > 0.03:
         heard += f", speed {a.speed:.2f}x, pitch {safe_text(a.pitch, limit=20)}"
-    if m.channel == "sound" and result.query.kind == "audio":
-        return ["   sound (this file has no picture): " + heard]
     if m.channel == "sound":
-        return ["   sound only (the picture was replaced): " + heard]
+        return [f"   {channel_words(m.channel, result.query.kind != 'audio')}: " + heard]
     first = "   sound and picture"
     if m.timing == "sound":
         first += " (the picture barely moves: its time comes from the sound)"

@@ -98,7 +98,7 @@ def file_rows(report: Report) -> list[tuple[str, str]]:
 
 def has_picture(report: Report) -> bool:
     """Whether the report's file has a picture (False for an audio file: matched by its sound)."""
-    f = report.probe.get("file") if isinstance(report.probe, dict) else None
+    f = report.probe.get("file")
     return not (isinstance(f, dict) and f.get("kind") == "audio")
 
 
@@ -186,19 +186,11 @@ def text_summary(report: Report) -> str:
     )
 
 
-CHANNELS = {
-    "picture": "picture",
-    "both": "sound and picture",
-    "sound": "sound only (the picture was replaced)",
-}
-
-
 def sound_rows(m: Any, *, picture: bool = True) -> list[tuple[str, str]]:
     """What the sound says about a match (constant words and numbers only)."""
-    from ..matching.fusion import SYNC_TOLERANCE
+    from ..matching.fusion import SYNC_TOLERANCE, channel_words
 
-    channel = CHANNELS.get(m.channel, "picture") if picture else "sound (this file has no picture)"
-    rows = [("Channel", channel)]
+    rows = [("Channel", channel_words(m.channel, picture))]
     a = m.audio
     if a is None:
         return rows

@@ -20,7 +20,7 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 
@@ -42,6 +42,9 @@ from .result import EXPLANATION, EvidencePair, MatchResult, QueryInfo, SceneMatc
 from .scenes import scenes_for_reference
 from .segments import RawSegment, segments_for_reference
 from .settings import MatchSettings
+
+if TYPE_CHECKING:
+    from ..probe import MediaInfo
 
 __all__ = [
     "EXPLANATION",
@@ -114,7 +117,7 @@ def match_file(
 
 def _match_sound_file(
     path: str | Path,
-    info: object,
+    info: MediaInfo,
     library: LibraryLike,
     settings: MatchSettings | None,
     top: int,
@@ -124,8 +127,7 @@ def _match_sound_file(
     from ..audio import audio_fingerprint
     from .sound import sound_only
 
-    f = getattr(info, "file", None)
-    sha = str(getattr(f, "sha256", "") or "")
+    sha = info.file.sha256 if info.file is not None else ""
     audio = audio_fingerprint(path, progress=progress, sha256=sha)  # AudioDecodeError: a clear message
     return sound_only(audio, library, path=str(path), sha256=sha, duration=float(audio.duration or 0.0),
                       top=top, settings=settings)  # fmt: skip

@@ -324,6 +324,16 @@ def _title(ref: Reference) -> str:
     return safe_text(ref.display_title or f"reference {ref.id}", limit=120)
 
 
+def channel_words(channel: str, query_picture: bool = True) -> str:
+    """Which channels support a match, in lower-case words (the CLI's lines, the reports' rows).
+    ``query_picture`` False: the query has no picture (an audio file), so nothing was replaced."""
+    if channel == "sound":
+        return (
+            "sound only (the picture was replaced)" if query_picture else "sound (this file has no picture)"
+        )
+    return "sound and picture" if channel == "both" else "picture"
+
+
 def sound_note(m: SegmentMatch, clocks: Clocks | None = None, others: Sequence[SegmentMatch] = ()) -> str:
     """What the sound says about match ``m``, one plain-text sentence (no markup)."""
     a = m.audio

@@ -76,7 +76,13 @@ def _run(folder: Path, progress: Progress | None, timeout: float) -> None:
         env=env,
     )
     deadline = time.monotonic() + timeout
-    watchdog = threading.Timer(timeout, proc.kill)  # a child that hangs silently is killed too
+    killed = threading.Event()
+
+    def kill() -> None:  # a child that runs over its time is killed, also one that hangs silently
+        killed.set()
+        proc.kill()
+
+    watchdog = threading.Timer(timeout, kill)
     watchdog.daemon = True
     watchdog.start()
     try:
@@ -86,7 +92,7 @@ def _run(folder: Path, progress: Progress | None, timeout: float) -> None:
             if len(parts) == 3 and parts[0] == "progress" and progress is not None:
                 progress(float(parts[1]), float(parts[2]))  # may raise to cancel: the child is killed
         proc.wait(timeout=max(1.0, deadline - time.monotonic()))
-        if time.monotonic() >= deadline:
+        if killed.is_set():
             raise OcrError(f"the OCR took more than {timeout:.0f} s and was stopped")
     except subprocess.TimeoutExpired as exc:
         raise OcrError(f"the OCR took more than {timeout:.0f} s and was stopped") from exc
