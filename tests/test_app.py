@@ -360,6 +360,10 @@ def test_the_listen_post_and_its_sound_alone_are_found_by_their_sound(data: Path
     at = page(at.run(), "matches")
     text = text_of(at)
     assert "Drone flight over coastal cliffs" in text and "this file has no picture" in text, text
+    assert (
+        "Sound: this file has no picture · sound: this clip" in text
+    )  # the card, not "the picture was replaced"
+    assert "the picture was replaced" not in text
     assert not at.error, [e.value for e in at.error]
     at = page(at, "keyframes")
     assert not at.exception

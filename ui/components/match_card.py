@@ -48,13 +48,17 @@ CHANNEL = {
 }
 
 
-def sound_caption(m: Any) -> str:
+def sound_caption(m: Any, picture: bool = True) -> str:
     """The channel and the sound's span, scores and offset: constant words and numbers only
-    ("" for a picture-only match)."""
+    ("" for a picture-only match). ``picture`` False: the clip has no picture (an audio file)."""
     a = getattr(m, "audio", None)
     if a is None:
         return ""
-    channel = CHANNEL.get(str(getattr(m, "channel", "picture")), "Picture")
+    channel = (
+        CHANNEL.get(str(getattr(m, "channel", "picture")), "Picture")
+        if picture
+        else "Sound: this file has no picture"
+    )
     text = (
         f"{channel} · sound: this clip {span(a.query_start, a.query_end)} = reference "
         f"{span(a.reference_start, a.reference_end)} · {pct(a.score)} of its sound peaks agree"
@@ -69,8 +73,16 @@ def sound_caption(m: Any) -> str:
     return text
 
 
-def show(key: str, number: int, m: Any, pairs: tuple[PairView, ...] | None, query_duration: float) -> None:
-    """``pairs`` None: the frame pairs are still being cut (they appear by themselves)."""
+def show(
+    key: str,
+    number: int,
+    m: Any,
+    pairs: tuple[PairView, ...] | None,
+    query_duration: float,
+    picture: bool = True,
+) -> None:
+    """``pairs`` None: the frame pairs are still being cut (they appear by themselves). ``picture``
+    False: the clip has no picture (an audio file, matched by its sound alone)."""
     ref, prov = m.reference, m.reference.provenance
     color = timeline.PALETTE[(number - 1) % len(timeline.PALETTE)]
     with st.container(border=True):
@@ -91,8 +103,9 @@ def show(key: str, number: int, m: Any, pairs: tuple[PairView, ...] | None, quer
                 for label, colour in alterations(m):
                     st.badge(safe.checked(label), color=colour)
             if getattr(m, "audio", None) is not None:
-                st.badge("sound only" if m.channel == "sound" else "sound and picture", color="blue")
-        heard = sound_caption(m)
+                st.badge(("sound only" if picture else "sound") if m.channel == "sound" else "sound and picture",
+                         color="blue")  # fmt: skip
+        heard = sound_caption(m, picture)
         if heard:
             st.caption(safe.md(heard, 600))
         c = st.columns(4)
