@@ -65,7 +65,7 @@ CLIPS = 20
 def batch_clips(tmp_path_factory: pytest.TempPathFactory) -> Path:
     src = tmp_path_factory.mktemp("kill-clips")
     for i in range(CLIPS):
-        media.make_video(src / f"k{i:02d}.mp4", seconds=10.0, fps=25, painter=media.textured(seed=100 + i))
+        media.make_video(src / f"k{i:02d}.mp4", seconds=3.0, fps=25, painter=media.textured(seed=100 + i))
     return src
 
 
