@@ -19,4 +19,4 @@ else:
     from ui import server
 
     server.prepare()
-    app = st.App(__file__, middleware=server.middleware())
+    app = st.App(__file__, middleware=server.middleware(), routes=server.routes())

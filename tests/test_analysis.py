@@ -13,7 +13,7 @@ import pytest
 
 from tests import media
 from tests.counting import Reads
-from verify.analysis import Analysis, AnalysisSettings, analyse, begin, decode, match
+from verify.analysis import Analysis, AnalysisSettings, analyse, begin, cut_pairs, decode, match
 from verify.errors import AnalysisCancelled, NotMediaError
 from verify.library import Library, Provenance
 from verify.pictures import decode as decode_jpeg
@@ -101,6 +101,28 @@ def test_match_again_reuses_the_decode(library_and_query: tuple[Path, Path], mon
     assert calls["fp"] == 0
     assert once.matches is not None and twice.matches is not None
     assert [p.query_time for p in once.pairs[0]] == [p.query_time for p in twice.pairs[0]]
+
+
+def test_matches_first_then_the_pairs_cut_after_are_the_same(library_and_query: tuple[Path, Path]) -> None:
+    """The workbench shows the matches before the pairs are cut: the two steps give what one does."""
+    lib_path, query = library_and_query
+    a = decode(begin(query))
+    with Library(lib_path, create=False) as lib:
+        first = match(a, lib, pairs=False)
+        whole = match(a, lib)
+    assert first.matches is not None and len(first.matches.matches) == 1
+    assert first.pairs_pending and first.pairs == () and not whole.pairs_pending
+    assert not any(k.startswith("images/match") for k in first.images)
+    after = cut_pairs(first)
+    assert not after.pairs_pending and cut_pairs(after) is after  # cut once
+    assert [(p.query_time, p.reference_time, p.distance) for p in after.pairs[0]] == [
+        (p.query_time, p.reference_time, p.distance) for p in whole.pairs[0]
+    ]
+    assert [p.query_image.name for p in after.pairs[0] if p.query_image] == [
+        p.query_image.name for p in whole.pairs[0] if p.query_image
+    ]
+    assert [s.step for s in after.steps][-2:] == ["matched", "frames extracted"]
+    assert cut_pairs(a) is a  # not matched: nothing to cut
 
 
 def test_json_round_trip(library_and_query: tuple[Path, Path]) -> None:

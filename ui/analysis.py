@@ -25,7 +25,7 @@ from typing import Any
 
 import numpy as np
 
-from verify.analysis import Analysis, begin, decode, match, ocr
+from verify.analysis import Analysis, begin, cut_pairs, decode, match, ocr
 from verify.digest import Digests
 from verify.frames import sample_times
 from verify.library import Library
@@ -362,8 +362,13 @@ def match_key(sha256: str, library_path: Path) -> str:
     return f"match:{sha256}:{library_state(library_path)}"
 
 
+def pairs_key(sha256: str, library_path: Path) -> str:
+    return f"pairs:{sha256}:{library_state(library_path)}"
+
+
 def start_match(loaded: Loaded, library_path: Path) -> jobs.Task:
-    """The one decode (if not done yet), then matching and the evidence frame pairs."""
+    """The one decode (if not done yet) and matching; the evidence frame pairs are cut by the
+    task queued right behind it (:func:`start_pairs`), so the pages show the matches first."""
     key = match_key(loaded.sha256, library_path)
 
     def work(task: jobs.Task) -> str:
@@ -371,18 +376,55 @@ def start_match(loaded: Loaded, library_path: Path) -> jobs.Task:
         a = decoded(loaded, task.progress)
         task.set_stage("Matching against the library")
         with Library(library_path) as lib:
-            m = match(a, lib, progress=task.progress)
+            m = match(a, lib, progress=task.progress, pairs=False)
         CACHE.put(key, m)
         return key
 
-    return jobs.runner().submit(key, f"Matching {loaded.name}", work, loaded.sha256)
+    runner = jobs.runner()
+    task = runner.submit(key, f"Matching {loaded.name}", work, loaded.sha256)
+    if task.active:  # a match to come: pairs cut for an earlier result of it are no longer there
+        runner.forget(pairs_key(loaded.sha256, library_path))
+    start_pairs(loaded, library_path)
+    return task
+
+
+def start_pairs(loaded: Loaded, library_path: Path) -> jobs.Task:
+    """The evidence frame pairs of the matches (after the match task, in the same worker): the
+    match's analysis in :data:`CACHE` is replaced by the same analysis with its pairs."""
+    key = match_key(loaded.sha256, library_path)
+
+    def work(task: jobs.Task) -> str:
+        task.set_stage("Cutting the evidence frame pairs")
+        a = CACHE.get(key)
+        if a is not None and a.pairs_pending:
+            CACHE.put(key, cut_pairs(a, progress=task.progress))
+        return key
+
+    return jobs.runner().submit(
+        pairs_key(loaded.sha256, library_path), f"Frame pairs of {loaded.name}", work, loaded.sha256
+    )
+
+
+def with_pairs(loaded: Loaded, library_path: Path, timeout: float = 600.0) -> MatchView | None:
+    """The match view with its evidence frame pairs cut (waiting for both tasks; for exports),
+    or None when matching failed or its result was dropped from memory."""
+    task = start_match(loaded, library_path)
+    task.finished_event.wait(timeout)
+    if task.status != "done":
+        return None
+    view = match_view(task)
+    if view is not None and view.analysis.pairs_pending:
+        pairs = start_pairs(loaded, library_path)
+        pairs.finished_event.wait(timeout)
+        view = match_view(task)
+    return view
 
 
 def match_view(task: jobs.Task) -> MatchView | None:
     """The view of a finished match task, or None when it was dropped from memory (ask again)."""
     a = CACHE.get(str(task.result))
     if a is None or a.library is None:
-        jobs.runner().forget(task.key)
+        jobs.runner().forget(task.key)  # start_match runs it again, and its pairs after it
         return None
     if a.matches is None:  # no picture: say why
         from verify.errors import DecodeError
@@ -391,9 +433,11 @@ def match_view(task: jobs.Task) -> MatchView | None:
     return MatchView(a.matches, a.library.path, a.library.references, a)
 
 
-def pair_views(view: MatchView) -> tuple[tuple[PairView, ...], ...]:
-    """The evidence frame pairs of every match (cut once, with the matches)."""
+def pair_views(view: MatchView) -> tuple[tuple[PairView, ...], ...] | None:
+    """The evidence frame pairs of every match (cut once, after the matches; None until then)."""
     a, out = view.analysis, []
+    if a.pairs_pending:
+        return None
     for pairs in a.pairs:
         out.append(
             tuple(

@@ -1,7 +1,8 @@
 """Background work for the workbench: long stages run in a worker thread so the page stays usable.
 
 A :class:`Task` records its stage name, progress, result or error; pages read it, and a polling
-fragment re-renders while it runs. The worker only calls ``verify``: it never touches Streamlit.
+fragment re-renders while it runs. :attr:`Runner.finished` counts the tasks that have ended, so a
+page can be told the moment one does (``ui/server.py``'s ``/_verify/activity``). The worker only calls ``verify``: it never touches Streamlit.
 Tasks are keyed (e.g. ``"match:<sha256>:<library>"``), so the same work is never queued twice and
 a finished result is reused (the per-file cache of the analysis); a failed task stays failed (its
 message is shown, the work is not tried again on every visit) until it is forgotten.
@@ -31,6 +32,7 @@ MAX_TASKS = 64
 class Task:
     key: str
     label: str
+    group: str = ""  # what the task works on (a file's sha256): tasks of one group run in order
     stage: str = "queued"
     done: float = 0.0
     total: float = 1.0
@@ -84,6 +86,8 @@ class Runner:
         self._lock = threading.Lock()
         self._wake = threading.Condition(self._lock)
         self._thread = threading.Thread(target=self._loop, name="verify-ui-worker", daemon=True)
+        #: how many tasks have ended (done or failed) since the server started
+        self.finished = 0
         self._thread.start()
 
     def submit(self, key: str, label: str, fn: Callable[[Task], Any], group: str = "") -> Task:
@@ -97,7 +101,7 @@ class Runner:
                         self._queue.append(self._queue.pop(i))
                         break
                 return task
-            task = Task(key, label)
+            task = Task(key, label, group or key)
             self._tasks[key] = task
             while len(self._tasks) > MAX_TASKS:
                 oldest = next(iter(self._tasks))
@@ -131,6 +135,8 @@ class Runner:
         finally:
             task.finished = time.monotonic()
             memory.trim()  # what the job freed goes back to the system (ui/memory.py)
+            with self._lock:
+                self.finished += 1
             task.finished_event.set()
 
     def get(self, key: str) -> Task | None:

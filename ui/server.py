@@ -330,6 +330,45 @@ def middleware() -> list[Any]:
     return [Middleware(UploadSpool)]
 
 
+# -- telling the page that background work has ended ----------------------------------------------
+
+#: Longest a page's request for news of background work is held open, seconds.
+ACTIVITY_HOLD = 20.0
+#: How often a held request looks at the task counter (on the event loop: no thread is held).
+ACTIVITY_TICK = 0.05
+
+
+async def activity(request: Any) -> Any:
+    """``GET /_verify/activity?since=N``: answers ``{"finished": M}`` as soon as the count of ended
+    background tasks (``ui.jobs.Runner.finished``) differs from ``N``, or after
+    :data:`ACTIVITY_HOLD` seconds. The sidebar's watcher (``ui/components/activity.py``) asks
+    it and reruns the page when the answer changes: the matches show the moment they exist,
+    without the page polling the server several times a second. Only the page's own origin may
+    ask (``Sec-Fetch-Site``), and the answer is a number."""
+    from starlette.responses import JSONResponse
+
+    from . import jobs
+
+    if _header(request.scope, b"sec-fetch-site") not in ("", "same-origin"):
+        return JSONResponse({"error": "not this page"}, status_code=403)
+    try:
+        since = int(request.query_params.get("since", "-1"))
+    except ValueError:
+        since = -1
+    runner = jobs.runner()
+    deadline = time.monotonic() + ACTIVITY_HOLD
+    while runner.finished == since and time.monotonic() < deadline:
+        await asyncio.sleep(ACTIVITY_TICK)
+    return JSONResponse({"finished": runner.finished}, headers={"Cache-Control": "no-store"})
+
+
+def routes() -> list[Any]:
+    """The server's own routes beside Streamlit's (``app.py``)."""
+    from starlette.routing import Route
+
+    return [Route("/_verify/activity", activity, methods=["GET"])]
+
+
 #: How often spooled uploads nobody claimed are looked for (``ui.uploads.sweep_incoming``).
 SWEEP_EVERY = 60.0
 

@@ -108,7 +108,7 @@ def run() -> None:
         info = activity.prepare(loaded, library, slot)
     slot.empty()
     with background:
-        activity.show()  # after prepare(): it polls the work prepare() has just queued
+        activity.show(loaded)  # after prepare(): it polls the work prepare() has just queued
     error = activity.probe_error(loaded.sha256) if loaded is not None else None
     st.session_state["shell.context"] = Context(loaded, library, info, error)
     nav.run()

@@ -41,14 +41,16 @@ def _analysis(loaded: Loaded, library: ActiveLibrary) -> Any:
     """The analysis the pages show: matched against the active library when there is one."""
     if library.path.exists():
         task = analysis.start_match(loaded, library.path)
-        if task.active:
-            with st.spinner("Waiting for matching to finish…"):
-                task.finished_event.wait(600)
+        pairs = analysis.start_pairs(loaded, library.path)
+        if task.active or pairs.active:
+            with st.spinner("Waiting for matching and the evidence frame pairs…"):
+                view = analysis.with_pairs(loaded, library.path)
+        else:
+            view = analysis.with_pairs(loaded, library.path)
         if task.status == "failed":
             from verify.errors import DecodeError
 
             raise DecodeError(readable(task.error or "matching failed", loaded), hint="")
-        view = analysis.match_view(task) if task.status == "done" else None
         if view is not None:
             return view.analysis
     with st.spinner("Waiting for the keyframes…"):

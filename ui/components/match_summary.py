@@ -44,7 +44,7 @@ def show(key: str, loaded: Loaded, library: ActiveLibrary, view: MatchView) -> N
     )
     pairs = pair_views(view)
     for i, m in enumerate(result.matches, start=1):
-        match_pairs = pairs[i - 1] if i - 1 < len(pairs) else ()
+        match_pairs = None if pairs is None else pairs[i - 1] if i - 1 < len(pairs) else ()
         match_card.show(
             f"{key}.{i}", i, m, match_pairs, float(result.query.duration), result.query.kind != "audio"
         )

@@ -5,7 +5,8 @@ keyframes, matches with their evidence frame pairs, digests) and is made from on
 file (the probe's digest pass) and one decode (the fingerprint pass, which also keeps the
 pictures keyframes and evidence are cut from). The CLI's ``report``, ``case save`` and
 ``evidence``, the workbench's pages and every export take an ``Analysis`` and never recompute
-it. Stages: :func:`begin` (probe), :func:`decode`, :func:`match`, and optionally :func:`ocr` (the text
+it. Stages: :func:`begin` (probe), :func:`decode`, :func:`match` (with the evidence frame pairs, or
+without them and :func:`cut_pairs` after), and optionally :func:`ocr` (the text
 on screen of the keyframes; see :mod:`.run`).
 """
 
@@ -19,7 +20,7 @@ from .model import (
     LibraryState,
 )
 from .pictures import SamplePicture, SamplePictures
-from .run import analyse, begin, decode, match, ocr, pick_evenly
+from .run import analyse, begin, cut_pairs, decode, match, ocr, pick_evenly
 
 __all__ = [
     "SCHEMA_VERSION",
@@ -33,6 +34,7 @@ __all__ = [
     "SamplePictures",
     "analyse",
     "begin",
+    "cut_pairs",
     "decode",
     "match",
     "ocr",

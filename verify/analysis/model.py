@@ -106,7 +106,8 @@ class Analysis:
     ``probe`` is always there. ``fingerprint``/``keyframes`` are empty until the decode stage ran
     (and stay empty for a file with no picture: ``problems`` says why); ``matches`` is None until
     the file was matched (``library`` says against what), and ``pairs[i]`` are the evidence frame
-    pairs of ``matches.matches[i]``. ``text`` is None until the keyframes were read (OCR).
+    pairs of ``matches.matches[i]`` (``pairs_pending`` until they were cut: ``match(pairs=False)``
+    shows the matches first, ``cut_pairs`` adds them). ``text`` is None until the keyframes were read (OCR).
     ``steps`` records what was done, in UTC.
     """
 
@@ -162,6 +163,11 @@ class Analysis:
     @property
     def matched(self) -> bool:
         return self.matches is not None
+
+    @property
+    def pairs_pending(self) -> bool:
+        """Matched, but the evidence frame pairs of its matches are not cut yet (``cut_pairs``)."""
+        return self.matches is not None and len(self.pairs) != len(self.matches.matches)
 
     @property
     def sound_only(self) -> bool:

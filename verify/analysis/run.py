@@ -7,7 +7,8 @@
    the samples (kept within a budget) from which the keyframes are chosen.
 3. :func:`match`: the fingerprint against a library (``verify.matching``) and the evidence frame
    pairs of each match: the query side cut from the kept pictures, the reference side from the
-   reference file.
+   reference file (or the matches first, ``pairs=False``, and :func:`cut_pairs` after: a page
+   shows the answer while the pairs are cut).
 
 :func:`ocr` (optional, after :func:`decode`) reads the text on screen of the kept keyframe
 pictures (``verify.ocr``): no second decode. :func:`analyse` runs the three stages. Each stage takes and returns an ``Analysis`` (a new value), so a
@@ -267,9 +268,11 @@ def match(
     *,
     progress: Progress | None = None,
     cancel: threading.Event | None = None,
+    pairs: bool = True,
 ) -> Analysis:
     """Match the analysis's fingerprint against ``library`` (a ``verify.library.Library``) and cut
-    the evidence frame pairs. Without a fingerprint (no picture) the result says why."""
+    the evidence frame pairs (``pairs=False``: not yet; :func:`cut_pairs` does it later, so a
+    caller can show the matches first). Without a fingerprint (no picture) the result says why."""
     s = analysis.settings
     state = LibraryState(library.path, library.library_id, library.generation, len(library))
     fp = analysis.fingerprint
@@ -286,29 +289,47 @@ def match(
         result = with_sound(result, analysis.audio, library, query_lead=lead(analysis.audio, fp), top=s.top)
     if not result.query.path:
         result = dataclasses.replace(result, query=dataclasses.replace(result.query, path=analysis.path))
-    tick(0.5, 1.0)
-    images = {k: v for k, v in analysis.images.items() if not k.startswith("images/match")}
-    pictures = analysis.samples
-    pairs = []
-    for number, m in enumerate(result.matches, start=1):
-        pairs.append(_pairs(analysis, m, number, pictures, images, s))
-        tick(0.5 + 0.5 * number / max(1, len(result.matches)), 1.0)
     name = Path(state.path).name or "library"
-    steps = [
-        *analysis.steps,
-        _step(
-            "matched",
-            f"against library {name} with {plural(state.references, 'reference')}: "
-            f"{plural(len(result.matches), 'match', 'matches')}",
-        ),
-    ]
-    if pairs:
-        steps.append(
-            _step("frames extracted", f"evidence frame pairs for {plural(len(pairs), 'match', 'matches')}")
-        )
-    return dataclasses.replace(
-        analysis, matches=result, pairs=tuple(pairs), library=state, images=images, steps=tuple(steps)
+    step = _step(
+        "matched",
+        f"against library {name} with {plural(state.references, 'reference')}: "
+        f"{plural(len(result.matches), 'match', 'matches')}",
     )
+    images = {k: v for k, v in analysis.images.items() if not k.startswith("images/match")}
+    matched = dataclasses.replace(
+        analysis, matches=result, pairs=(), library=state, images=images, steps=(*analysis.steps, step)
+    )
+    if not pairs:
+        tick(1.0, 1.0)
+        return matched
+    return cut_pairs(matched, progress=_ticker(progress, cancel, 0.5, 1.0), cancel=cancel)
+
+
+def cut_pairs(
+    analysis: Analysis, *, progress: Progress | None = None, cancel: threading.Event | None = None
+) -> Analysis:
+    """The evidence frame pairs of every match of ``analysis`` (matched with ``pairs=False``): the
+    query side from the kept sample pictures, the reference side from the reference file. An
+    analysis whose pairs are cut already is returned as it is."""
+    result = analysis.matches
+    if result is None or not analysis.pairs_pending:
+        return analysis
+    s = analysis.settings
+    tick = _ticker(progress, cancel, 0.0, 1.0)
+    images = dict(analysis.images)
+    out: list[tuple[FramePair, ...]] = []
+    for number, m in enumerate(result.matches, start=1):
+        if analysis.fingerprint is None:  # matched by its sound alone: no picture, no pairs
+            out.append(())
+            continue
+        out.append(_pairs(analysis, m, number, analysis.samples, images, s))
+        tick(number / max(1, len(result.matches)), 1.0)
+    steps = analysis.steps
+    if any(out):
+        detail = f"evidence frame pairs for {plural(len(out), 'match', 'matches')}"
+        steps = (*steps, _step("frames extracted", detail))
+    tick(1.0, 1.0)
+    return dataclasses.replace(analysis, pairs=tuple(out), images=images, steps=steps)
 
 
 def _match_sound_only(
