@@ -138,9 +138,14 @@ class SegmentMatch:
             )
         how = f"score {self.score:.2f}; {self.aligned_fraction:.0%} of its frames align"
         if self.method == "fine":
+            rival = (
+                f"at most {self.fine_rival:.2f} at any other moment"
+                if self.fine_rival > -1.0
+                else "the segment covers the whole reference, so no other moment is left to compare"
+            )
             how = (
                 f"score {self.score:.2f}; a low-motion scene placed by what moves in it: correlation "
-                f"{self.fine_correlation:.2f} on this line, at most {self.fine_rival:.2f} at any other moment"
+                f"{self.fine_correlation:.2f} on this line, {rival}"
             )
         text += f" ({how})"
         if self.alternatives:
