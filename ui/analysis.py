@@ -362,8 +362,9 @@ def match_key(sha256: str, library_path: Path) -> str:
     return f"match:{sha256}:{library_state(library_path)}"
 
 
-def pairs_key(sha256: str, library_path: Path) -> str:
-    return f"pairs:{sha256}:{library_state(library_path)}"
+def pairs_key(match_key: str) -> str:
+    """The key of the frame-pairs task that follows the match task ``match_key`` (same library state)."""
+    return "pairs:" + match_key.removeprefix("match:")
 
 
 def start_match(loaded: Loaded, library_path: Path) -> jobs.Task:
@@ -383,16 +384,18 @@ def start_match(loaded: Loaded, library_path: Path) -> jobs.Task:
     runner = jobs.runner()
     task = runner.submit(key, f"Matching {loaded.name}", work, loaded.sha256)
     if task.active:  # a match to come: pairs cut for an earlier result of it are no longer there
-        runner.forget(pairs_key(loaded.sha256, library_path))
-    start_pairs(loaded, library_path)
+        runner.forget(pairs_key(key))
+    _submit_pairs(loaded, key)
     return task
 
 
 def start_pairs(loaded: Loaded, library_path: Path) -> jobs.Task:
     """The evidence frame pairs of the matches (after the match task, in the same worker): the
     match's analysis in :data:`CACHE` is replaced by the same analysis with its pairs."""
-    key = match_key(loaded.sha256, library_path)
+    return _submit_pairs(loaded, match_key(loaded.sha256, library_path))
 
+
+def _submit_pairs(loaded: Loaded, key: str) -> jobs.Task:
     def work(task: jobs.Task) -> str:
         task.set_stage("Cutting the evidence frame pairs")
         a = CACHE.get(key)
@@ -400,9 +403,7 @@ def start_pairs(loaded: Loaded, library_path: Path) -> jobs.Task:
             CACHE.put(key, cut_pairs(a, progress=task.progress))
         return key
 
-    return jobs.runner().submit(
-        pairs_key(loaded.sha256, library_path), f"Frame pairs of {loaded.name}", work, loaded.sha256
-    )
+    return jobs.runner().submit(pairs_key(key), f"Frame pairs of {loaded.name}", work, loaded.sha256)
 
 
 def with_pairs(loaded: Loaded, library_path: Path, timeout: float = 600.0) -> MatchView | None:

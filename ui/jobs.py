@@ -2,7 +2,8 @@
 
 A :class:`Task` records its stage name, progress, result or error; pages read it, and a polling
 fragment re-renders while it runs. :attr:`Runner.finished` counts the tasks that have ended, so a
-page can be told the moment one does (``ui/server.py``'s ``/_verify/activity``). The worker only calls ``verify``: it never touches Streamlit.
+page can be told the moment one does (``ui/server.py``'s ``/_verify/activity``). The worker only
+calls ``verify``: it never touches Streamlit.
 Tasks are keyed (e.g. ``"match:<sha256>:<library>"``), so the same work is never queued twice and
 a finished result is reused (the per-file cache of the analysis); a failed task stays failed (its
 message is shown, the work is not tried again on every visit) until it is forgotten.

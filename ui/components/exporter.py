@@ -13,6 +13,7 @@ from __future__ import annotations
 import io
 import tempfile
 import zipfile
+from contextlib import nullcontext
 from pathlib import Path
 from typing import Any
 
@@ -42,10 +43,8 @@ def _analysis(loaded: Loaded, library: ActiveLibrary) -> Any:
     if library.path.exists():
         task = analysis.start_match(loaded, library.path)
         pairs = analysis.start_pairs(loaded, library.path)
-        if task.active or pairs.active:
-            with st.spinner("Waiting for matching and the evidence frame pairs…"):
-                view = analysis.with_pairs(loaded, library.path)
-        else:
+        waiting = task.active or pairs.active
+        with st.spinner("Waiting for matching and the evidence frame pairs…") if waiting else nullcontext():
             view = analysis.with_pairs(loaded, library.path)
         if task.status == "failed":
             from verify.errors import DecodeError
