@@ -236,3 +236,20 @@ def test_cells_of_a_picture_reaching_past_the_edges_are_flagged_not_read_out_of_
         for mirror in (False, True):
             means, valid = region_means(pictures, box, 6, mirror)
             assert means.shape == (3, 36) and 0 < valid.sum() < 36 and np.all(means[:, ~valid] == 0)
+
+
+def test_a_short_fixed_camera_is_not_taken_for_repeats_after_a_stray_line() -> None:
+    """Holdout false match (issue 12): a fixed camera filmed at another moment, against a 3 s
+    reference whose every moment looks alike. A rejected line takes its pairs out; the gap it
+    leaves in the continuum must not pass for the dip between two repeats of a looped reference."""
+    from verify.matching import speed_grid
+    from verify.matching.segments import segments_for_reference
+
+    s = MatchSettings()
+    qt_samples = np.arange(0.5, 3.01, 0.5)
+    grid = np.round(np.arange(0.0, 3.21, 0.1), 2)  # a 3.2 s reference
+    qt = np.repeat(qt_samples, len(grid))
+    rt = np.tile(grid, len(qt_samples))  # every query sample matches every moment at 0 bits
+    c = _cand(qt, rt, np.repeat(np.arange(len(qt_samples)), len(grid)))
+    speeds = speed_grid(s.min_speed, s.max_speed, s.speed_step, s.reverse)
+    assert segments_for_reference(c, 0, qt_samples, speeds, s) == []

@@ -180,8 +180,11 @@ def segments_for_reference(
             distinct = float(share[c.sample[run]].sum())
             seg = RawSegment(ref, line.speed, line.offset, run, t0, t1, len(run), usable, distinct)
             if seg.support < s.min_support and seg.aligned >= s.min_samples:
-                # a reference that repeats its picture: the samples fit a few parallel lines alike
-                mine = np.flatnonzero(alive & (c.query_time >= t0) & (c.query_time <= t1))
+                # a reference that repeats its picture: the samples fit a few parallel lines alike.
+                # Judged on every pair of these samples, not only the live ones: the pairs a rejected
+                # (stray) line took out leave a gap in a continuum of look-alikes that would pass
+                # for the dip between two repeats (a static field matched "at 0:00.0 or 0:01.1").
+                mine = np.flatnonzero((c.query_time >= t0) & (c.query_time <= t1))
                 alts = repeats(c.take(mine), line, s)
                 if alts:
                     near_any = np.zeros(len(c), bool)
