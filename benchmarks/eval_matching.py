@@ -103,6 +103,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--cache", default="/work/eval-cache")
     ap.add_argument("--corpus", default=None)
     ap.add_argument("--seed", type=int, default=build.DEFAULT_SEED)
+    ap.add_argument("--sound", action="store_true", help="the sets with sound (eval/sound_sets.py): every "
+                    "reference carries speech, every copy the sound of what it shows; te is skipped; default "
+                    "system verify+sound")  # fmt: skip
     ap.add_argument("--build-only", action="store_true", help="generate the sets and stop")
     ap.add_argument("--check-truth", action="store_true", help="re-derive simple copies' offsets by pixels")
     ap.add_argument("--report-only", action="store_true", help="rewrite the markdown from the JSON and stop")
@@ -111,6 +114,10 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     files, cache = corpus_files(args.corpus), Path(args.cache)
     sets = [] if args.report_only else ["dev", "holdout", "te"] if args.set == "all" else [args.set]
+    if args.sound:
+        sets = [s for s in sets if s != "te"]  # the ThreatExchange variants are the corpus's own files
+        if args.systems == ap.get_default("systems"):
+            args.systems = "verify+sound"
     systems = [s.strip() for s in args.systems.split(",") if s.strip()]
     unknown = set(systems) - set(peers.SYSTEMS)
     if unknown:
@@ -121,7 +128,12 @@ def main(argv: list[str] | None = None) -> int:
     for set_name in sets:
         print(f"== {set_name}: building / reusing {cache / set_name}")
         refs, dis, cases = build.build_set(set_name, files, cache, args.seed)
-        print(f"   {len(refs)} references + {len(dis)} distractors, {len(cases)} queries")
+        if args.sound:
+            from eval import sound_sets
+
+            refs, dis, cases = sound_sets.with_sound(set_name, refs, dis, cases, cache)
+        print(f"   {len(refs)} references + {len(dis)} distractors, {len(cases)} queries"
+              f"{' (with sound)' if args.sound else ''}")  # fmt: skip
         if args.check_truth:
             problems = build.check_truth(cases, {r.name: r for r in refs})
             print(
@@ -135,7 +147,8 @@ def main(argv: list[str] | None = None) -> int:
             t = time.perf_counter()
             with ProcessPoolExecutor(1, mp_context=get_context("spawn")) as ex:
                 run = ex.submit(
-                    run_system, name, refs + dis, cases, cache / "work" / set_name / label,
+                    run_system, name, refs + dis, cases,
+                    cache / "work" / (set_name + ("+sound" if args.sound else "")) / label,
                     options if name == "verify" else None,
                 ).result()  # fmt: skip
             run["wall_s"] = time.perf_counter() - t

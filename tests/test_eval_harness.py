@@ -56,3 +56,34 @@ def test_tally_and_cells() -> None:
     assert cell(t["mirror"]) == "1/1/0 of 1"
     assert cell(t["TOTAL negatives"]) == "1 false of 1"
     assert t["TOTAL copies"].localised == 1
+
+
+def test_a_copys_sound_is_the_references_sound_where_its_truth_says(tmp_path: Path) -> None:
+    """``eval.sound_sets.copy_sound``: a segment's sound is the reference's over its reference span,
+    time-stretched to the query span (pitch kept), reversed with the picture, silence elsewhere."""
+    import numpy as np
+    from eval.audio_sets import RATE, encode
+    from eval.sound_sets import copy_sound
+
+    rng = np.random.default_rng(3)
+    # a 6 s "reference sound": a tone whose pitch steps every second (each second recognisable)
+    t = np.arange(6 * RATE) / RATE
+    x = (0.4 * np.sin(2 * np.pi * (300 + 100 * np.floor(t)) * t) + 0.01 * rng.standard_normal(len(t))).astype(
+        np.float32
+    )
+    ref = encode(x, tmp_path / "ref.wav", ["-c:a", "pcm_f32le"])
+
+    def pitch(y: np.ndarray) -> float:
+        spec = np.abs(np.fft.rfft(y * np.hanning(len(y))))
+        return float(np.argmax(spec) * RATE / len(y))
+
+    second = RATE // 2
+    plain = copy_sound((Segment("r", 1.0, 3.0, 2.0, 4.0),), 4.0, {"r": ref})
+    assert np.abs(plain[: RATE // 2]).max() < 1e-3  # silence before the segment
+    assert pitch(plain[int(1.2 * RATE) : int(1.2 * RATE) + second]) == pytest.approx(500, abs=15)  # ref 2-3 s
+    assert pitch(plain[int(2.2 * RATE) : int(2.2 * RATE) + second]) == pytest.approx(600, abs=15)  # ref 3-4 s
+    fast = copy_sound((Segment("r", 0.0, 2.0, 0.0, 4.0),), 2.0, {"r": ref})  # 2x, pitch kept
+    # query 1.1-1.35 s shows ref 2.2-2.7 s
+    assert pitch(fast[int(1.1 * RATE) : int(1.1 * RATE) + RATE // 4]) == pytest.approx(500, abs=25)
+    back = copy_sound((Segment("r", 0.0, 2.0, 4.0, 2.0),), 2.0, {"r": ref})  # reversed
+    assert pitch(back[int(0.2 * RATE) : int(0.2 * RATE) + second]) == pytest.approx(600, abs=15)

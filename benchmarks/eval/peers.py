@@ -76,13 +76,16 @@ class Verify(System):
         self.work["searched"] += res.query.searched_hashes
         self.work["pairs"] += res.query.candidate_pairs
         self.work["hashes"] += res.query.usable_samples * len(fp.settings.variants)
+        return self.predictions(res)
+
+    def predictions(self, res: Any) -> list[Predicted]:
         out = [
             _segment(
                 m,
                 f"x{m.speed:.2f}{' mirror' if m.mirrored else ''}{' ' + str(m.crop) if m.crop else ''}"
                 f"{' rot' + str(m.rotation) if getattr(m, 'rotation', 0) else ''}"
                 f" n={getattr(m, 'aligned_samples', '?')} f={getattr(m, 'aligned_fraction', 0):.2f}"
-                f" {getattr(m, 'method', '')}",
+                f" {getattr(m, 'method', '')} {getattr(m, 'channel', '')}".rstrip(),
             )
             for m in res.matches
         ]
@@ -100,6 +103,27 @@ class Verify(System):
                 )
             )
         return out
+
+
+class VerifySound(Verify):
+    """verify with sound on, as ``verify match`` runs: references hashed with their sound
+    (``Library.add``'s default), each query through ``match_file`` (picture and sound fingerprinted
+    in one decode, matched, fused). Run on the sets of :mod:`.sound_sets`."""
+
+    name = "verify+sound"
+
+    def query(self, path: str) -> list[Predicted]:
+        import time
+
+        from verify.matching import MatchSettings, match_file
+
+        t = time.perf_counter()
+        res = match_file(path, self.lib, settings=MatchSettings(**self.settings), top=20)
+        self.work["match_s"] += time.perf_counter() - t
+        self.work["queries"] += 1
+        self.work["searched"] += res.query.searched_hashes
+        self.work["pairs"] += res.query.candidate_pairs
+        return self.predictions(res)
 
 
 def _segment(m: Any, note: str) -> Predicted:
@@ -284,6 +308,7 @@ class Signature(System):
 
 SYSTEMS: dict[str, type[System]] = {
     "verify": Verify,
+    "verify+sound": VerifySound,
     "imagehash": ImagehashAlign,
     "vpdq": VPDQ,
     "videohash": VideoHashPeer,

@@ -76,9 +76,9 @@ def markdown(results: dict[str, Any], header: str = "") -> str:
         lines.append("")
         for s in systems:
             bad = [c for c in runs[s]["cases"] if c["localised"] < c["expected"] or c["false"]]
-            if s != "verify" or not bad:
+            if s not in ("verify", "verify+sound") or not bad:
                 continue
-            lines += [f"### {set_name}: verify's misses and false matches", ""]
+            lines += [f"### {set_name}: {s}'s misses and false matches", ""]
             for c in bad:
                 what = (
                     "FALSE"
