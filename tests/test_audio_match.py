@@ -181,3 +181,32 @@ def test_real_speech_sped_up_with_pitch_kept(tmp_path: Path) -> None:
     )
     m = _one(match_audio(q, index), "allison")
     assert m.speed == pytest.approx(1.5, rel=0.02) and m.pitch == "kept"
+
+
+CODEC2 = Path("/usr/share/codec2/wav")  # Debian codec2-examples (LGPL-2.1): amateur-radio speech, 8 kHz
+
+
+@pytest.mark.skipif(not (CODEC2 / "david4.wav").exists(), reason="Debian codec2-examples is not installed")
+def test_narrow_band_radio_speech_is_found_though_chance_is_high(tmp_path: Path) -> None:
+    """Radio speech keeps its peaks below 3 kHz, so 15-20 % of them land on a reference peak at any
+    offset and the lift over chance stays under 4 even for a clean copy: the excess over chance
+    (``min_excess``) must let it through, and another radio speaker must still match nothing."""
+    import av
+
+    def pcm(path: Path) -> np.ndarray:
+        with av.open(str(path)) as c:
+            x = np.concatenate([f.to_ndarray().reshape(-1) for f in c.decode(audio=0)]).astype(np.float32)
+        return x / 32768
+
+    index = AudioIndex.build([("david4", audio_fingerprint(CODEC2 / "david4.wav"))])
+    copy = am.resample(pcm(CODEC2 / "david4.wav"), 0.5)  # 8 kHz -> 16 kHz, then AAC 24 kbps
+    q = audio_fingerprint(am.write_audio(tmp_path / "q.m4a", copy, rate=16000, bitrate=24000))
+    m = _one(match_audio(q, index), "david4")
+    assert m.lift < AudioMatchSettings().min_lift  # the ratio alone would have rejected it
+    assert (
+        m.query_end - m.query_start > 25 and abs(m.offset) < 0.1 and m.speed == pytest.approx(1.0, abs=0.01)
+    )
+    assert match_audio(q, index, AudioMatchSettings(min_excess=1.0)) == []  # the ratio rule alone: missed
+    other = am.resample(pcm(CODEC2 / "vk2tpm_004.wav"), 0.5)
+    q2 = audio_fingerprint(am.write_audio(tmp_path / "other.m4a", other, rate=16000, bitrate=24000))
+    assert match_audio(q2, index) == []

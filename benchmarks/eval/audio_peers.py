@@ -34,9 +34,14 @@ class Verify:
 
     def query(self, path: str) -> list[Predicted]:
         from verify.audio import audio_fingerprint, match_audio
+        from verify.errors import NoAudioStreamError
 
+        try:
+            fp = audio_fingerprint(path)
+        except NoAudioStreamError:
+            return []  # as ``verify match`` says: no sound to compare
         out = []
-        for m in match_audio(audio_fingerprint(path), self.index):
+        for m in match_audio(fp, self.index):
             note = (
                 f"x{m.speed:.3f} pitch {m.pitch}, {m.matched_peaks}/{m.query_peaks} peaks, lift {m.lift:.0f}"
             )

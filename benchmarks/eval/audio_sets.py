@@ -115,7 +115,9 @@ SETS: dict[str, dict[str, Any]] = {
             "sp-carlo-hum": ("prompts:it:0:24", 0, 45, HUM_HOLD),
             "sp-ivrru-whistle": ("prompts:ru:40:64", 0, 45, WHISTLE_HOLD),
             "mu-pingus-sorcerer": ("pingus:sorcerer", 0, 60),
-            "mu-pingus-2": ("pingus:pingus-2", 20, 80),
+            # the module's music ends at 22 s in FFmpeg's libopenmpt rendering (silence after): 20-80 s
+            # was 2 s of music and 58 s of silence, and no copy of it could be "localised"
+            "mu-pingus-2": ("pingus:pingus-2", 0, 21),
             "cv-breakdance": ("corpus:hachoir-breakdance.flv", 0, None),
             "cv-firstrun": ("corpus:hachoir-firstrun.rm", 0, None),
             "sp-june-tonegen": ("prompts:fr:60:84", 0, 45, TONE_HOLD),
@@ -328,6 +330,18 @@ def compilation(a_name: str, b_name: str, refs: dict[str, Path], qdir: Path, rng
     return Case(q.stem, "compilation", str(q), segs, {"a": [sa, la], "b": [sb, lb]})
 
 
+def check_sound(name: str, x: np.ndarray, max_silent: float = 0.2) -> None:
+    """A reference must sound over most of its length: its ground truth says every second of a
+    copy shows it. Raises when more than ``max_silent`` of its 1 s blocks are silent (< -60 dBFS)."""
+    n = len(x) // RATE
+    if n == 0:
+        raise ValueError(f"reference {name}: no sound at all")
+    blocks = np.sqrt(np.mean(x[: n * RATE].reshape(n, RATE) ** 2, axis=1))
+    silent = float(np.mean(blocks < 1e-3))
+    if silent > max_silent:
+        raise ValueError(f"reference {name}: {silent:.0%} of its seconds are silent; pick another stretch")
+
+
 def build_set(name: str, cache: Path, corpus: Path | None, seed: int) -> tuple[dict[str, Path], list[Case]]:
     """(references incl. distractors -> path, queries) of a set, built once into the cache.
 
@@ -343,7 +357,9 @@ def build_set(name: str, cache: Path, corpus: Path | None, seed: int) -> tuple[d
     for ref_name, rspec in {**spec["refs"], **spec["distractors"], **extra_refs}.items():
         out = root / "refs" / f"{ref_name}.m4a"
         if not out.exists():
-            encode(recording(rspec, cache, corpus), out, REF_ENCODE)
+            x = recording(rspec, cache, corpus)
+            check_sound(ref_name, x)
+            encode(x, out, REF_ENCODE)
         refs[ref_name] = out
     if manifest.exists():
         return refs, [

@@ -107,6 +107,8 @@ def prompt_files(key: str) -> list[Path]:
     """The prompt files of ``prompts:LANG:A:B`` (sorted by name; only files at the top of the folder)."""
     _, lang, a, b = key.split(":")
     folder = PROMPTS / lang
+    if lang == "en" and not folder.is_dir():  # the alternatives link the package does not always make
+        folder = DEBIAN["allison"]
     # speech only: the voices' folders also hold beeps and dial tones
     files = sorted(
         p for p in folder.glob("*.wav") if p.is_file() and not any(w in p.stem for w in ("tone", "beep"))

@@ -8,8 +8,8 @@
 3. **Verify.** Every query peak is moved onto the reference by that line, for both pitch readings
    (kept / shifted), and counted matched when a reference peak is there; the line is refitted on
    the matched peaks; segments are the stretches that hold (``verify.audio.align``). A segment
-   is kept when its share of matched peaks, its count and its lift over chance are all high
-   enough (``AudioMatchSettings``). Candidates that describe the same segment are merged.
+   is kept when its share of matched peaks and its count are high enough and it stands out from
+   chance, by its lift or by its excess over chance (``AudioMatchSettings``). Candidates that describe the same segment are merged.
 """
 
 from __future__ import annotations
@@ -185,8 +185,11 @@ def _verify(
         matched = int((seg & hit).sum())
         rate = matched / total if total else 0.0
         lift = rate / max(chance, 0.005)
+        excess = (rate - chance) / max(1.0 - chance, 1e-9)  # share of what chance leaves that matched
         need = s.short_rate if b - a < s.short_seconds else s.min_rate
-        if b - a < s.min_duration or matched < s.min_peaks or rate < need or lift < s.min_lift:
+        if b - a < s.min_duration or matched < s.min_peaks or rate < need:
+            continue
+        if lift < s.min_lift and excess < s.min_excess:
             continue
         out.append(
             AudioMatch(

@@ -72,7 +72,12 @@ class AudioMatchSettings:
     offset; it is then verified peak by peak: a segment needs ``min_peaks`` query peaks on a
     reference peak, ``min_rate`` of its peaks matched (``short_rate`` when it is shorter than
     ``short_seconds``: other speech of the same voice lines up for a second or two at 20-30 %),
-    ``min_lift`` times the rate at a wrong offset, over at least ``min_duration`` seconds.
+    ``min_lift`` times the rate at a wrong offset (the chance rate), over at least ``min_duration``
+    seconds. A ratio cannot pass where chance is high: a narrow-band recording (radio or telephone
+    speech, all its peaks below 3 kHz) lands 15-20 % of its peaks on a reference peak at any
+    offset, so even the reference against itself reaches a lift of only 5-6. So a segment also
+    passes when ``min_excess`` of the peaks chance does not explain matched, ``(rate - chance) /
+    (1 - chance)``: the share ``min_rate`` asks for at a typical chance of 5 %.
     """
 
     min_speed: float = 0.75
@@ -93,6 +98,7 @@ class AudioMatchSettings:
     short_seconds: float = 6.0
     short_rate: float = 0.5
     min_lift: float = 4.0
+    min_excess: float = 0.25
     #: a 1 s window belongs to a segment with 3 matched peaks and this share of its peaks matched
     window_rate: float = 0.2
     min_duration: float = 1.5
@@ -116,6 +122,8 @@ class AudioMatchSettings:
             )
         if not 0 < self.speed_step < 0.5:
             raise ConfigError(f"speed_step must be in (0, 0.5), not {self.speed_step}")
+        if not 0 < self.min_excess <= 1:
+            raise ConfigError(f"min_excess must be in (0, 1], not {self.min_excess}")
         unknown = set(self.modes) - {"tempo", "resample"}
         if unknown or not self.modes:
             raise ConfigError(f"modes must be 'tempo' and/or 'resample', not {self.modes}")
