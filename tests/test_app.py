@@ -367,3 +367,31 @@ def test_the_listen_post_and_its_sound_alone_are_found_by_their_sound(data: Path
     assert not at.error, [e.value for e in at.error]
     at = page(at, "keyframes")
     assert not at.exception
+
+
+def test_a_same_scene_result_is_shown_apart_from_matches_with_what_it_means(data: Path, tmp_path: Path) -> None:
+    """Issue 12: a fixed view filmed at another moment is no match; the Matches page says "same
+    scene, time undetermined" in its own section, explains the difference, and shows the library's
+    hostile title as text."""
+    from tests.test_matching_lowmotion import H, W, _talking
+    from verify.library import Library, Provenance
+
+    hostile = "<b>Desk cam</b> [x](javascript:alert(1))"
+    ref, query = tmp_path / "desk.mp4", tmp_path / "desk-later.mp4"
+    media.make_video(ref, seconds=16.0, painter=_talking(1), width=W, height=H)
+    later = _talking(1)
+    media.make_video(query, seconds=6.0, painter=lambda i, t: later(i, t + 30.0), width=W, height=H)
+    with Library(data / "library.db") as lib:
+        lib.add(ref, Provenance(title=hostile))
+    at = open_path(start(), query)
+    at.radio(key="library.radio").set_value("My library")
+    at.run()
+    idle()
+    at = page(at.run(), "matches")
+    text = text_of(at)
+    assert "No time-aligned match" in text and "Same scene, time undetermined: 1 known clip" in text, text
+    assert "could be any of" in text and "It may be a copy or the same camera at another time" in text
+    assert "Treat it as a lead, not as proof" in text and "Seen before" not in text
+    assert hostile in text  # verbatim, as text (escaped for Markdown: ``shown`` removes the escapes)
+    raw = "\n".join(m.value for m in at.markdown)
+    assert "<b>Desk cam</b>" not in raw and "](javascript" not in raw

@@ -253,3 +253,39 @@ def test_a_short_fixed_camera_is_not_taken_for_repeats_after_a_stray_line() -> N
     c = _cand(qt, rt, np.repeat(np.arange(len(qt_samples)), len(grid)))
     speeds = speed_grid(s.min_speed, s.max_speed, s.speed_step, s.reverse)
     assert segments_for_reference(c, 0, qt_samples, speeds, s) == []
+
+
+@pytest.mark.slow
+def test_reports_list_same_scene_results_apart_from_matches(clips: Callable[..., Path], tmp_path: Path) -> None:
+    """Issue 12: the same-scene results reach the report (JSON, Markdown, HTML, PDF) in their own
+    section, with what they mean, and the reference's (untrusted) title as text."""
+    import shutil
+    import subprocess
+
+    from verify.analysis import analyse
+    from verify.export import html, markdown, pdf
+    from verify.export.common import SCENES_HEADING
+    from verify.report import Report, build_report
+
+    hostile = "<b>Speaker</b> *desk* [x](javascript:alert(1))"
+    lib = Library(":memory:")
+    try:
+        lib.add(clips("speaker", _talking(1), 16.0), Provenance(title=hostile))
+        later = _talking(1)
+        query = clips("speaker-later", lambda i, t: later(i, t + 30.0), 6.0)
+        report = build_report(analyse(query, library=lib))
+    finally:
+        lib.close()
+    assert report.matches == () and len(report.scenes) == 1
+    assert Report.from_json(report.to_json()).scenes == report.scenes
+    text = markdown.render(report)
+    assert f"## {SCENES_HEADING}" in text and "No time-aligned match in the library." in text
+    assert EXPLANATION in text and "<b>" not in text and "](javascript" not in text
+    page = html.render(report)
+    assert 'id="scenes"' in page and "&lt;b&gt;Speaker&lt;/b&gt;" in page and "<b>Speaker" not in page
+    doc = pdf.render(report)
+    assert doc.startswith(b"%PDF")
+    if shutil.which("pdftotext"):
+        (tmp_path / "r.pdf").write_bytes(doc)
+        out = subprocess.run(["pdftotext", str(tmp_path / "r.pdf"), "-"], capture_output=True, text=True).stdout
+        assert "Same scene, time undetermined" in out and "could be any of" in out

@@ -1,9 +1,11 @@
-"""The Matches page body: the plain-language summary on top, the clip timeline, one card per match."""
+"""The Matches page body: the plain-language summary on top, the clip timeline, one card per match,
+and apart from the matches the same-scene results (same view, time undetermined)."""
 
 from __future__ import annotations
 
 import streamlit as st
 
+from verify.matching import EXPLANATION, SceneMatch
 from verify.text import plural
 
 from .. import safe
@@ -17,6 +19,15 @@ def show(key: str, loaded: Loaded, library: ActiveLibrary, view: MatchView) -> N
     result = view.result
     n_refs = view.library_references
     if not result.matches:
+        if result.scenes:
+            st.info(
+                f"**No time-aligned match** ({safe.md(plural(n_refs, 'reference'))} in "
+                f"{safe.md(library.label)}), but the same scene as "
+                f"{safe.md(plural(len({s.reference.id for s in result.scenes}), 'known clip'))}: see below.",
+                icon=":material/search_off:",
+            )
+            _scenes(result.scenes)
+            return
         st.success(
             f"**No match in the library** ({safe.md(plural(n_refs, 'reference'))} in "
             f"{safe.md(library.label)}). "
@@ -48,3 +59,18 @@ def show(key: str, loaded: Loaded, library: ActiveLibrary, view: MatchView) -> N
         match_card.show(
             f"{key}.{i}", i, m, match_pairs, float(result.query.duration), result.query.kind != "audio"
         )
+    _scenes(result.scenes)
+
+
+def _scenes(scenes: tuple[SceneMatch, ...]) -> None:
+    """Same scene as a known clip, time undetermined: never a match, said apart, with what it means."""
+    if not scenes:
+        return
+    with st.container(border=True):
+        st.markdown(
+            f"#### :material/landscape: Same scene, time undetermined: "
+            f"{safe.md(plural(len({s.reference.id for s in scenes}), 'known clip'))}"
+        )
+        st.caption(safe.md(EXPLANATION, 2000))
+        for s in scenes:  # plain sentences from verify (untrusted titles inside): shown as text
+            st.markdown(f"- {safe.md(s.summary(), 1000)}")

@@ -144,6 +144,36 @@ def match_rows(rec: MatchRecord, *, picture: bool = True) -> list[tuple[str, str
     return [(k, v) for k, v in rows if v != ""]
 
 
+#: The heading and the explanation of the same-scene results (the words of ``verify match``).
+SCENES_HEADING = "Same scene, time undetermined (not matches)"
+
+
+def scene_rows(s: Any) -> list[tuple[str, str]]:
+    """The facts of one same-scene result (``verify.matching.SceneMatch``); ``reference.*`` is untrusted."""
+    r = s.reference
+    p = r.provenance
+    rows = [
+        ("Summary", s.summary()),
+        ("Reference", ref_label(r)),
+        ("Source URL", p.source_url),
+        ("First seen", p.first_seen),
+        ("Found at", p.found_at),
+        ("Reference SHA-256", r.sha256),
+        ("Segment of this clip", span(s.query_start, s.query_end)),
+        ("Could be any moment of the reference in", span(s.reference_start, s.reference_end)),
+        ("What the picture is", "a still picture" if s.kind == "still" else "a fixed view"),
+        (
+            "Frames within",
+            f"{s.median_distance:.0f} bits for {s.matched_fraction:.0%} of {s.samples} samples",
+        ),
+        (
+            "Best correlation of what moves",
+            "" if s.best_correlation is None else f"{s.best_correlation:.2f} (at any alignment)",
+        ),
+    ]
+    return [(k, v) for k, v in rows if v != ""]
+
+
 #: What the "Text on screen" section says when OCR did not run.
 TEXT_NOT_READ = "Not read (the text on screen is read on request: `verify report FILE --ocr`, or the workbench's Text panel)."
 TEXT_CAVEAT = "Read by OCR from the keyframes: a lead to the clip's source (a handle, watermark, caption), not proof; readings can be wrong."

@@ -12,6 +12,7 @@ import base64
 import html
 from typing import Any
 
+from ..matching.result import EXPLANATION
 from ..pictures import ImageRef
 from ..report.model import Report
 from ..text import plural, safe_text
@@ -142,7 +143,8 @@ def _matches(report: Report) -> str:
         return '<section id="matches"><h2>Matches</h2><p class="note">Not matched against a library.</p></section>'
     head = f'<p class="note">Library {esc(common.base_name(lib.path))} with {plural(lib.references, "reference")}.</p>'
     if not report.matches:
-        return f'<section id="matches"><h2>Matches</h2>{head}<p>No match in the library.</p></section>'
+        none = "No time-aligned match in the library." if report.scenes else "No match in the library."
+        return f'<section id="matches"><h2>Matches</h2>{head}<p>{none}</p></section>{_scenes(report)}'
     parts = []
     for i, m in enumerate(report.matches, start=1):
         rows = common.match_rows(m, picture=common.has_picture(report))
@@ -164,7 +166,22 @@ def _matches(report: Report) -> str:
             f'<div class="match"><h3>Match {i}: {esc(common.ref_label(m.reference), 300)}</h3>'
             f"{table}<h4>Evidence frame pairs</h4>{pairs or '<p class=note>none</p>'}</div>"
         )
-    return f'<section id="matches"><h2>Matches</h2>{head}{"".join(parts)}</section>'
+    return f'<section id="matches"><h2>Matches</h2>{head}{"".join(parts)}</section>{_scenes(report)}'
+
+
+def _scenes(report: Report) -> str:
+    """Same scene as a reference, time undetermined: apart from the matches, with what that means."""
+    if not report.scenes:
+        return ""
+    parts = [
+        f'<div class="match"><h3>Same scene {i}: {esc(common.ref_label(sc.reference), 300)}</h3>'
+        f"{_table(common.scene_rows(sc), mono=('Reference SHA-256',))}</div>"
+        for i, sc in enumerate(report.scenes, start=1)
+    ]
+    return (
+        f'<section id="scenes"><h2>{esc(common.SCENES_HEADING)}</h2><p class="note">{esc(EXPLANATION, 2000)}</p>'
+        f"{''.join(parts)}</section>"
+    )
 
 
 def _metadata(report: Report) -> str:

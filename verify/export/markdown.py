@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from ..matching.result import EXPLANATION
 from ..pictures import ImageRef
 from ..report.model import Report
 from ..text import plural, safe_text
@@ -97,7 +98,10 @@ def render(report: Report, image_folder: str | None = None) -> str:
             f"Library {md(common.base_name(report.library.path))} with {plural(report.library.references, 'reference')}."
         )
         if not report.matches:
-            lines += ["", "No match in the library."]
+            lines += [
+                "",
+                "No time-aligned match in the library." if report.scenes else "No match in the library.",
+            ]
     for i, m in enumerate(report.matches, start=1):
         lines += ["", f"### Match {i}: {md(common.ref_label(m.reference), 300)}", ""]
         lines += _table(common.match_rows(m, picture=common.has_picture(report)))
@@ -110,6 +114,11 @@ def render(report: Report, image_folder: str | None = None) -> str:
                 f"reference {common.fmt_time(p.reference_time)} "
                 f"{_img(p.reference_image, 'reference frame', image_folder)} · {p.distance} bits · {md(common.compared_as(p.variant))}"
             )
+    if report.scenes:
+        lines += ["", f"## {common.SCENES_HEADING}", "", EXPLANATION]  # our own words
+        for i, sc in enumerate(report.scenes, start=1):
+            lines += ["", f"### Same scene {i}: {md(common.ref_label(sc.reference), 300)}", ""]
+            lines += _table(common.scene_rows(sc))
     rows, cut = common.metadata_rows(report)
     lines += ["", "## Metadata (as the file states it)", "", *_table(rows)]
     if cut:

@@ -18,6 +18,7 @@ from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
 from reportlab.lib.units import mm
 from reportlab.platypus import Image, KeepTogether, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
+from ..matching.result import EXPLANATION
 from ..pictures import ImageRef
 from ..report.model import Report
 from ..text import plural, safe_text
@@ -126,7 +127,9 @@ def _story(report: Report) -> list[Any]:
             )
         )
         if not report.matches:
-            s.append(_p("No match in the library."))
+            s.append(
+                _p("No time-aligned match in the library." if report.scenes else "No match in the library.")
+            )
     for i, m in enumerate(report.matches, start=1):
         s += [
             Paragraph(f"Match {i}: {x(common.ref_label(m.reference), 300)}", H3),
@@ -149,6 +152,11 @@ def _story(report: Report) -> list[Any]:
             ]
         if pairs:
             s.append(KeepTogether([Spacer(1, 2 * mm), _figure_grid(pairs, 2)]))
+    if report.scenes:
+        s += [Paragraph(x(common.SCENES_HEADING), H2), _p(EXPLANATION, SMALL, 2000)]
+        for i, sc in enumerate(report.scenes, start=1):
+            s += [Paragraph(f"Same scene {i}: {x(common.ref_label(sc.reference), 300)}", H3),
+                  _table(common.scene_rows(sc))]  # fmt: skip
     rows, cut = common.metadata_rows(report)
     s += [Paragraph("Metadata (as the file states it)", H2), _table(rows)]
     if cut:

@@ -119,6 +119,7 @@ def build_report(
         keyframes=analysis.keyframes,
         library=analysis.library,
         matches=matches,
+        scenes=tuple(analysis.matches.scenes) if analysis.matches is not None else (),
         notes=Notes(),
         versions=versions(),
         settings=settings_record(analysis),

@@ -35,7 +35,7 @@ from ..analysis.model import FramePair, KeyframeRecord, LibraryState
 from ..custody import CustodyEntry, CustodyLog
 from ..errors import ReportError, SchemaVersionError
 from ..library.models import Reference
-from ..matching.result import SegmentMatch
+from ..matching.result import SceneMatch, SegmentMatch
 from ..notes import Notes
 from ..ocr.model import OcrResult
 from ..pictures import ImageRef
@@ -82,6 +82,8 @@ class Report:
     keyframes: tuple[KeyframeRecord, ...] = ()
     library: LibraryState | None = None
     matches: tuple[MatchRecord, ...] = ()
+    #: same scene as a reference, time undetermined (issue 12): never matches, listed apart
+    scenes: tuple[SceneMatch, ...] = ()
     notes: Notes = field(default_factory=Notes)
     versions: dict[str, str] = field(default_factory=dict)
     settings: dict[str, Any] = field(default_factory=dict)
