@@ -246,7 +246,7 @@ def _match_lines(result: MatchResult) -> list[str]:
                 else f", best correlation of what moves {x.best_correlation:.2f}"
             )
             lines.append(
-                f"  frames within {x.median_distance:.0f} bits for {x.matched_fraction:.0%} of the samples{corr}"
+                f"  frames within {plural(round(x.median_distance), 'bit')} for {x.matched_fraction:.0%} of the samples{corr}"
             )
         lines.append("note: " + result.explanation)
     return lines

@@ -164,7 +164,7 @@ def scene_rows(s: Any) -> list[tuple[str, str]]:
         ("What the picture is", "a still picture" if s.kind == "still" else "a fixed view"),
         (
             "Frames within",
-            f"{s.median_distance:.0f} bits for {s.matched_fraction:.0%} of {s.samples} samples",
+            f"{plural(round(s.median_distance), 'bit')} for {s.matched_fraction:.0%} of {plural(s.samples, 'sample')}",
         ),
         (
             "Best correlation of what moves",

@@ -10,7 +10,7 @@ from ..audio.result import AudioMatch
 from ..fingerprint import FingerprintSettings
 from ..hashing.variants import describe_base
 from ..library import Reference
-from ..text import clock, safe_text, span
+from ..text import clock, plural, safe_text, span
 from .settings import SCHEMA_VERSION, MatchSettings
 
 _PROVENANCE_KEYS = ("title", "source_url", "first_seen", "found_at", "description", "tags", "notes")
@@ -235,7 +235,7 @@ class SceneMatch:
         )
         return (
             text
-            + f": frames match at {self.median_distance:.0f} bits for {self.matched_fraction:.0%} of the "
+            + f": frames match at {plural(round(self.median_distance), 'bit')} for {self.matched_fraction:.0%} of the "
             f"samples, but {why}. It may be a copy or the same camera at another time."
         )
 
