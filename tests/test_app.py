@@ -369,7 +369,9 @@ def test_the_listen_post_and_its_sound_alone_are_found_by_their_sound(data: Path
     assert not at.exception
 
 
-def test_a_same_scene_result_is_shown_apart_from_matches_with_what_it_means(data: Path, tmp_path: Path) -> None:
+def test_a_same_scene_result_is_shown_apart_from_matches_with_what_it_means(
+    data: Path, tmp_path: Path
+) -> None:
     """Issue 12: a fixed view filmed at another moment is no match; the Matches page says "same
     scene, time undetermined" in its own section, explains the difference, and shows the library's
     hostile title as text."""

@@ -256,7 +256,9 @@ def test_a_short_fixed_camera_is_not_taken_for_repeats_after_a_stray_line() -> N
 
 
 @pytest.mark.slow
-def test_reports_list_same_scene_results_apart_from_matches(clips: Callable[..., Path], tmp_path: Path) -> None:
+def test_reports_list_same_scene_results_apart_from_matches(
+    clips: Callable[..., Path], tmp_path: Path
+) -> None:
     """Issue 12: the same-scene results reach the report (JSON, Markdown, HTML, PDF) in their own
     section, with what they mean, and the reference's (untrusted) title as text."""
     import shutil
@@ -287,5 +289,7 @@ def test_reports_list_same_scene_results_apart_from_matches(clips: Callable[...,
     assert doc.startswith(b"%PDF")
     if shutil.which("pdftotext"):
         (tmp_path / "r.pdf").write_bytes(doc)
-        out = subprocess.run(["pdftotext", str(tmp_path / "r.pdf"), "-"], capture_output=True, text=True).stdout
+        out = subprocess.run(
+            ["pdftotext", str(tmp_path / "r.pdf"), "-"], capture_output=True, text=True
+        ).stdout
         assert "Same scene, time undetermined" in out and "could be any of" in out

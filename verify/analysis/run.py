@@ -274,7 +274,10 @@ def match(
     the evidence frame pairs (``pairs=False``: not yet; :func:`cut_pairs` does it later, so a
     caller can show the matches first). Without a fingerprint (no picture) the result says why."""
     s = analysis.settings
-    state = LibraryState(library.path, library.library_id, library.generation, len(library))
+    from ..library.store import record_location
+
+    # a shared library's URL without its credentials: the state goes into reports
+    state = LibraryState(record_location(library.path), library.library_id, library.generation, len(library))
     fp = analysis.fingerprint
     if fp is None and analysis.sound_only and s.sound:
         return _match_sound_only(analysis, library, state, progress, cancel)

@@ -24,7 +24,7 @@ def _fields() -> set[str]:
     return {f.name for f in dataclasses.fields(ClaimDetails)}
 
 
-def _report(source: Path, library: Path | None, notes: Path | None) -> Any:
+def _report(source: Path, library: str | None, notes: Path | None) -> Any:
     name = source.name.lower()
     if name.endswith(".verify.zip"):
         from ..case import open_case
@@ -86,7 +86,7 @@ def _opt(name: str, text: str) -> Callable[[Callable[..., Any]], Callable[..., A
 @click.command("claimreview")
 @click.argument("source", type=click.Path(path_type=Path, dir_okay=False))
 @click.option(
-    "--library", type=click.Path(path_type=Path), default=None, help="Library to match a clip against."
+    "--library", type=str, default=None, help="Library to match a clip against: its file or a PostgreSQL URL."
 )
 @click.option("--notes", type=click.Path(path_type=Path, dir_okay=False), default=None,
               help="Analyst notes with the verdict (NOTES.md or NOTES.json).")  # fmt: skip
@@ -110,7 +110,7 @@ def _opt(name: str, text: str) -> Callable[[Callable[..., Any]], Callable[..., A
 @click.option(
     "--html", "as_html", is_flag=True, help='Write the <script type="application/ld+json"> element.'
 )
-def claimreview_command(source: Path, library: Path | None, notes: Path | None, details: Path | None,
+def claimreview_command(source: Path, library: str | None, notes: Path | None, details: Path | None,
                         out: Path | None, as_html: bool, **options: str | None) -> None:  # fmt: skip
     """Export the verdict on SOURCE as schema.org ClaimReview JSON-LD, validated.
 

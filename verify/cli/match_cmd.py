@@ -47,7 +47,8 @@ def _check_date(ctx: click.Context, param: click.Parameter, value: str) -> str:
     return value
 
 
-def _open(path: str | Path, create: bool = False) -> Library:
+def open_library(path: str | Path, create: bool = False) -> Library:
+    """A library file (SQLite) or a ``postgresql://`` URL, with the persistent index where configured."""
     from ..library import Library
 
     # where the persistent index lives (default: beside the file; ~/.cache for a PostgreSQL library)
@@ -113,7 +114,7 @@ def hash_cmd(
 
     prov = Provenance(title, source_url, first_seen, found_at, description, tuple(tags), notes)
     counts: dict[str, int] = {"added": 0, "exists": 0, "failed": 0}
-    with _open(library_path, create=True) as lib:
+    with open_library(library_path, create=True) as lib:
         bar = None
         if sys.stderr.isatty() and not as_json:
             bar = click.progressbar(length=1000, label="hashing", file=sys.stderr, show_eta=True)
@@ -265,7 +266,7 @@ def match_cmd(file: Path, library_path: str, top: int, as_json: bool, cluster: s
     """Find which parts of FILE are known footage from the library, and where in it."""
     from ..matching import match_file
 
-    with _open(library_path) as opened:
+    with open_library(library_path) as opened:
         lib: Any = opened
         client = None
         if cluster:
@@ -307,7 +308,7 @@ def library_group() -> None:
 @_json_option
 def library_list(library_path: str, search: str | None, as_json: bool) -> None:
     """Every reference: id, title, duration, first seen, file."""
-    with _open(library_path) as lib:
+    with open_library(library_path) as lib:
         refs = lib.references(search)
     if as_json:
         click.echo(json_text([_ref_dict(r) for r in refs]))
@@ -325,7 +326,7 @@ def library_list(library_path: str, search: str | None, as_json: bool) -> None:
 @_json_option
 def library_show(ref_id: str, library_path: str, as_json: bool) -> None:
     """One reference (by id or sha256) with all its provenance."""
-    with _open(library_path) as lib:
+    with open_library(library_path) as lib:
         ref = lib.get(ref_id)
         text = lib.text_of(ref.id)
     d = _ref_dict(ref)
@@ -353,7 +354,7 @@ def library_show(ref_id: str, library_path: str, as_json: bool) -> None:
 @_json_option
 def library_remove(ref_id: str, library_path: str, as_json: bool) -> None:
     """Delete a reference (by id or sha256) and its fingerprint."""
-    with _open(library_path) as lib:
+    with open_library(library_path) as lib:
         ref = lib.remove(ref_id)
     if as_json:
         click.echo(json_text({"removed": _ref_dict(ref)}))
@@ -378,7 +379,7 @@ def library_index(library_path: str, check: bool, rebuild: bool, compact: bool, 
     """The persistent search index beside the library: bring it up to date, check, rebuild or compact it."""
     from ..library import persistent
 
-    with _open(library_path) as lib:
+    with open_library(library_path) as lib:
         status = lib.check_index() if check else "ok"
         algorithms = [a for a in lib.stats().hashes]
         if rebuild or compact:

@@ -49,21 +49,22 @@ def _notes(path: Path | None) -> Notes | None:
     return load_notes(path)
 
 
-def _analyse(file: Path, library: Path | None, top: int) -> Analysis:
-    """One analysis of FILE (probe, one decode, matches against LIBRARY when given)."""
+def _analyse(file: Path, library: str | None, top: int) -> Analysis:
+    """One analysis of FILE (probe, one decode, matches against LIBRARY when given: a file or a
+    ``postgresql://`` URL)."""
     from ..analysis import AnalysisSettings, analyse
-    from ..library import Library
+    from .match_cmd import open_library
 
     settings = AnalysisSettings(top=top)
     with _progress("analysing") as progress:
         if library is None:
             return analyse(file, settings=settings, progress=progress)
-        with Library(library, create=False) as lib:
+        with open_library(library, create=False) as lib:
             return analyse(file, library=lib, settings=settings, progress=progress)
 
 
 def _build(
-    file: Path, library: Path | None, notes: Path | None, keyframes: bool, top: int, ocr: bool = False
+    file: Path, library: str | None, notes: Path | None, keyframes: bool, top: int, ocr: bool = False
 ) -> Report:
     from ..report import build_report
 
@@ -83,9 +84,9 @@ _file_arg = click.argument("file", type=click.Path(path_type=Path, dir_okay=Fals
 _library_opt = click.option(
     "--library",
     "library",
-    type=click.Path(path_type=Path),
+    type=str,  # a file, or a postgresql:// URL (a Path would fold its "//")
     default=None,
-    help="Library database (SQLite) to match against.",
+    help="Library to match against: its file (SQLite) or a PostgreSQL URL (postgresql://user@host/db).",
 )
 _notes_opt = click.option(
     "--notes",
@@ -134,7 +135,7 @@ _ocr_opt = click.option(
 @_ocr_opt
 def report_command(
     file: Path,
-    library: Path | None,
+    library: str | None,
     fmt: str | None,
     out: Path,
     notes: Path | None,
@@ -197,7 +198,7 @@ def case_group() -> None:
 @_ocr_opt
 def case_save(
     file: Path,
-    library: Path | None,
+    library: str | None,
     out: Path,
     notes: Path | None,
     include_original: bool,
@@ -266,7 +267,7 @@ def case_check(case: Path) -> None:
     help="Output video (OUT.mp4).",
 )
 @click.option("--height", default=360, show_default=True, help="Height of each side, pixels.")
-def evidence_command(file: Path, library: Path | None, number: int, out: Path, height: int) -> None:
+def evidence_command(file: Path, library: str | None, number: int, out: Path, height: int) -> None:
     """Render the side-by-side evidence video of one match of FILE."""
     from ..evidence import render_evidence
     from ..export import paths

@@ -90,9 +90,9 @@ def library_audio(ref_ids: tuple[str, ...], library_path: str, again: bool, as_j
     sha256); its picture fingerprint is left as it is."""
     import dataclasses
 
-    from .match_cmd import _open
+    from .match_cmd import open_library
 
-    with _open(library_path) as lib:
+    with open_library(library_path) as lib:
         done = lib.add_audio(list(ref_ids) if ref_ids else None, again=again)
         from ..library.audio_store import audio_stats
 

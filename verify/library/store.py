@@ -158,6 +158,20 @@ def redact(target: str) -> str:
     return target
 
 
+def record_location(target: str) -> str:
+    """A library location fit for a record that may be published (a report, its custody): a file's
+    path as it is; a URL as ``scheme://host[:port]/database``, without user, password or query
+    parameters (a socket folder, options), so a shared library's credentials never reach a report."""
+    if not is_url(target):
+        return target
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(target)
+    host = parts.hostname or "localhost"
+    port = f":{parts.port}" if parts.port else ""
+    return f"{parts.scheme}://{host}{port}/{parts.path.lstrip('/')}"
+
+
 class Library:
     """``Library(path)`` opens (and by default creates) a library; ``":memory:"`` for tests;
     ``Library("postgresql://...")`` a shared library on a PostgreSQL server.
@@ -169,6 +183,7 @@ class Library:
                  index_folder: str | Path | None = None) -> None:  # fmt: skip
         self.path = str(path)
         self.display = redact(self.path)
+        self.location = record_location(self.path)  # for reports: no credentials, no options
         self.busy_seconds = busy_seconds
         self._lock = threading.RLock()
         self.dialect = dialect_for(self.path)
