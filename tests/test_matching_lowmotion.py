@@ -280,6 +280,9 @@ def test_reports_list_same_scene_results_apart_from_matches(
         lib.close()
     assert report.matches == () and len(report.scenes) == 1
     assert Report.from_json(report.to_json()).scenes == report.scenes
+    from verify.case import open_case, save_case
+
+    assert open_case(save_case(report, tmp_path / "c.verify.zip")).report.scenes == report.scenes
     text = markdown.render(report)
     assert f"## {SCENES_HEADING}" in text and "No time-aligned match in the library." in text
     assert EXPLANATION in text and "<b>" not in text and "](javascript" not in text
