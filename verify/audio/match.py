@@ -9,7 +9,8 @@
    (kept / shifted), and counted matched when a reference peak is there; the line is refitted on
    the matched peaks; segments are the stretches that hold (``verify.audio.align``). A segment
    is kept when its share of matched peaks and its count are high enough and it stands out from
-   chance, by its lift or by its excess over chance (``AudioMatchSettings``). Candidates that describe the same segment are merged.
+   chance, by its lift or by its excess over chance (``AudioMatchSettings``). Candidates that
+   describe the same segment are merged.
 """
 
 from __future__ import annotations

@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from ..library.models import Reference
+from ..matching.result import SceneMatch
 from ..probe.signals import Signal
 from ..report.model import MatchRecord, Report
 from ..text import clock, plural, span
@@ -148,8 +149,8 @@ def match_rows(rec: MatchRecord, *, picture: bool = True) -> list[tuple[str, str
 SCENES_HEADING = "Same scene, time undetermined (not matches)"
 
 
-def scene_rows(s: Any) -> list[tuple[str, str]]:
-    """The facts of one same-scene result (``verify.matching.SceneMatch``); ``reference.*`` is untrusted."""
+def scene_rows(s: SceneMatch) -> list[tuple[str, str]]:
+    """The facts of one same-scene result; ``reference.*`` is untrusted (it came from the library)."""
     r = s.reference
     p = r.provenance
     rows = [
