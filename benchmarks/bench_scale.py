@@ -494,8 +494,9 @@ def write_results(rows: list[dict[str, Any]], args: argparse.Namespace) -> None:
         f"Machine: {platform.machine()}, {os.cpu_count()} cores shared with other agents (load average "
         f"{os.getloadavg()[0]:.1f} at the end), Python {platform.python_version()}. "
         "Commands: `bench_scale.py fit`, `bench_scale.py run --sizes S --backends B [--cluster]`, `bench_scale.py report`. "
-        "Wall times were taken on a machine loaded by other jobs (load average 20-37) with the benchmark at nice 10-15: "
-        "they are several times the CPU times; read the CPU columns.",
+        "The rows are the latest run of each backend and size (`bench_scale.jsonl` under --root); on a machine "
+        "loaded by other jobs the wall times can be several times the CPU times: then read the CPU columns. "
+        "Peak RSS counts the pages of the memory-mapped index the search touched.",
         "Synthetic 10-minute references from the fitted model (`results/bench_scale_model.md`), compacted by "
         f"the stand-in (threshold {args.threshold} bits), plus one real 32 s reference; the query is a real "
         "30 s edited copy of it (crop 90 %, caption bar, re-encoded). Every measurement is a fresh process.",
