@@ -330,9 +330,11 @@ def compilation(a_name: str, b_name: str, refs: dict[str, Path], qdir: Path, rng
     return Case(q.stem, "compilation", str(q), segs, {"a": [sa, la], "b": [sb, lb]})
 
 
-def check_sound(name: str, x: np.ndarray, max_silent: float = 0.2) -> None:
+def check_sound(name: str, x: np.ndarray, max_silent: float = 0.5) -> None:
     """A reference must sound over most of its length: its ground truth says every second of a
-    copy shows it. Raises when more than ``max_silent`` of its 1 s blocks are silent (< -60 dBFS)."""
+    copy shows it. Raises when more than ``max_silent`` of its 1 s blocks are silent (< -60 dBFS):
+    a meeting with pauses (dev's ``sp-ami``: 33 %) passes; a track that ends early does not (hold-out
+    v2's first ``mu-pingus-2``: 97 %)."""
     n = len(x) // RATE
     if n == 0:
         raise ValueError(f"reference {name}: no sound at all")
