@@ -103,6 +103,19 @@ def has_picture(report: Report) -> bool:
     return not (isinstance(f, dict) and f.get("kind") == "audio")
 
 
+def _reference_rows(summary: str, r: Reference) -> list[tuple[str, str]]:
+    """The summary sentence and which known clip it is: the first rows of a match and of a scene."""
+    p = r.provenance
+    return [
+        ("Summary", summary),
+        ("Reference", ref_label(r)),
+        ("Source URL", p.source_url),
+        ("First seen", p.first_seen),
+        ("Found at", p.found_at),
+        ("Reference SHA-256", r.sha256),
+    ]
+
+
 def match_rows(rec: MatchRecord, *, picture: bool = True) -> list[tuple[str, str]]:
     """The facts of one match; ``reference.*`` text is untrusted (it came from the library).
     ``picture``: the file has a picture (False: an audio file, matched by its sound alone)."""
@@ -110,12 +123,7 @@ def match_rows(rec: MatchRecord, *, picture: bool = True) -> list[tuple[str, str
     p = r.provenance
     pictureless = m.channel == "sound"  # the picture was replaced: no picture facts to give
     rows = [
-        ("Summary", rec.summary),
-        ("Reference", ref_label(r)),
-        ("Source URL", p.source_url),
-        ("First seen", p.first_seen),
-        ("Found at", p.found_at),
-        ("Reference SHA-256", r.sha256),
+        *_reference_rows(rec.summary, r),
         ("Segment of this clip", span(m.query_start, m.query_end)),
         ("Segment of the reference", span(m.reference_start, m.reference_end)),
         ("Speed", f"{m.speed:.3f}x"),
@@ -151,15 +159,8 @@ SCENES_HEADING = "Same scene, time undetermined (not matches)"
 
 def scene_rows(s: SceneMatch) -> list[tuple[str, str]]:
     """The facts of one same-scene result; ``reference.*`` is untrusted (it came from the library)."""
-    r = s.reference
-    p = r.provenance
     rows = [
-        ("Summary", s.summary()),
-        ("Reference", ref_label(r)),
-        ("Source URL", p.source_url),
-        ("First seen", p.first_seen),
-        ("Found at", p.found_at),
-        ("Reference SHA-256", r.sha256),
+        *_reference_rows(s.summary(), s.reference),
         ("Segment of this clip", span(s.query_start, s.query_end)),
         ("Could be any moment of the reference in", span(s.reference_start, s.reference_end)),
         ("What the picture is", "a still picture" if s.kind == "still" else "a fixed view"),
