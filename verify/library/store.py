@@ -183,7 +183,6 @@ class Library:
                  index_folder: str | Path | None = None) -> None:  # fmt: skip
         self.path = str(path)
         self.display = redact(self.path)
-        self.location = record_location(self.path)  # for reports: no credentials, no options
         self.busy_seconds = busy_seconds
         self._lock = threading.RLock()
         self.dialect = dialect_for(self.path)
