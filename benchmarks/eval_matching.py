@@ -110,7 +110,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--check-truth", action="store_true", help="re-derive simple copies' offsets by pixels")
     ap.add_argument("--report-only", action="store_true", help="rewrite the markdown from the JSON and stop")
     ap.add_argument("--verify-options", default="", help="key=value,... MatchSettings fields (and run_bits) "
-                    "for a measurement; the run is stored as 'verify[key=value,...]'")  # fmt: skip
+                    "for a measurement of verify or verify+sound; the run is stored as "
+                    "'verify[key=value,...]'")  # fmt: skip
     args = ap.parse_args(argv)
     files, cache = corpus_files(args.corpus), Path(args.cache)
     sets = [] if args.report_only else ["dev", "holdout", "te"] if args.set == "all" else [args.set]
@@ -143,13 +144,14 @@ def main(argv: list[str] | None = None) -> int:
             continue
         options = _options(args.verify_options)
         for name in systems:
-            label = f"{name}[{args.verify_options}]" if options and name == "verify" else name
+            ours = name in ("verify", "verify+sound")  # the systems --verify-options applies to
+            label = f"{name}[{args.verify_options}]" if options and ours else name
             t = time.perf_counter()
             with ProcessPoolExecutor(1, mp_context=get_context("spawn")) as ex:
                 run = ex.submit(
                     run_system, name, refs + dis, cases,
                     cache / "work" / (set_name + ("+sound" if args.sound else "")) / label,
-                    options if name == "verify" else None,
+                    options if ours else None,
                 ).result()  # fmt: skip
             run["wall_s"] = time.perf_counter() - t
             results = json.loads(jpath.read_text()) if jpath.exists() else {}  # merge with parallel runs

@@ -107,8 +107,13 @@ def prompt_files(key: str) -> list[Path]:
     """The prompt files of ``prompts:LANG:A:B`` (sorted by name; only files at the top of the folder)."""
     _, lang, a, b = key.split(":")
     folder = PROMPTS / lang
-    if lang == "en" and not folder.is_dir():  # the alternatives link the package does not always make
-        folder = DEBIAN["allison"]
+    if not folder.is_dir():  # the alternatives link (en -> en_US_f_Allison) the packages do not always make
+        voices = sorted(PROMPTS.glob(f"{lang}_*"))
+        folder = (
+            DEBIAN["allison"]
+            if lang == "en" and DEBIAN["allison"].is_dir()
+            else (voices[0] if voices else folder)
+        )
     # speech only: the voices' folders also hold beeps and dial tones
     files = sorted(
         p for p in folder.glob("*.wav") if p.is_file() and not any(w in p.stem for w in ("tone", "beep"))
