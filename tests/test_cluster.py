@@ -106,6 +106,23 @@ def test_sharded_search_equals_one_machine(tmp_path: Path, client: object) -> No
         assert [(m.query_start, m.reference_start, m.score) for m in one.matches] == [
             (m.query_start, m.reference_start, m.score) for m in many.matches
         ]
+        # and in two stages (what a large library gets): search_within fanned out to the shards
+        from verify.matching import MatchSettings
+
+        two = MatchSettings(coarse_from_rows=0)
+        local_two = match_fingerprint(query, lib, two)
+        CACHE.clear()
+        many_two = match_fingerprint(query, ClusterLibrary(lib, client, shards=3), two)
+        assert local_two.query.candidate_references >= 1
+        assert (
+            [(m.reference.id, m.query_start, m.reference_start, m.score) for m in local_two.matches]
+            == [(m.reference.id, m.query_start, m.reference_start, m.score) for m in many_two.matches]
+            == [(m.reference.id, m.query_start, m.reference_start, m.score) for m in one.matches]
+        )
+        within = np.array([ids[1], ids[3], ids[4]])  # ids[3] is removed
+        assert rows_of(sharded, sharded.search_within(q, 10, within)) == rows_of(
+            local, local.search_within(q, 10, within)
+        )
         # a change in the library is seen by the shards on the next table
         lib.remove(ids[1])
         again = ClusterTable(client, lib, ALG, shards=3)

@@ -274,3 +274,181 @@ def test_search_of_distinct_hashes_gives_the_pairs_of_a_direct_search() -> None:
     once = search_unique(table, queries, 3)
     as_set = lambda r: sorted(zip(*(np.asarray(x).tolist() for x in r)))  # noqa: E731
     assert len(once[0]) == 1200 and as_set(once) == as_set(direct)
+
+
+def test_coarse_to_exact_search_keeps_every_pair_of_the_references_it_chooses() -> None:
+    """Stage 1 at a small radius chooses the references hit by the most distinct query hashes;
+    stage 2 gives exactly the full search's pairs for those, and none for the others."""
+    from verify.library.table import HashTable
+    from verify.matching.candidates import Coarse, SearchStats, search_unique
+
+    rng = np.random.default_rng(4)
+    refs, hashes = [], []
+    for rid in range(1, 21):
+        h = rng.integers(0, 2**63, 200, dtype=np.uint64)
+        hashes.append(h)
+        refs.append(np.full(200, rid, np.int64))
+    tab, ids = np.concatenate(hashes), np.concatenate(refs)
+    n = len(tab)
+    table = HashTable("x", tab, ids, np.arange(n) / 10, np.zeros(n, np.int16), ("full",))
+
+    def near(h: np.ndarray, k: int) -> np.ndarray:
+        out = h.copy()
+        for i in range(len(out)):
+            for b in rng.choice(63, k, replace=False):
+                out[i] ^= np.uint64(1 << int(b))
+        return out
+
+    # ref 3: 40 query hashes 2 bits away and 40 at 9 bits; ref 7: 10 at 3 bits; ref 9: 1 at 2 bits
+    q = np.concatenate([near(hashes[2][:40], 2), near(hashes[2][40:80], 9), near(hashes[6][:10], 3),
+                        near(hashes[8][:1], 2), rng.integers(0, 2**63, 100, dtype=np.uint64)])  # fmt: skip
+    full = search_unique(table, q, 10)
+    stats = SearchStats()
+    got = search_unique(table, q, 10, stats, Coarse(radius=4, refs=8, min_hits=2))
+    as_set = lambda r: set(zip(*(np.asarray(x).tolist() for x in r)))  # noqa: E731
+    want = {p for p in as_set(full) if ids[p[1]] in (3, 7)}
+    assert as_set(got) == want
+    assert {ids[p[1]] for p in want} == {3, 7}  # the 9-bit pairs of ref 3 are kept, ref 9 (one hit) is not
+    assert stats.candidate_refs == 2 and stats.coarse_pairs >= 51
+    only_best = search_unique(table, q, 10, None, Coarse(radius=4, refs=1, min_hits=2))
+    assert {ids[p[1]] for p in as_set(only_best)} == {3}
+    one_stage = search_unique(table, q, 10, None, Coarse(radius=10, refs=1, min_hits=2))
+    assert as_set(one_stage) == as_set(full)  # coarse radius >= radius: one stage
+
+
+@pytest.mark.slow
+def test_two_stage_search_gives_the_matches_of_the_whole_library_search(
+    library: Library, clips: Callable[..., Path]
+) -> None:
+    """What a large library gets (coarse 8 bits over the library, then 10 bits within the chosen
+    references) equals the one-stage search here, also for a split screen whose reference only
+    the guessed regions reach (its plain-column pairs are fetched afterwards) and for negatives."""
+    import cv2
+
+    a, b = _painter(A_SEED, start=1.0), _painter(B_SEED, start=2.0)
+
+    def split(i: int, t: float) -> np.ndarray:
+        left = cv2.resize(a(i, t), (W // 2, H // 2), interpolation=cv2.INTER_AREA)
+        right = cv2.resize(b(i, t), (W // 2, H // 2), interpolation=cv2.INTER_AREA)
+        out = np.zeros((H, W, 3), np.uint8)
+        out[H // 4 : H // 4 + H // 2, : W // 2], out[H // 4 : H // 4 + H // 2, W // 2 :] = left, right
+        return out
+
+    camera = _fixed_camera(5)
+    queries = {
+        "excerpt": clips("excerpt", _painter(A_SEED, start=3.5), 3.0),
+        "mirror": clips("mirror", _painter(B_SEED, mirror=True), 8.0),
+        "split": clips("split", split, 6.0),
+        "cam-later": clips("cam-later", lambda i, t: camera(i, t + 20.0), 8.0),
+        "unrelated": clips("unrelated", _painter(7), 6.0),
+    }
+    one, two = MatchSettings(coarse_radius=64), MatchSettings(coarse_radius=8, coarse_from_rows=0)
+
+    def summary(result: MatchResult) -> list[tuple]:
+        return [(m.reference.id, round(m.query_start, 2), round(m.query_end, 2), round(m.reference_start, 2),
+                 round(m.score, 4), m.mirrored, m.crop) for m in result.matches] + [
+                ("scene", x.reference.id, round(x.query_start, 2)) for x in result.scenes]  # fmt: skip
+
+    for name, path in queries.items():
+        fp = fingerprint(path, QUERY)
+        r1, r2 = match_fingerprint(fp, library, one), match_fingerprint(fp, library, two)
+        assert summary(r1) == summary(r2), name
+        assert r1.query.candidate_references == 0 and r1.query.coarse_pairs == 0
+        if r2.matches:
+            assert r2.query.candidate_references >= len({m.reference.id for m in r2.matches})
+        if name == "split":  # found, side by side, through the panels
+            assert {m.reference.provenance.title for m in r2.matches} == {"Clip A", "Clip B"}, name
+        if name in ("cam-later", "unrelated"):
+            assert r2.matches == ()
+
+
+def test_a_reference_only_the_guessed_regions_reach_gets_its_plain_pairs_too(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Two stages, the first at 8 bits: the query's plain column is 9 bits from the reference over
+    all 40 samples (the coarse stage cannot see it), its split-screen panel 2 bits on 3 samples
+    only (too few for a segment). The panel brings the reference in; its 9-bit plain pairs are then
+    fetched, so the segment the one-stage search finds is found (without the fetch: none)."""
+    from verify.fingerprint import Fingerprint, FingerprintSettings
+    from verify.library.table import HashTable
+    from verify.matching import _search
+    from verify.matching import candidates as cand_mod
+    from verify.matching.candidates import SearchStats
+
+    rng = np.random.default_rng(9)
+    n = 40
+    ref = rng.integers(0, 2**63, n, dtype=np.uint64)
+    other = rng.integers(0, 2**63, 3 * n, dtype=np.uint64)
+
+    def flip(h: np.ndarray, k: int) -> np.ndarray:
+        out = h.copy()
+        for i in range(len(out)):
+            for bit in rng.choice(63, k, replace=False):
+                out[i] ^= np.uint64(1 << int(bit))
+        return out
+
+    hashes = np.concatenate([ref, other])
+    ids = np.concatenate([np.full(n, 1), np.full(3 * n, 2)]).astype(np.int64)
+    times = np.concatenate([np.arange(n) * 0.2, np.arange(3 * n) * 0.2])
+    table = HashTable("phash-64/v1", hashes, ids, times, np.zeros(4 * n, np.int16), ("full",))
+    panel = rng.integers(0, 2**63, n, dtype=np.uint64)  # unrelated, but for 3 samples
+    panel[[5, 20, 35]] = flip(ref[[5, 20, 35]], 2)
+    q = np.stack([flip(ref, 9), panel], axis=1)
+    fp = Fingerprint("phash-64/v1", FingerprintSettings(variants=("full", "half-l")), np.arange(n) * 0.2, q,
+                     np.ones(n, bool), duration=n * 0.2)  # fmt: skip
+    segs = lambda raw: [(r.ref, r.q_first, r.q_last) for r in raw]  # noqa: E731
+    _, _, one = _search(fp, table, MatchSettings(coarse_radius=64), SearchStats())
+    stats = SearchStats()
+    two_settings = MatchSettings(coarse_radius=8, coarse_from_rows=0)
+    _, _, two = _search(fp, table, two_settings, stats)
+    assert segs(one) == segs(two) and [r[0] for r in segs(one)] == [1]
+    assert one[0].q_last - one[0].q_first > 0.8 * n * 0.2
+    assert stats.candidate_refs == 1
+    real = cand_mod.find_candidates
+
+    def no_fetch(*args, **kwargs):  # type: ignore[no-untyped-def]
+        if kwargs.get("only") is not None:
+            kwargs["only"] = np.zeros(0, np.int64)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr("verify.matching.find_candidates", no_fetch)
+    _, _, without = _search(fp, table, two_settings, SearchStats())
+    assert segs(without) == []  # what the fetch is for
+
+
+def test_a_reference_the_plain_columns_chose_keeps_its_guessed_region_pairs() -> None:
+    """The mirror case: the plain column places samples 0-19 (2 bits), the split-screen panel
+    shows the rest 9 bits away (beyond the coarse radius). The guessed-region search of the
+    unplaced samples still searches that reference at the full radius, so the segment spans the
+    whole query, as with one stage."""
+    from verify.fingerprint import Fingerprint, FingerprintSettings
+    from verify.library.table import HashTable
+    from verify.matching import _search
+    from verify.matching.candidates import SearchStats
+
+    rng = np.random.default_rng(9)
+    n = 40
+    ref = rng.integers(0, 2**63, n, dtype=np.uint64)
+
+    def flip(h: np.ndarray, k: int) -> np.ndarray:
+        out = h.copy()
+        for i in range(len(out)):
+            for bit in rng.choice(63, k, replace=False):
+                out[i] ^= np.uint64(1 << int(bit))
+        return out
+
+    other = rng.integers(0, 2**63, 3 * n, dtype=np.uint64)
+    table = HashTable("phash-64/v1", np.concatenate([ref, other]),
+                      np.concatenate([np.full(n, 1), np.full(3 * n, 2)]).astype(np.int64),
+                      np.concatenate([np.arange(n) * 0.2, np.arange(3 * n) * 0.2]), np.zeros(4 * n, np.int16),
+                      ("full",))  # fmt: skip
+    plain = rng.integers(0, 2**63, n, dtype=np.uint64)
+    plain[:20] = flip(ref[:20], 2)
+    panel = rng.integers(0, 2**63, n, dtype=np.uint64)
+    panel[20:] = flip(ref[20:], 9)
+    fp = Fingerprint("phash-64/v1", FingerprintSettings(variants=("full", "half-l")), np.arange(n) * 0.2,
+                     np.stack([plain, panel], 1), np.ones(n, bool), duration=n * 0.2)  # fmt: skip
+    segs = lambda raw: [(r.ref, round(r.q_first, 2), round(r.q_last, 2)) for r in raw]  # noqa: E731
+    one = segs(_search(fp, table, MatchSettings(coarse_radius=64), SearchStats())[2])
+    two = segs(_search(fp, table, MatchSettings(coarse_radius=8, coarse_from_rows=0), SearchStats())[2])
+    assert one == two and one[0][0] == 1 and one[0][2] - one[0][1] > 7.0

@@ -135,6 +135,45 @@ def test_variant_subset_searches_only_those_rows(tmp_path: Path) -> None:
         assert len(sub) == int((np.asarray(full.variant_codes) == full.variant_names.index("crop85")).sum())
 
 
+def test_search_within_references_equals_brute_force_over_their_rows(tmp_path: Path) -> None:
+    """The second stage of a coarse-to-exact search: the rows of some references only, across
+    segments, a tombstone, a variant subset, and the in-memory table, all against brute force."""
+    rng = np.random.default_rng(5)
+    with Library(tmp_path / "lib.db") as lib:
+        ids = [add(lib, tmp_path, make_fp(rng, int(rng.integers(300, 900)), True), f"w{i}") for i in range(4)]
+        ids += [add(lib, tmp_path, make_fp(rng, 400, True), f"x{i}") for i in range(3)]  # more segments
+        lib.remove(ids[1])
+        oracle = oracle_table(lib)
+        want_refs = np.array([ids[0], ids[1], ids[4], 999_999], np.int64)  # a removed and an unknown one
+        for variants in (None, ("crop85", "full")):
+            table = lib.hash_table(ALG) if variants is None else lib.hash_table(ALG, variants=variants)
+            assert isinstance(table, PersistentTable)
+            q = queries_near(oracle, rng, 60, 12)
+            for radius in (0, 4, 10, 12):
+                got = table.search_within(q, radius, want_refs)
+                full = rows_of(table, table.range_search(q, radius))
+                want = {r for r in full if r[1] in {ids[0], ids[4]}}
+                assert rows_of(table, got) == want and want, (variants, radius)
+                assert np.all(np.diff(got[0]) >= 0)
+                if variants is None:
+                    mem = oracle.search_within(q, radius, want_refs)
+                    assert rows_of(oracle, mem) == want
+        rows = lib.hash_table(ALG).rows_of(np.array([ids[1]]))
+        assert rows.size == 0  # a removed reference has no live rows
+        # a read-only index that lags behind: a reference changed under its id is tombstoned in the
+        # segments and served from the overlay; its overlay rows are its rows
+        x = ids[4]
+        sel = np.flatnonzero(np.asarray(oracle.ref_ids) == x)
+        overlay = HashTable(ALG, np.asarray(oracle.hashes)[sel], np.asarray(oracle.ref_ids)[sel],
+                            np.asarray(oracle.times)[sel], np.asarray(oracle.variant_codes)[sel],
+                            oracle.variant_names, ends=np.asarray(oracle.ends)[sel])  # fmt: skip
+        t = lib.hash_table(ALG)
+        lagging = PersistentTable(ALG, t.segments, [x], t.generation, overlay=overlay)
+        q = np.asarray(oracle.hashes)[sel][:40]
+        full = {r for r in rows_of(lagging, lagging.range_search(q, 6)) if r[1] == x}
+        assert full and rows_of(lagging, lagging.search_within(q, 6, np.array([x]))) == full
+
+
 def test_incremental_updates_merge_and_stay_exact(tmp_path: Path) -> None:
     rng = np.random.default_rng(11)
     with Library(tmp_path / "lib.db") as lib:

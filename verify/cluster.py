@@ -191,15 +191,25 @@ class ShardActor:
             self.open()
         return int(self.table.size), len(self.table)
 
-    def search(self, queries: np.ndarray, radius: int, variants: tuple[str, ...] | None) -> dict[str, Any]:
-        """Hits of ``queries`` with every column of the hit rows (so the client needs no index)."""
+    def search(
+        self,
+        queries: np.ndarray,
+        radius: int,
+        variants: tuple[str, ...] | None,
+        ref_ids: np.ndarray | None = None,
+    ) -> dict[str, Any]:
+        """Hits of ``queries`` (in the rows of ``ref_ids`` when given) with every column of the hit
+        rows (so the client needs no index)."""
         table = self.table
         if variants is not None:
             from .library.persistent import PersistentTable
 
             table = PersistentTable(self.algorithm, table.segments, list(table.tombstones), table.generation,
                                     variants=variants)  # fmt: skip
-        qi, ti, d = table.range_search(queries, radius)
+        if ref_ids is None:
+            qi, ti, d = table.range_search(queries, radius)
+        else:
+            qi, ti, d = table.search_within(queries, radius, ref_ids)
         cols = {name: np.asarray(getattr(table, name)[ti]) for name in table.column_names}
         names = table.variant_names
         cols["variant_names"] = np.array([names[c] for c in cols["variant_codes"]], dtype=object)
@@ -271,10 +281,21 @@ class ClusterTable(HashTable):
         return self._cols[name][pos]
 
     def range_search(self, queries: np.ndarray, radius: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        return self._fan_out(queries, radius, None)
+
+    def search_within(
+        self, queries: np.ndarray, radius: int, ref_ids: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Each shard searches the rows of the references it holds (references by ``id % shards``)."""
+        return self._fan_out(queries, radius, np.asarray(ref_ids, np.int64))
+
+    def _fan_out(
+        self, queries: np.ndarray, radius: int, ref_ids: np.ndarray | None
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         from .index import _as_hashes, _sorted
 
         q = _as_hashes(queries, "queries")
-        futures = [a.search(q, int(radius), self.variants) for a in self.actors]
+        futures = [a.search(q, int(radius), self.variants, ref_ids) for a in self.actors]
         parts = [f.result() for f in futures]
         names: list[str] = list(self.variant_names)
         qi, ti, d, cols = [], [], [], []

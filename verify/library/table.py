@@ -35,8 +35,9 @@ class HashTable:
       region of the reference picture was hashed.
 
     Only usable samples (``quality`` True) are rows. Rows are ordered by reference; within one,
-    by variant then time. Matching reads nothing else of a library but :meth:`range_search`
-    results (indices into these arrays).
+    by variant then time. Matching reads nothing else of a library but :meth:`range_search` and
+    :meth:`search_within` results (indices into these arrays); a subclass serves both, and
+    :meth:`rows_of`, over the same rows.
     """
 
     def __init__(
@@ -88,6 +89,25 @@ class HashTable:
 
     def knn(self, queries: np.ndarray, k: int) -> Result:
         return self.index.knn(queries, k)
+
+    def rows_of(self, ref_ids: np.ndarray) -> np.ndarray:
+        """The rows (ascending) of the references ``ref_ids``."""
+        return np.flatnonzero(np.isin(np.asarray(self.ref_ids), np.asarray(ref_ids, np.int64)))
+
+    def search_within(self, queries: np.ndarray, radius: int, ref_ids: np.ndarray) -> Result:
+        """:meth:`range_search` restricted to the rows of ``ref_ids``: the same pairs a full search
+        gives for those references, found by an index over their rows only (the second stage of a
+        coarse-to-exact search, ``verify.matching.candidates.search_unique``)."""
+        return within_rows(self, queries, radius, self.rows_of(ref_ids))
+
+
+def within_rows(table: HashTable, queries: np.ndarray, radius: int, rows: np.ndarray) -> Result:
+    """Range search of ``queries`` over the table rows ``rows`` (ascending) only."""
+    if not rows.size or not np.asarray(queries).size:
+        return np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0, np.uint8)
+    hashes = np.ascontiguousarray(table.hashes[rows], np.uint64)
+    qi, ti, d = build_index(hashes).range_search(queries, radius)
+    return qi, rows[ti], d
 
 
 def concatenate(

@@ -30,6 +30,7 @@ from . import fine as fine_stage
 from .align import speed_grid
 from .candidates import (
     Candidates,
+    Coarse,
     SearchStats,
     concat,
     find_candidates,
@@ -178,6 +179,8 @@ def match_fingerprint(
         algorithm=fp.algorithm,
         searched_hashes=stats.searched,
         candidate_pairs=stats.pairs,
+        coarse_pairs=stats.coarse_pairs,
+        candidate_references=stats.candidate_refs,
     )
     return MatchResult(
         query=query,
@@ -201,11 +204,16 @@ def _search(
     as before)."""
     names = tuple(fp.settings.variants)
     guess = np.array([is_hypothesis(variant_parts(v)[0]) for v in names], bool)
+    coarse = (
+        Coarse(s.coarse_radius, s.coarse_refs, s.coarse_min_hits, s.coarse_stride)
+        if s.coarse_radius < s.radius and len(table) >= s.coarse_from_rows
+        else None
+    )
     if s.layouts_first or not guess.any() or guess.all():
-        c, usable_times = find_candidates(fp, table, s.radius, s.slack, stats=stats)
+        c, usable_times = find_candidates(fp, table, s.radius, s.slack, stats=stats, coarse=coarse)
         return c, usable_times, _segments(c, usable_times, s)
     c, usable_times = find_candidates(
-        fp, table, s.radius, s.slack, columns=np.flatnonzero(~guess), stats=stats
+        fp, table, s.radius, s.slack, columns=np.flatnonzero(~guess), stats=stats, coarse=coarse
     )
     raw = _segments(c, usable_times, s)
     placed = np.zeros(len(usable_times), bool)
@@ -214,11 +222,26 @@ def _search(
     todo = np.flatnonzero(~placed)
     if len(todo) < s.min_samples:
         return c, usable_times, raw
+    first = set(coarse.chosen) if coarse is not None else set()
     c2, _ = find_candidates(
-        fp, table, s.radius, s.slack, columns=np.flatnonzero(guess), samples=todo, stats=stats
+        fp,
+        table,
+        s.radius,
+        s.slack,
+        columns=np.flatnonzero(guess),
+        samples=todo,
+        stats=stats,
+        coarse=coarse,
     )
     if len(c2) == 0:
         return c, usable_times, raw
+    late = np.array(sorted(coarse.chosen - first), np.int64) if coarse is not None else np.zeros(0, np.int64)
+    if late.size:
+        # references only the guessed regions brought in: their plain-column pairs too, as one stage gives
+        c1, _ = find_candidates(
+            fp, table, s.radius, s.slack, columns=np.flatnonzero(~guess), stats=stats, only=late
+        )
+        c2 = concat(c1, c2)
     both = _rethin(concat(c, c2), s.slack)
     return both, usable_times, _segments(both, usable_times, s)
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -66,6 +66,27 @@ class SearchStats:
     hashes: int = 0  # query hashes considered (samples x columns)
     searched: int = 0  # distinct hashes range-searched
     pairs: int = 0  # (query hash, table row) pairs within the radius
+    coarse_pairs: int = 0  # pairs within the coarse radius (first stage)
+    candidate_refs: int = 0  # references searched at the full radius (second stage)
+
+
+@dataclass
+class Coarse:
+    """The first stage of a coarse-to-exact search (``MatchSettings.coarse_*``), for one query.
+
+    The whole library is searched at ``radius`` bits (few probes of the index), the references hit
+    by at least ``min_hits`` distinct query hashes are ranked by that count, and the first ``refs``
+    of them are searched again at the full radius over their own rows only: for those references
+    the same pairs as a full search, for the others none. ``chosen`` collects the references of
+    every search of the query (the plain columns, then the guessed regions), so that a reference
+    the second search found can be given its pairs of the first (:func:`search_unique` with
+    ``only``)."""
+
+    radius: int
+    refs: int
+    min_hits: int
+    stride: int = 1  # the first stage searches every ``stride``-th usable sample's hashes
+    chosen: set[int] = field(default_factory=set)
 
 
 def find_candidates(
@@ -76,11 +97,14 @@ def find_candidates(
     columns: np.ndarray | None = None,
     samples: np.ndarray | None = None,
     stats: SearchStats | None = None,
+    coarse: Coarse | None = None,
+    only: np.ndarray | None = None,
 ) -> tuple[Candidates, np.ndarray]:
     """Search and thin; returns the candidates and the times of the usable query samples.
 
     ``columns`` (variant indices) and ``samples`` (usable-sample indices) restrict the search to
-    part of the query (both default to all); ``stats`` adds up the work done."""
+    part of the query (both default to all); ``stats`` adds up the work done; ``coarse`` searches
+    in two stages, ``only`` searches the rows of those references alone."""
     usable = np.flatnonzero(np.asarray(fp.quality, bool)) if len(fp) else np.zeros(0, np.int64)
     times = np.asarray(fp.times, np.float64)[usable]
     q_names = tuple(fp.settings.variants)
@@ -98,7 +122,10 @@ def find_candidates(
     if not len(cols) or not len(rows):
         return _empty(), times
     part = hashes[np.ix_(rows, cols)]
-    qi, ti, dist = search_unique(table, part.reshape(-1), radius, stats)
+    coarse_mask = None
+    if coarse is not None and coarse.stride > 1:  # the hashes the first stage searches
+        coarse_mask = np.repeat(np.arange(len(rows)) % coarse.stride == 0, len(cols))
+    qi, ti, dist = search_unique(table, part.reshape(-1), radius, stats, coarse, only, coarse_mask)
     sample, qvar = rows[qi // len(cols)], cols[qi % len(cols)]
     t_names = tuple(table.variant_names) or ("full",)
     t_codes = np.asarray(table.variant_codes[ti], np.int64)  # index first: columns may be on disk
@@ -159,20 +186,35 @@ def expand(c: Candidates, quantum: float = QUANTUM) -> Candidates:
 
 
 def search_unique(
-    table: HashTable, queries: np.ndarray, radius: int, stats: SearchStats | None = None
+    table: HashTable,
+    queries: np.ndarray,
+    radius: int,
+    stats: SearchStats | None = None,
+    coarse: Coarse | None = None,
+    only: np.ndarray | None = None,
+    coarse_mask: np.ndarray | None = None,
 ) -> tuple[np.ndarray, ...]:
     """``table.range_search`` of ``queries`` with each distinct hash searched once.
 
     Many query columns repeat a hash (bands and the inset are the whole picture in a landscape
     clip; a still shot repeats itself), so the search runs on the distinct values and every
     result row is copied to each query position holding that value. Returns (query index,
-    table row, distance), the same pairs a direct search gives.
+    table row, distance), the same pairs a direct search gives (with ``coarse``: for the
+    references its first stage chose, see :class:`Coarse`, which searches the queries
+    ``coarse_mask`` marks, default all; with ``only``: for those references).
     """
     uniq, inverse = np.unique(np.ascontiguousarray(queries, np.uint64), return_inverse=True)
-    ui, ti, dist = table.range_search(uniq, radius)
-    if stats is not None:
+    if only is not None:
+        ui, ti, dist = table.search_within(uniq, radius, np.asarray(only, np.int64))
+    elif coarse is not None and coarse.radius < radius:
+        sub = None if coarse_mask is None else np.unique(inverse.reshape(-1)[np.asarray(coarse_mask, bool)])
+        ui, ti, dist = _coarse_to_exact(table, uniq, radius, coarse, stats, sub)
+    else:
+        ui, ti, dist = table.range_search(uniq, radius)
+    if stats is not None and only is None:  # a fetch for some references repeats searched hashes
         stats.hashes += len(queries)
         stats.searched += len(uniq)
+    if stats is not None:
         stats.pairs += len(ui)
     ui, ti, dist = np.asarray(ui, np.int64), np.asarray(ti, np.int64), np.asarray(dist)
     counts = np.bincount(inverse, minlength=len(uniq))
@@ -182,6 +224,33 @@ def search_unique(
     row = np.repeat(np.arange(len(ui)), reps)
     within = np.arange(len(row)) - np.repeat(np.cumsum(reps) - reps, reps)
     return holders[first[ui[row]] + within], ti[row], dist[row]
+
+
+def _coarse_to_exact(
+    table: HashTable,
+    uniq: np.ndarray,
+    radius: int,
+    coarse: Coarse,
+    stats: SearchStats | None,
+    sub: np.ndarray | None = None,
+) -> tuple[np.ndarray, ...]:
+    ci, ct, _ = table.range_search(uniq if sub is None else uniq[sub], coarse.radius)
+    if stats is not None:
+        stats.coarse_pairs += len(ci)
+    refs = np.asarray(table.ref_ids[np.asarray(ct, np.int64)], np.int64)
+    n = max(len(uniq), 1)
+    pairs = np.unique(refs * n + np.asarray(ci, np.int64))  # one per (reference, distinct query hash)
+    ids, hits = np.unique(pairs // n, return_counts=True)
+    order = np.lexsort((ids, -hits))[: coarse.refs]
+    new = set(ids[order][hits[order] >= coarse.min_hits].tolist())
+    if stats is not None:
+        stats.candidate_refs += len(new - coarse.chosen)
+    # references an earlier search of this query chose are searched in full again: their pairs in
+    # these columns may all lie beyond the coarse radius (one stage would still have found them)
+    coarse.chosen |= new
+    if not coarse.chosen:
+        return np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0, np.uint8)
+    return table.search_within(uniq, radius, np.array(sorted(coarse.chosen), np.int64))
 
 
 _HYPOTHESIS = re.compile(r"win\d+-\d+-\d+|band\d+-\d+|inset|rot\d+|half-\w|third-\w|tilt[pm]\d+-\d+")

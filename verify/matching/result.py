@@ -254,6 +254,10 @@ class QueryInfo:
     #: search work: distinct query hashes range-searched, and (hash, row) pairs found
     searched_hashes: int = 0
     candidate_pairs: int = 0
+    #: the coarse first stage (``MatchSettings.coarse_radius``): pairs it found over the whole
+    #: library, and the references it chose for the search at the full radius
+    coarse_pairs: int = 0
+    candidate_references: int = 0
     #: the query's sound as compared with the library's: "" (not compared), "ok", "silent",
     #: "no-audio" (no audio stream), "undecodable"; ``sound_lead``: its audio minus video start
     sound: str = ""

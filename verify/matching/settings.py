@@ -54,6 +54,12 @@ class MatchSettings:
     * ``layouts_first``: search every query column at once (before issue 13: crop windows, bands,
       insets, panels, turns for every sample) instead of the plain columns first and the guessed
       regions only for the samples those did not place.
+    * ``coarse_radius``, ``coarse_refs``, ``coarse_min_hits``, ``coarse_from_rows``: search a large
+      library (at least ``coarse_from_rows`` rows) in two stages (issue 13, an archive): the whole
+      library at ``coarse_radius`` bits (718 index probes per hash instead of 3,588), then, at
+      ``radius``, only the rows of the ``coarse_refs`` references hit by the most distinct query
+      hashes (at least ``coarse_min_hits``). A smaller library, or ``coarse_radius >= radius``, is
+      searched whole at ``radius`` (one stage: exhaustive where that is cheap).
     * ``evidence``: frame pairs kept per segment.
     """
 
@@ -84,6 +90,11 @@ class MatchSettings:
     scene_max_distance: float = 4.0
     scene_min_fraction: float = 0.6
     layouts_first: bool = False
+    coarse_radius: int = 8
+    coarse_refs: int = 64
+    coarse_min_hits: int = 2
+    coarse_from_rows: int = 2_000_000
+    coarse_stride: int = 1
     evidence: int = 12
     schema_version: int = SCHEMA_VERSION
 
@@ -110,5 +121,15 @@ class MatchSettings:
             problems.append("max_lines, max_repeats and evidence must be >= 1, max_stray >= 0")
         if not (-1 <= self.fine_min_correlation <= 1 and self.fine_min_margin >= 0 and self.fine_window > 0):
             problems.append("fine_min_correlation must be in [-1, 1], fine_min_margin >= 0, fine_window > 0")
+        if (
+            not 0 <= self.coarse_radius <= 64
+            or min(self.coarse_refs, self.coarse_min_hits) < 1
+            or self.coarse_from_rows < 0
+            or self.coarse_stride < 1
+        ):
+            problems.append(
+                "coarse_radius must be 0..64 bits, coarse_refs, coarse_min_hits and coarse_stride >= 1, "
+                "coarse_from_rows >= 0"
+            )
         if problems:
             raise ConfigError("invalid match settings: " + "; ".join(problems))

@@ -32,6 +32,10 @@ from .files import Appender, Mapped
 PART_ROWS = 1 << 24
 #: Candidate entries examined per batch of queries (bounds a query's temporary memory).
 CHUNK_CANDIDATES = 1 << 22
+#: Bucket probes per batch of queries: each probe reads about one page of an entry table, so this
+#: bounds the pages a batch maps (at most ~256 MB) before they are released; a query process's peak
+#: memory then depends on the batch, not on the size of the library.
+PROBE_BATCH = 1 << 16
 #: Tables larger than this drop their touched pages from the process after each batch (smaller ones
 #: stay resident: re-reading them from the page cache would cost more than the memory is worth).
 RELEASE_BYTES = 256 << 20
@@ -112,7 +116,7 @@ class MappedTables:
         th = thresholds(r, m)
         probes = sum(masks(w, s)[0].size for (_, w), s in zip(self.layout, th) if s >= 0)
         # queries per batch: bounded probe arrays; candidates are bounded again inside (crowded buckets)
-        step = int(max(1, (CHUNK_CANDIDATES // 2) // max(1, probes)))
+        step = int(max(1, min(CHUNK_CANDIDATES // 2, PROBE_BATCH) // max(1, probes)))
         parts = []
         for a in range(0, q.size, step):
             parts.append(self._chunk(q[a : a + step], a, r, th, hashes))

@@ -236,6 +236,33 @@ class PersistentTable(HashTable):
             return empty
         return _sorted(*(np.concatenate(x) for x in zip(*parts)))
 
+    def rows_of(self, ref_ids: np.ndarray) -> np.ndarray:
+        """Live rows (ascending, in the selected variants) of the references ``ref_ids``, found from
+        the segments' group tables (nothing else is read) and the overlay: the rows
+        :meth:`range_search` can return for them."""
+        ids = np.setdiff1d(np.asarray(ref_ids, np.int64), self.tombstones)
+        out: list[np.ndarray] = []
+        for s, seg in enumerate(self.segments):
+            wanted = (
+                None
+                if self.variants is None
+                else np.array([v in self.variants for v in seg.variants], dtype=np.bool_)
+            )
+            for p in seg.partitions:
+                g = np.asarray(p.groups)
+                keep = np.isin(g[:, 0], ids)
+                if wanted is not None:
+                    keep &= wanted[g[:, 1]]
+                for first, end in g[keep, 2:4]:
+                    out.append(np.arange(first, end, dtype=np.int64) + p.base + self.bases[s])
+        if (
+            self.overlay is not None
+        ):  # not filtered by tombstones (a reference changed under its id lives here)
+            rows = self._overlay_rows()
+            refs = np.asarray(self.overlay.ref_ids)[rows]
+            out.append(rows[np.isin(refs, np.asarray(ref_ids, np.int64))].astype(np.int64) + self.bases[-1])
+        return np.sort(np.concatenate(out)) if out else np.zeros(0, np.int64)
+
     @staticmethod
     def _refs_of_local(seg: Segment, local: np.ndarray) -> np.ndarray:
         out = np.empty(local.size, np.int64)
