@@ -282,25 +282,28 @@ print(round((time.perf_counter() - t) * 1e3, 2), len(table))
 
 # the phases of one `verify match` in one fresh process: imports, query fingerprint, index open, search+align
 PHASES = """
-import json, os, sys, time
+import json, os, resource, sys, time
 import numpy as np
 w0, c0 = time.perf_counter(), time.process_time()
 from verify import fingerprint as f
 from verify.library import Library
-from verify.matching import match_fingerprint
+from verify.matching import MatchSettings, match_fingerprint
 w1, c1 = time.perf_counter(), time.process_time()
+settings = MatchSettings(**json.loads(sys.argv[3] if len(sys.argv) > 3 else "{}"))
 fp = f.fingerprint(sys.argv[2], f.QUERY)
 w2, c2 = time.perf_counter(), time.process_time()
 lib = Library(sys.argv[1], index_folder=os.environ.get("VERIFY_INDEX_DIR") or None)
 table = lib.hash_table(fp.algorithm)
 w3, c3 = time.perf_counter(), time.process_time()
-res = match_fingerprint(fp, lib)
+rss0 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+res = match_fingerprint(fp, lib, settings=settings)
 w4, c4 = time.perf_counter(), time.process_time()
 q = np.unique(np.asarray(fp.hashes)[np.asarray(fp.quality, bool)].ravel())
 print(json.dumps({"import_cpu": c1 - c0, "fingerprint_cpu": c2 - c1, "fingerprint_wall": w2 - w1, "open_cpu": c3 - c2,
                   "search_cpu": c4 - c3, "search_wall": w4 - w3, "query_hashes": int(q.size),
-                  "searched_hashes": int(res.query.searched_hashes),
-                  "found_refs": [m.reference.id for m in res.matches]}))
+                  "searched_hashes": int(res.query.searched_hashes), "pairs": int(res.query.candidate_pairs),
+                  "coarse_pairs": int(res.query.coarse_pairs), "candidate_refs": int(res.query.candidate_references),
+                  "rss_before_search_mb": rss0, "found_refs": [m.reference.id for m in res.matches]}))
 """
 
 FINGERPRINT = """
@@ -318,9 +321,17 @@ def measure(
     opened = timed_child([PY, "-c", OPEN, target])
     ms, _ = opened["out"].split()
     out["open_ms"] = float(ms)
-    ph = timed_child([PY, "-c", PHASES, target, str(query)])
-    if ph["rc"] == 0:
-        out.update({f"phase_{k}": v for k, v in json.loads(ph["out"]).items() if k != "found_refs"})
+    for prefix, options in (("phase", {}), ("one_stage", {"coarse_radius": 64})):
+        # the default two-stage search, and the whole library at the full radius (as before issue 13's
+        # coarse stage): the search work before/after, same query, fresh processes
+        for _ in range(2):  # the second run is measured: the index's pages in the page cache, as in use
+            ph = timed_child([PY, "-c", PHASES, target, str(query), json.dumps(options)])
+            if ph["rc"] != 0:
+                raise RuntimeError(ph["err"])
+        got = json.loads(ph["out"])
+        out.update({f"{prefix}_{k}": v for k, v in got.items() if k != "found_refs"})
+        out[f"{prefix}_rss_mb"] = ph["rss_mb"]
+        out[f"{prefix}_found"] = planted_id in got["found_refs"]
     m = timed_child([PY, "-m", "verify", "match", str(query), "--library", target, "--json"])
     if m["rc"] != 0:
         raise RuntimeError(m["err"])
@@ -375,6 +386,39 @@ def cmd_run(args: argparse.Namespace) -> None:
     finally:
         if cluster is not None:
             cluster.close()
+    cmd_report(args)
+
+
+def cmd_remeasure(args: argparse.Namespace) -> None:
+    """Measure the libraries a ``run --keep`` left under --root again (after a change to matching),
+    without rebuilding them: the build columns are taken from that size's latest row."""
+    root = Path(args.root)
+    _, query, _ = media(root)
+    latest: dict[float, dict[str, Any]] = {}
+    for line in (root / "bench_scale.jsonl").read_text().splitlines():
+        r = json.loads(line)
+        if r.get("backend") == "sqlite" and "skipped" not in r:
+            latest[r["hours"]] = r
+    for hours in [float(h) for h in args.sizes.split(",")]:
+        target = root / f"sqlite-{int(hours)}h" / "lib.db"
+        if hours not in latest or not target.exists():
+            raise SystemExit(
+                f"no kept {hours:g} h library under {root}: run `run --sizes {hours:g} --keep` first"
+            )
+        with open_library(str(target)) as lib:
+            planted = [r.id for r in lib.references(search="planted real reference")]
+        keep = {k: v for k, v in latest[hours].items()
+                if k in ("backend", "hours", "refs", "rows", "generate_cpu_s", "store_s", "index_s", "planted_add_wall",
+                         "add10_wall", "fingerprint10_wall", "add10_ratio")}  # fmt: skip
+        row = {
+            **keep,
+            "library_bytes": size_of(str(target), None),
+            "index_bytes": index_bytes(str(target), None),
+        }
+        row.update(measure(str(target), planted[0], query, None, None))
+        print(json.dumps(row), flush=True)
+        with (root / "bench_scale.jsonl").open("a") as f:
+            f.write(json.dumps(row) + "\n")
     cmd_report(args)
 
 
@@ -523,6 +567,25 @@ def write_results(rows: list[dict[str, Any]], args: argparse.Namespace) -> None:
             lines.append(f"| {r['backend']} | {r['hours']:g} | {r['phase_import_cpu']:.2f} s | {r['phase_fingerprint_cpu']:.2f} s "
                          f"| {r['phase_open_cpu'] * 1e3:.0f} ms | {r['phase_search_cpu']:.2f} s | {r['phase_query_hashes']:,}"
                          f"{' (' + format(r['phase_searched_hashes'], ',') + ')' if 'phase_searched_hashes' in r else ''} |")  # fmt: skip
+    if any("one_stage_search_cpu" in r for r in rows):
+        lines += ["", "Search in two stages (the default from 2 million rows, `coarse_from_rows`: the whole library at `coarse_radius` = 8 bits, then the 64 "
+                  "references hit by the most distinct query hashes at 10 bits) against one stage (the whole library "
+                  "at 10 bits, `coarse_radius=64`, as before): same query, each a fresh process, the second of two "
+                  "runs (the index's pages in the page cache) (`PHASES`: "
+                  "search + alignment CPU and wall after the query's fingerprint and the index open; RSS of the "
+                  "whole process).", "",
+                  "| backend | hours | one stage: search CPU / wall | RSS | found | two stages: search CPU / wall | RSS "
+                  "| found | coarse pairs | references searched at 10 bits | search CPU one / two |",
+                  "|---|---:|---:|---:|---|---:|---:|---|---:|---:|---:|"]  # fmt: skip
+        for r in rows:
+            if "one_stage_search_cpu" in r:
+                lines.append(
+                    f"| {r['backend']} | {r['hours']:g} | {r['one_stage_search_cpu']:.2f} s / {r['one_stage_search_wall']:.2f} s "
+                    f"| {r['one_stage_rss_mb']:.0f} MB | {'yes' if r['one_stage_found'] else 'NO'} "
+                    f"| {r['phase_search_cpu']:.2f} s / {r['phase_search_wall']:.2f} s | {r['phase_rss_mb']:.0f} MB "
+                    f"| {'yes' if r['phase_found'] else 'NO'} | {r['phase_coarse_pairs']:,} | {r['phase_candidate_refs']} "
+                    f"| {r['one_stage_search_cpu'] / max(r['phase_search_cpu'], 1e-9):.1f}x |"
+                )  # fmt: skip
     if any("cluster_wall" in r for r in rows):
         lines += ["", "| backend | hours | match via LocalCluster (2 workers): wall | client CPU | client RSS | same matches |",
                   "|---|---:|---:|---:|---:|---|"]  # fmt: skip
@@ -552,7 +615,9 @@ def main() -> None:
     c = sub.add_parser("cluster-hash")
     c.add_argument("--rounds", type=int, default=2)
     rep = sub.add_parser("report")
-    for p in (f, r, c, rep):
+    rem = sub.add_parser("remeasure", help="measure kept libraries again (no rebuild)")
+    rem.add_argument("--sizes", default="100,1000")
+    for p in (f, r, c, rep, rem):
         p.add_argument("--root", default="/work/scale-bench")
         p.add_argument("--threshold", type=int, default=4, help="stand-in compaction threshold (bits)")
     r.add_argument("--sizes", default="10,100,1000")
@@ -564,9 +629,10 @@ def main() -> None:
     r.add_argument("--min-free-gb", type=float, default=20.0)
     r.add_argument("--keep", action="store_true")
     args = ap.parse_args()
-    if args.cmd == "report":
-        args.sizes, args.backends, args.cluster = "(as measured)", "(as measured)", False
-    {"fit": cmd_fit, "run": cmd_run, "cluster-hash": cmd_cluster_hash, "report": cmd_report}[args.cmd](args)
+    if args.cmd in ("report", "remeasure"):
+        args.backends, args.cluster = "(as measured)", False
+    {"fit": cmd_fit, "run": cmd_run, "cluster-hash": cmd_cluster_hash, "report": cmd_report,
+     "remeasure": cmd_remeasure}[args.cmd](args)  # fmt: skip
 
 
 if __name__ == "__main__":
