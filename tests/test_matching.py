@@ -360,6 +360,16 @@ def test_two_stage_search_gives_the_matches_of_the_whole_library_search(
             assert {m.reference.provenance.title for m in r2.matches} == {"Clip A", "Clip B"}, name
         if name in ("cam-later", "unrelated"):
             assert r2.matches == ()
+        assert r2.query.two_stage and not r1.query.two_stage
+        if name == "unrelated":  # "no match" says the large library was not compared in full
+            n = r2.query.candidate_references
+            assert r1.summary_lines() == ["No known footage matched this clip (library of 3 references)."]
+            assert r2.summary_lines() == [
+                "No known footage matched this clip (library of 3 references; a large library: searched "
+                f"within 8 bits, then the {n} closest reference{'s' if n != 1 else ''} within 10)."
+            ]
+            back = MatchResult.from_dict(json.loads(json.dumps(serial.to_jsonable(r2))))
+            assert back.query.two_stage and back.summary_lines() == r2.summary_lines()
 
 
 def test_a_reference_only_the_guessed_regions_reach_gets_its_plain_pairs_too(

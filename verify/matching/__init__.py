@@ -181,6 +181,7 @@ def match_fingerprint(
         candidate_pairs=stats.pairs,
         coarse_pairs=stats.coarse_pairs,
         candidate_references=stats.candidate_refs,
+        two_stage=two_stage(s, table),
     )
     return MatchResult(
         query=query,
@@ -190,6 +191,11 @@ def match_fingerprint(
         settings=s,
         scenes=tuple(scenes[: max(top, 0)]),
     )
+
+
+def two_stage(s: MatchSettings, table: HashTable) -> bool:
+    """Whether ``table`` is searched in two stages (a large library; ``MatchSettings.coarse_*``)."""
+    return s.coarse_radius < s.radius and len(table) >= s.coarse_from_rows
 
 
 def _search(
@@ -206,7 +212,7 @@ def _search(
     guess = np.array([is_hypothesis(variant_parts(v)[0]) for v in names], bool)
     coarse = (
         Coarse(s.coarse_radius, s.coarse_refs, s.coarse_min_hits, s.coarse_stride)
-        if s.coarse_radius < s.radius and len(table) >= s.coarse_from_rows
+        if two_stage(s, table)
         else None
     )
     if s.layouts_first or not guess.any() or guess.all():

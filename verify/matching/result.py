@@ -258,6 +258,9 @@ class QueryInfo:
     #: library, and the references it chose for the search at the full radius
     coarse_pairs: int = 0
     candidate_references: int = 0
+    #: whether the library was searched in two stages (a large library: not every reference was
+    #: compared at the full radius)
+    two_stage: bool = False
     #: the query's sound as compared with the library's: "" (not compared), "ok", "silent",
     #: "no-audio" (no audio stream), "undecodable"; ``sound_lead``: its audio minus video start
     sound: str = ""
@@ -314,9 +317,13 @@ class MatchResult:
         """One sentence per match, then one per same-scene result."""
         lines = [m.summary() for m in self.matches]
         if not self.matches:
-            refs = (
-                f"library of {self.library_references} reference{'s' if self.library_references != 1 else ''}"
-            )
+            refs = f"library of {self.library_references:,} reference{'s' if self.library_references != 1 else ''}"
+            if self.query.two_stage:
+                n = self.query.candidate_references
+                refs += (
+                    f"; a large library: searched within {self.settings.coarse_radius} bits, then the "
+                    f"{n:,} closest reference{'s' if n != 1 else ''} within {self.settings.radius}"
+                )
             lines.append(
                 f"No known footage matched this clip in time ({refs})."
                 if self.scenes
