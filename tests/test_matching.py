@@ -312,6 +312,10 @@ def test_coarse_to_exact_search_keeps_every_pair_of_the_references_it_chooses() 
     assert stats.candidate_refs == 2 and stats.coarse_pairs >= 51
     only_best = search_unique(table, q, 10, None, Coarse(radius=4, refs=1, min_hits=2))
     assert {ids[p[1]] for p in as_set(only_best)} == {3}
+    # a first stage that sees only rows covering whole seconds (coarse_grid): ref 3 keeps 4 of its
+    # 40 hits (times 40.0 ... 43.9), ref 7 one of 10 (120.0 ... 120.9), so only ref 3 is chosen
+    gridded = search_unique(table, q, 10, None, Coarse(radius=4, refs=8, min_hits=2, grid=1.0))
+    assert {ids[p[1]] for p in as_set(gridded)} == {3}
     one_stage = search_unique(table, q, 10, None, Coarse(radius=10, refs=1, min_hits=2))
     assert as_set(one_stage) == as_set(full)  # coarse radius >= radius: one stage
 

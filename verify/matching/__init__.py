@@ -211,7 +211,7 @@ def _search(
     names = tuple(fp.settings.variants)
     guess = np.array([is_hypothesis(variant_parts(v)[0]) for v in names], bool)
     coarse = (
-        Coarse(s.coarse_radius, s.coarse_refs, s.coarse_min_hits, s.coarse_stride)
+        Coarse(s.coarse_radius, s.coarse_refs, s.coarse_min_hits, s.coarse_stride, s.coarse_grid)
         if two_stage(s, table)
         else None
     )

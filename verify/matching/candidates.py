@@ -86,6 +86,7 @@ class Coarse:
     refs: int
     min_hits: int
     stride: int = 1  # the first stage searches every ``stride``-th usable sample's hashes
+    grid: float = 0.0  # > 0: the first stage counts only rows covering a multiple of ``grid`` s
     chosen: set[int] = field(default_factory=set)
 
 
@@ -235,6 +236,13 @@ def _coarse_to_exact(
     sub: np.ndarray | None = None,
 ) -> tuple[np.ndarray, ...]:
     ci, ct, _ = table.range_search(uniq if sub is None else uniq[sub], coarse.radius)
+    if coarse.grid > 0 and len(ct):
+        # what a first stage over a sample of the rows would see: only rows that cover a multiple of
+        # ``grid`` seconds (about one row per grid step, reference and variant)
+        t0 = np.asarray(table.times[np.asarray(ct, np.int64)], np.float64)
+        t1 = np.asarray(table.ends[np.asarray(ct, np.int64)], np.float64)
+        on = np.ceil(t0 / coarse.grid - 1e-9) * coarse.grid <= t1 + 1e-9
+        ci, ct = ci[on], ct[on]
     if stats is not None:
         stats.coarse_pairs += len(ci)
     refs = np.asarray(table.ref_ids[np.asarray(ct, np.int64)], np.int64)

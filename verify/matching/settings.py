@@ -59,7 +59,10 @@ class MatchSettings:
       library at ``coarse_radius`` bits (718 index probes per hash instead of 3,588), then, at
       ``radius``, only the rows of the ``coarse_refs`` references hit by the most distinct query
       hashes (at least ``coarse_min_hits``). A smaller library, or ``coarse_radius >= radius``, is
-      searched whole at ``radius`` (one stage: exhaustive where that is cheap).
+      searched whole at ``radius`` (one stage: exhaustive where that is cheap). ``coarse_stride``
+      (every n-th query sample in the first stage) and ``coarse_grid`` (the first stage counts only
+      rows covering a multiple of that many seconds: what a first-stage index over a sample of the
+      rows would find) are for measurements; the defaults (1, 0) use everything.
     * ``evidence``: frame pairs kept per segment.
     """
 
@@ -95,6 +98,7 @@ class MatchSettings:
     coarse_min_hits: int = 2
     coarse_from_rows: int = 2_000_000
     coarse_stride: int = 1
+    coarse_grid: float = 0.0
     evidence: int = 12
     schema_version: int = SCHEMA_VERSION
 
@@ -126,6 +130,7 @@ class MatchSettings:
             or min(self.coarse_refs, self.coarse_min_hits) < 1
             or self.coarse_from_rows < 0
             or self.coarse_stride < 1
+            or not self.coarse_grid >= 0
         ):
             problems.append(
                 "coarse_radius must be 0..64 bits, coarse_refs, coarse_min_hits and coarse_stride >= 1, "
