@@ -78,9 +78,9 @@ class Coarse:
     by at least ``min_hits`` distinct query hashes are ranked by that count, and the first ``refs``
     of them are searched again at the full radius over their own rows only: for those references
     the same pairs as a full search, for the others none. ``chosen`` collects the references of
-    every search of the query (the plain columns, then the guessed regions), so that a reference
-    the second search found can be given its pairs of the first (:func:`search_unique` with
-    ``only``)."""
+    every search of the query (the plain columns, then the guessed regions): each later search
+    also searches those in full, and a reference only the second search found is given its pairs
+    of the first (:func:`search_unique` with ``only``)."""
 
     radius: int
     refs: int
