@@ -135,6 +135,27 @@ def test_variant_subset_searches_only_those_rows(tmp_path: Path) -> None:
         assert len(sub) == int((np.asarray(full.variant_codes) == full.variant_names.index("crop85")).sum())
 
 
+def test_releasing_pages_per_batch_and_piece_keeps_results_exact(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What a large index does (release the entry and hash pages after every batch of probes and
+    every piece of a crowded bucket), forced on a small one: the same rows as brute force."""
+    monkeypatch.setattr(mih, "RELEASE_BYTES", 0)
+    monkeypatch.setattr(mih, "PROBE_BATCH", 97)
+    monkeypatch.setattr(mih, "CHUNK_CANDIDATES", 50)
+    rng = np.random.default_rng(17)
+    with Library(tmp_path / "lib.db") as lib:
+        for i in range(4):
+            add(lib, tmp_path, make_fp(rng, 800, True), f"rel{i}")
+        table, oracle = lib.hash_table(ALG), oracle_table(lib)
+        brute = BruteForceIndex(oracle.hashes)
+        for radius in (3, 8, 10):
+            q = queries_near(oracle, rng, 50, radius + 2)
+            assert rows_of(table, table.range_search(q, radius)) == rows_of(
+                oracle, brute.range_search(q, radius)
+            )
+
+
 def test_search_within_references_equals_brute_force_over_their_rows(tmp_path: Path) -> None:
     """The second stage of a coarse-to-exact search: the rows of some references only, across
     segments, a tombstone, a variant subset, and the in-memory table, all against brute force."""

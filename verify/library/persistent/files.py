@@ -121,6 +121,15 @@ class Mapped:
             self._mm = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
         self.array = np.frombuffer(self._mm, dtype=dt).reshape(shape)
 
+    def random_access(self) -> None:
+        """Tell the kernel reads are scattered: no read-ahead and no fault-around, so a probe of a
+        few bytes maps its own page, not the 16 around it."""
+        if self._mm is not None and hasattr(mmap, "MADV_RANDOM"):
+            try:
+                self._mm.madvise(mmap.MADV_RANDOM)
+            except OSError:  # pragma: no cover - platform without it
+                pass
+
     def release(self) -> None:
         """Drop this process's resident pages of the map (the page cache keeps them)."""
         if self._mm is not None and hasattr(mmap, "MADV_DONTNEED"):

@@ -18,7 +18,7 @@ bounded memory.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from functools import lru_cache
 from itertools import combinations
 from pathlib import Path
@@ -96,6 +96,7 @@ class MappedTables:
             self.off.append(Mapped(folder / f"{name}.off", meta["off_dtype"], ((1 << w) + 1,),
                                    files[f"{name}.off"][0]))  # fmt: skip
             self.ent.append(Mapped(folder / f"{name}.ent", "<u4", (self.n, 2), files[f"{name}.ent"][0]))
+            self.ent[-1].random_access()
 
     def check_ends(self) -> None:
         """Cheap structural check: every table's last offset is its entry count."""
@@ -110,8 +111,13 @@ class MappedTables:
             for mp in self.ent:
                 mp.release()
 
-    def range_search(self, q: np.ndarray, r: int, hashes: np.ndarray) -> tuple[np.ndarray, ...]:
-        """(query index, row, distance) of every row within ``r`` bits; rows unsorted, no duplicates."""
+    def range_search(
+        self, q: np.ndarray, r: int, hashes: np.ndarray, release: Callable[[], None] | None = None
+    ) -> tuple[np.ndarray, ...]:
+        """(query index, row, distance) of every row within ``r`` bits; rows unsorted, no duplicates.
+
+        ``release`` (if given) is called after each batch with the entry tables' own release: the
+        pages of ``hashes`` a batch's candidates were checked against go too."""
         m = len(self.layout)
         th = thresholds(r, m)
         probes = sum(masks(w, s)[0].size for (_, w), s in zip(self.layout, th) if s >= 0)
@@ -121,6 +127,8 @@ class MappedTables:
         for a in range(0, q.size, step):
             parts.append(self._chunk(q[a : a + step], a, r, th, hashes))
             self.release()
+            if release is not None:
+                release()
         if not parts:
             return np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0, np.uint8)
         return tuple(np.concatenate(p) for p in zip(*parts))
@@ -164,6 +172,9 @@ class MappedTables:
                 ok = np.flatnonzero(lb <= r)
                 fq.append(qrep[ok])
                 frows.append(ent[ok, 0].astype(np.int64))
+                if self.n * 8 * len(self.ent) >= RELEASE_BYTES:
+                    # crowded buckets span pages: release after each piece, not only each batch
+                    self.ent[i].release()
                 a = b
         if not fq:
             return np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0, np.uint8)

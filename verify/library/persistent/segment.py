@@ -200,7 +200,8 @@ class Partition:
     def range_search(self, q: np.ndarray, r: int) -> tuple[np.ndarray, ...]:
         """(query index, partition-local row, distance) of the rows within ``r`` bits."""
         if self.tables is not None:
-            out = self.tables.range_search(q, r, self.hash.array)
+            big = self.n * 8 >= mih.RELEASE_BYTES
+            out = self.tables.range_search(q, r, self.hash.array, self.hash.release if big else None)
         else:
             out = BruteForceIndex(np.asarray(self.hash.array)).range_search(q, r)
         self.release()
