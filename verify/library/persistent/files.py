@@ -122,8 +122,7 @@ class Mapped:
         self.array = np.frombuffer(self._mm, dtype=dt).reshape(shape)
 
     def random_access(self) -> None:
-        """Tell the kernel reads are scattered: no read-ahead and no fault-around, so a probe of a
-        few bytes maps its own page, not the 16 around it."""
+        """Tell the kernel reads are scattered (``MADV_RANDOM``: no read-ahead around a probe)."""
         if self._mm is not None and hasattr(mmap, "MADV_RANDOM"):
             try:
                 self._mm.madvise(mmap.MADV_RANDOM)

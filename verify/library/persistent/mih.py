@@ -32,9 +32,9 @@ from .files import Appender, Mapped
 PART_ROWS = 1 << 24
 #: Candidate entries examined per batch of queries (bounds a query's temporary memory).
 CHUNK_CANDIDATES = 1 << 22
-#: Bucket probes per batch of queries: each probe reads about one page of an entry table, so this
-#: bounds the pages a batch maps (at most ~256 MB) before they are released; a query process's peak
-#: memory then depends on the batch, not on the size of the library.
+#: Bucket probes per batch of queries. A batch's hash pages are released after it, and the entry pages
+#: after each piece of candidates (a crowded bucket spans several pages), so a query process's peak
+#: memory depends on the batch, not on the size of the library.
 PROBE_BATCH = 1 << 16
 #: Tables larger than this drop their touched pages from the process after each batch (smaller ones
 #: stay resident: re-reading them from the page cache would cost more than the memory is worth).

@@ -255,9 +255,8 @@ class PersistentTable(HashTable):
                     keep &= wanted[g[:, 1]]
                 for first, end in g[keep, 2:4]:
                     out.append(np.arange(first, end, dtype=np.int64) + p.base + self.bases[s])
-        if (
-            self.overlay is not None
-        ):  # not filtered by tombstones (a reference changed under its id lives here)
+        if self.overlay is not None:
+            # not filtered by tombstones: a reference changed under its id lives here
             rows = self._overlay_rows()
             refs = np.asarray(self.overlay.ref_ids)[rows]
             out.append(rows[np.isin(refs, np.asarray(ref_ids, np.int64))].astype(np.int64) + self.bases[-1])
