@@ -12,8 +12,8 @@ import pytest
 from tests import media
 from verify import serial
 from verify.errors import ConfigError
-from verify.fingerprint import QUERY, REFERENCE, fingerprint
-from verify.library import Library, Provenance
+from verify.fingerprint import QUERY, REFERENCE, Fingerprint, FingerprintSettings, fingerprint
+from verify.library import HashTable, Library, Provenance
 from verify.matching import MatchResult, MatchSettings, match_file, match_fingerprint
 from verify.matching.align import hough_peak, refine, speed_grid
 from verify.matching.candidates import find_candidates
@@ -260,7 +260,6 @@ def test_settings_are_checked() -> None:
 
 
 def test_search_of_distinct_hashes_gives_the_pairs_of_a_direct_search() -> None:
-    from verify.library.table import HashTable
     from verify.matching.candidates import search_unique
 
     rng = np.random.default_rng(1)
@@ -276,10 +275,36 @@ def test_search_of_distinct_hashes_gives_the_pairs_of_a_direct_search() -> None:
     assert len(once[0]) == 1200 and as_set(once) == as_set(direct)
 
 
+def _flip(rng: np.random.Generator, h: np.ndarray, k: int) -> np.ndarray:
+    """``h`` with ``k`` random bits (of the low 63) flipped in each hash."""
+    out = h.copy()
+    for i in range(len(out)):
+        for b in rng.choice(63, k, replace=False):
+            out[i] ^= np.uint64(1 << int(b))
+    return out
+
+
+def _one_reference_among_others(rng: np.random.Generator, n: int) -> tuple[np.ndarray, HashTable]:
+    """Reference 1 (``n`` random hashes, one per 0.2 s) and reference 2 (3n others), as a table."""
+    ref = rng.integers(0, 2**63, n, dtype=np.uint64)
+    other = rng.integers(0, 2**63, 3 * n, dtype=np.uint64)
+    table = HashTable("phash-64/v1", np.concatenate([ref, other]),
+                      np.concatenate([np.full(n, 1), np.full(3 * n, 2)]).astype(np.int64),
+                      np.concatenate([np.arange(n) * 0.2, np.arange(3 * n) * 0.2]), np.zeros(4 * n, np.int16),
+                      ("full",))  # fmt: skip
+    return ref, table
+
+
+def _plain_and_panel(plain: np.ndarray, panel: np.ndarray) -> Fingerprint:
+    """A query fingerprint of two columns: the whole picture and a split-screen panel."""
+    n = len(plain)
+    return Fingerprint("phash-64/v1", FingerprintSettings(variants=("full", "half-l")), np.arange(n) * 0.2,
+                       np.stack([plain, panel], 1), np.ones(n, bool), duration=n * 0.2)  # fmt: skip
+
+
 def test_coarse_to_exact_search_keeps_every_pair_of_the_references_it_chooses() -> None:
     """Stage 1 at a small radius chooses the references hit by the most distinct query hashes;
     stage 2 gives exactly the full search's pairs for those, and none for the others."""
-    from verify.library.table import HashTable
     from verify.matching.candidates import Coarse, SearchStats, search_unique
 
     rng = np.random.default_rng(4)
@@ -293,11 +318,7 @@ def test_coarse_to_exact_search_keeps_every_pair_of_the_references_it_chooses() 
     table = HashTable("x", tab, ids, np.arange(n) / 10, np.zeros(n, np.int16), ("full",))
 
     def near(h: np.ndarray, k: int) -> np.ndarray:
-        out = h.copy()
-        for i in range(len(out)):
-            for b in rng.choice(63, k, replace=False):
-                out[i] ^= np.uint64(1 << int(b))
-        return out
+        return _flip(rng, h, k)
 
     # ref 3: 40 query hashes 2 bits away and 40 at 9 bits; ref 7: 10 at 3 bits; ref 9: 1 at 2 bits
     q = np.concatenate([near(hashes[2][:40], 2), near(hashes[2][40:80], 9), near(hashes[6][:10], 3),
@@ -383,33 +404,16 @@ def test_a_reference_only_the_guessed_regions_reach_gets_its_plain_pairs_too(
     all 40 samples (the coarse stage cannot see it), its split-screen panel 2 bits on 3 samples
     only (too few for a segment). The panel brings the reference in; its 9-bit plain pairs are then
     fetched, so the segment the one-stage search finds is found (without the fetch: none)."""
-    from verify.fingerprint import Fingerprint, FingerprintSettings
-    from verify.library.table import HashTable
     from verify.matching import _search
     from verify.matching import candidates as cand_mod
     from verify.matching.candidates import SearchStats
 
     rng = np.random.default_rng(9)
     n = 40
-    ref = rng.integers(0, 2**63, n, dtype=np.uint64)
-    other = rng.integers(0, 2**63, 3 * n, dtype=np.uint64)
-
-    def flip(h: np.ndarray, k: int) -> np.ndarray:
-        out = h.copy()
-        for i in range(len(out)):
-            for bit in rng.choice(63, k, replace=False):
-                out[i] ^= np.uint64(1 << int(bit))
-        return out
-
-    hashes = np.concatenate([ref, other])
-    ids = np.concatenate([np.full(n, 1), np.full(3 * n, 2)]).astype(np.int64)
-    times = np.concatenate([np.arange(n) * 0.2, np.arange(3 * n) * 0.2])
-    table = HashTable("phash-64/v1", hashes, ids, times, np.zeros(4 * n, np.int16), ("full",))
+    ref, table = _one_reference_among_others(rng, n)
     panel = rng.integers(0, 2**63, n, dtype=np.uint64)  # unrelated, but for 3 samples
-    panel[[5, 20, 35]] = flip(ref[[5, 20, 35]], 2)
-    q = np.stack([flip(ref, 9), panel], axis=1)
-    fp = Fingerprint("phash-64/v1", FingerprintSettings(variants=("full", "half-l")), np.arange(n) * 0.2, q,
-                     np.ones(n, bool), duration=n * 0.2)  # fmt: skip
+    panel[[5, 20, 35]] = _flip(rng, ref[[5, 20, 35]], 2)
+    fp = _plain_and_panel(_flip(rng, ref, 9), panel)
     segs = lambda raw: [(r.ref, r.q_first, r.q_last) for r in raw]  # noqa: E731
     _, _, one = _search(fp, table, MatchSettings(coarse_radius=64), SearchStats())
     stats = SearchStats()
@@ -435,33 +439,17 @@ def test_a_reference_the_plain_columns_chose_keeps_its_guessed_region_pairs() ->
     shows the rest 9 bits away (beyond the coarse radius). The guessed-region search of the
     unplaced samples still searches that reference at the full radius, so the segment spans the
     whole query, as with one stage."""
-    from verify.fingerprint import Fingerprint, FingerprintSettings
-    from verify.library.table import HashTable
     from verify.matching import _search
     from verify.matching.candidates import SearchStats
 
     rng = np.random.default_rng(9)
     n = 40
-    ref = rng.integers(0, 2**63, n, dtype=np.uint64)
-
-    def flip(h: np.ndarray, k: int) -> np.ndarray:
-        out = h.copy()
-        for i in range(len(out)):
-            for bit in rng.choice(63, k, replace=False):
-                out[i] ^= np.uint64(1 << int(bit))
-        return out
-
-    other = rng.integers(0, 2**63, 3 * n, dtype=np.uint64)
-    table = HashTable("phash-64/v1", np.concatenate([ref, other]),
-                      np.concatenate([np.full(n, 1), np.full(3 * n, 2)]).astype(np.int64),
-                      np.concatenate([np.arange(n) * 0.2, np.arange(3 * n) * 0.2]), np.zeros(4 * n, np.int16),
-                      ("full",))  # fmt: skip
+    ref, table = _one_reference_among_others(rng, n)
     plain = rng.integers(0, 2**63, n, dtype=np.uint64)
-    plain[:20] = flip(ref[:20], 2)
+    plain[:20] = _flip(rng, ref[:20], 2)
     panel = rng.integers(0, 2**63, n, dtype=np.uint64)
-    panel[20:] = flip(ref[20:], 9)
-    fp = Fingerprint("phash-64/v1", FingerprintSettings(variants=("full", "half-l")), np.arange(n) * 0.2,
-                     np.stack([plain, panel], 1), np.ones(n, bool), duration=n * 0.2)  # fmt: skip
+    panel[20:] = _flip(rng, ref[20:], 9)
+    fp = _plain_and_panel(plain, panel)
     segs = lambda raw: [(r.ref, round(r.q_first, 2), round(r.q_last, 2)) for r in raw]  # noqa: E731
     one = segs(_search(fp, table, MatchSettings(coarse_radius=64), SearchStats())[2])
     two = segs(_search(fp, table, MatchSettings(coarse_radius=8, coarse_from_rows=0), SearchStats())[2])
