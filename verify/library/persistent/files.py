@@ -123,17 +123,16 @@ class Mapped:
 
     def random_access(self) -> None:
         """Tell the kernel reads are scattered (``MADV_RANDOM``: no read-ahead around a probe)."""
-        if self._mm is not None and hasattr(mmap, "MADV_RANDOM"):
-            try:
-                self._mm.madvise(mmap.MADV_RANDOM)
-            except OSError:  # pragma: no cover - platform without it
-                pass
+        self._advise("MADV_RANDOM")
 
     def release(self) -> None:
         """Drop this process's resident pages of the map (the page cache keeps them)."""
-        if self._mm is not None and hasattr(mmap, "MADV_DONTNEED"):
+        self._advise("MADV_DONTNEED")
+
+    def _advise(self, name: str) -> None:
+        if self._mm is not None and hasattr(mmap, name):
             try:
-                self._mm.madvise(mmap.MADV_DONTNEED)
+                self._mm.madvise(getattr(mmap, name))
             except OSError:  # pragma: no cover - platform without it
                 pass
 

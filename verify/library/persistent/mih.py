@@ -106,8 +106,13 @@ class MappedTables:
             if int(off.array[-1]) != self.n:
                 raise IndexDamaged(f"{off.path.name}: offsets end at {int(off.array[-1])}, not {self.n}")
 
+    @property
+    def large(self) -> bool:
+        """Whether the entry tables are large enough to release their pages while searching."""
+        return self.n * 8 * len(self.ent) >= RELEASE_BYTES
+
     def release(self) -> None:
-        if self.n * 8 * len(self.ent) >= RELEASE_BYTES:
+        if self.large:
             for mp in self.ent:
                 mp.release()
 
@@ -172,7 +177,7 @@ class MappedTables:
                 ok = np.flatnonzero(lb <= r)
                 fq.append(qrep[ok])
                 frows.append(ent[ok, 0].astype(np.int64))
-                if self.n * 8 * len(self.ent) >= RELEASE_BYTES:
+                if self.large:
                     # crowded buckets span pages: release after each piece, not only each batch
                     self.ent[i].release()
                 a = b

@@ -194,14 +194,17 @@ class Partition:
     def release(self) -> None:
         if self.tables is not None:
             self.tables.release()
+        self.release_hash()
+
+    def release_hash(self) -> None:
+        """Drop the hash column's pages from the process when it is large (see ``mih.RELEASE_BYTES``)."""
         if self.n * 8 >= mih.RELEASE_BYTES:
             self.hash.release()
 
     def range_search(self, q: np.ndarray, r: int) -> tuple[np.ndarray, ...]:
         """(query index, partition-local row, distance) of the rows within ``r`` bits."""
         if self.tables is not None:
-            big = self.n * 8 >= mih.RELEASE_BYTES
-            out = self.tables.range_search(q, r, self.hash.array, self.hash.release if big else None)
+            out = self.tables.range_search(q, r, self.hash.array, self.release_hash)
         else:
             out = BruteForceIndex(np.asarray(self.hash.array)).range_search(q, r)
         self.release()
