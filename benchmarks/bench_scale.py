@@ -193,49 +193,85 @@ def drop_pg_schema(base: str, name: str) -> None:
         admin.execute(f"DROP SCHEMA IF EXISTS {name} CASCADE")
 
 
-def build(target: str, hours: float, seed: int, threshold: int, index: Path | None) -> dict[str, Any]:
-    """Stream synthetic references into ``target`` (a file or URL), then build the index once."""
+_GEN: dict[str, Any] = {}
+
+
+def _generate(job: tuple[int, int, int]) -> tuple[np.ndarray, np.ndarray, float]:
+    """Reference ``i`` of seed ``seed`` (its own random stream, so workers need no order):
+    compacted (times, hashes) and the CPU seconds it took."""
+    seed, i, threshold = job
+    t0 = time.process_time()
+    if "g" not in _GEN:
+        _GEN["g"] = sm.Generator(sm.Model.load(MODEL), seed)
+    g = _GEN["g"]
+    g.rng = np.random.default_rng([seed, i])
+    times, frames = g.frames(REF_SECONDS)
+    keep = sm.compact(times, frames, threshold)
+    return times[keep], frames[keep], time.process_time() - t0
+
+
+def build(
+    target: str, hours: float, seed: int, threshold: int, index: Path | None, workers: int = 1,
+    with_index: bool = True,
+) -> dict[str, Any]:  # fmt: skip
+    """Stream synthetic references into ``target`` (a file or URL), then build the index once.
+
+    ``workers`` processes generate references (each from its own seeded stream) while this one
+    stores them in order; ``with_index`` False leaves the index to :func:`finish_index`."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
     from verify.fingerprint import Fingerprint, FingerprintSettings
     from verify.library import Provenance
 
-    model = sm.Model.load(MODEL)
-    g = sm.Generator(model, seed)
     settings = FingerprintSettings(fps=None, variants=sm.VARIANTS)
     n_refs = max(1, round(hours * 3600 / REF_SECONDS))
     gen_s = store_s = 0.0
     samples = 0
+    jobs = ((seed, i, threshold) for i in range(n_refs))
+    pool = (
+        ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) if workers > 1 else None
+    )
+    made = pool.map(_generate, jobs, chunksize=4) if pool else map(_generate, jobs)
     lib = open_library(target, index)
-    with lib.deferred_index():
-        lib._index_synced = float("inf")  # one build at the end, not one per 30 s of ingest
-        for i in range(n_refs):
-            t0 = time.process_time()
-            times, frames = g.frames(REF_SECONDS)
-            keep = sm.compact(times, frames, threshold)
-            fp = Fingerprint(ALG, settings, times[keep], frames[keep], np.ones(keep.size, bool),
-                             duration=REF_SECONDS)  # fmt: skip
-            t1 = time.process_time()
-            w0 = time.perf_counter()
-            sha = hashlib.sha256(f"synthetic {seed} {i}".encode()).hexdigest()
-            lib.add_fingerprint(
-                fp, f"/synthetic/{seed}/{i:06d}.mp4", Provenance(title=f"synthetic {i}"), sha256=sha
-            )
-            store_s += time.perf_counter() - w0
-            gen_s += t1 - t0
-            samples += keep.size
-            if (i + 1) % 200 == 0:
-                print(f"  {i + 1}/{n_refs} references, {samples * 3:,} rows", flush=True)
-        lib._index_dirty.clear()
-    t = time.perf_counter()
-    lib.rebuild_index(ALG)
-    index_s = time.perf_counter() - t
-    lib.close()
+    try:
+        with lib.deferred_index():
+            lib._index_synced = float("inf")  # one build at the end, not one per 30 s of ingest
+            for i, (times, frames, cpu) in enumerate(made):
+                fp = Fingerprint(
+                    ALG, settings, times, frames, np.ones(times.size, bool), duration=REF_SECONDS
+                )
+                w0 = time.perf_counter()
+                sha = hashlib.sha256(f"synthetic {seed} {i}".encode()).hexdigest()
+                lib.add_fingerprint(
+                    fp, f"/synthetic/{seed}/{i:06d}.mp4", Provenance(title=f"synthetic {i}"), sha256=sha
+                )
+                store_s += time.perf_counter() - w0
+                gen_s += cpu
+                samples += times.size
+                if (i + 1) % 200 == 0:
+                    print(f"  {i + 1}/{n_refs} references, {samples * 3:,} rows", flush=True)
+            lib._index_dirty.clear()
+        index_s = finish_index(lib) if with_index else None
+    finally:
+        lib.close()
+        if pool is not None:
+            pool.shutdown()
     return {
         "refs": n_refs,
         "rows": samples * 3,
         "generate_cpu_s": gen_s,
         "store_s": store_s,
         "index_s": index_s,
+        "workers": workers,
     }
+
+
+def finish_index(lib: Any) -> float:
+    """Build the library's index in one go; its wall seconds."""
+    t = time.perf_counter()
+    lib.rebuild_index(ALG)
+    return time.perf_counter() - t
 
 
 ENV: dict[str, str] = {}  # extra environment of the measured processes (VERIFY_INDEX_DIR)
@@ -428,7 +464,8 @@ def cmd_report(args: argparse.Namespace) -> None:
     for path in sorted(Path(args.root).rglob("bench_scale.jsonl"), key=lambda p: p.stat().st_mtime):
         for line in path.read_text().splitlines():
             r = json.loads(line)
-            latest[(r["backend"], r["hours"])] = r
+            if r.get("stage") != "library":  # a library-only build is reported once `finish` measured it
+                latest[(r["backend"], r["hours"])] = r
     write_results([latest[k] for k in sorted(latest)], args)
 
 
@@ -457,23 +494,55 @@ def run_one(args: argparse.Namespace, root: Path, backend: str, hours: float, re
         ENV["VERIFY_INDEX_DIR"] = str(index)
     try:
         print(f"== {backend} {hours:g} h", flush=True)
-        row.update(build(target, hours, seed=int(hours) + 1, threshold=args.threshold, index=index))
-        add = timed_child([PY, "-m", "verify", "hash", str(ref), "--library", target, "--json",
-                           "--title", "planted real reference"])  # fmt: skip
-        if add["rc"] != 0:
-            raise RuntimeError(add["err"])
-        planted = json.loads(add["out"].splitlines()[0])["reference_id"]
-        row["planted_add_wall"] = add["wall"]
-        row["library_bytes"] = size_of(target, index)
-        row["index_bytes"] = index_bytes(target, index)
-        row.update(measure(target, planted, query, ten, scheduler))
+        row.update(build(target, hours, seed=int(hours) + 1, threshold=args.threshold, index=index,
+                         workers=args.workers, with_index=not args.library_only))  # fmt: skip
+        if args.library_only:
+            row["stage"] = "library"  # `finish` indexes and measures it
+            return row
+        plant_and_measure(row, target, index, ref, query, ten, scheduler)
         row["total_s"] = time.perf_counter() - started
     finally:
-        if not args.keep:
+        if not args.keep and not args.library_only:
             shutil.rmtree(folder, ignore_errors=True)
             if backend == "postgresql":
                 drop_pg_schema(args.pg_url, schema)
     return row
+
+
+def plant_and_measure(row: dict[str, Any], target: str, index: Path | None, ref: Path, query: Path,
+                      ten: Path | None, scheduler: str | None) -> None:  # fmt: skip
+    """Add the real reference to a built library, then measure sizes and queries into ``row``."""
+    add = timed_child([PY, "-m", "verify", "hash", str(ref), "--library", target, "--json",
+                       "--title", "planted real reference"])  # fmt: skip
+    if add["rc"] != 0:
+        raise RuntimeError(add["err"])
+    planted = json.loads(add["out"].splitlines()[0])["reference_id"]
+    row["planted_add_wall"] = add["wall"]
+    row["library_bytes"] = size_of(target, index)
+    row["index_bytes"] = index_bytes(target, index)
+    row.update(measure(target, planted, query, ten, scheduler))
+
+
+def cmd_finish(args: argparse.Namespace) -> None:
+    """Index, plant and measure the SQLite libraries a ``run --library-only`` left under --root."""
+    root = Path(args.root)
+    ref, query, ten = media(root)
+    for hours in [float(h) for h in args.sizes.split(",")]:
+        target = root / f"sqlite-{int(hours)}h" / "lib.db"
+        rows = [json.loads(x) for x in (root / "bench_scale.jsonl").read_text().splitlines()]
+        built = [r for r in rows if r.get("hours") == hours and r.get("stage") == "library"]
+        if not built or not target.exists():
+            raise SystemExit(
+                f"no library-only {hours:g} h build under {root}: run `run --library-only` first"
+            )
+        row = {k: v for k, v in built[-1].items() if k != "stage"}
+        with open_library(str(target)) as lib:
+            row["index_s"] = finish_index(lib)
+        plant_and_measure(row, str(target), None, ref, query, ten, None)
+        print(json.dumps(row), flush=True)
+        with (root / "bench_scale.jsonl").open("a") as f:
+            f.write(json.dumps(row) + "\n")
+    cmd_report(args)
 
 
 def cmd_cluster_hash(args: argparse.Namespace) -> None:
@@ -617,7 +686,9 @@ def main() -> None:
     rep = sub.add_parser("report")
     rem = sub.add_parser("remeasure", help="measure kept libraries again (no rebuild)")
     rem.add_argument("--sizes", default="100,1000")
-    for p in (f, r, c, rep, rem):
+    fin = sub.add_parser("finish", help="index, plant and measure libraries built with run --library-only")
+    fin.add_argument("--sizes", default="10000")
+    for p in (f, r, c, rep, rem, fin):
         p.add_argument("--root", default="/work/scale-bench")
         p.add_argument("--threshold", type=int, default=4, help="stand-in compaction threshold (bits)")
     r.add_argument("--sizes", default="10,100,1000")
@@ -628,11 +699,15 @@ def main() -> None:
     r.add_argument("--bytes-per-row", type=float, default=60.0, help="library + index, for the disk check")
     r.add_argument("--min-free-gb", type=float, default=20.0)
     r.add_argument("--keep", action="store_true")
+    r.add_argument("--workers", type=int, default=1, help="processes generating synthetic references")
+    r.add_argument(
+        "--library-only", action="store_true", help="store the library, keep it, no index (see finish)"
+    )
     args = ap.parse_args()
-    if args.cmd in ("report", "remeasure"):
+    if args.cmd in ("report", "remeasure", "finish"):
         args.backends, args.cluster = "(as measured)", False
     {"fit": cmd_fit, "run": cmd_run, "cluster-hash": cmd_cluster_hash, "report": cmd_report,
-     "remeasure": cmd_remeasure}[args.cmd](args)  # fmt: skip
+     "remeasure": cmd_remeasure, "finish": cmd_finish}[args.cmd](args)  # fmt: skip
 
 
 if __name__ == "__main__":

@@ -218,11 +218,11 @@ def compact(times: np.ndarray, hashes: np.ndarray, threshold: int) -> np.ndarray
     d_next = np.bitwise_count(hashes[1:] ^ hashes[:-1]).max(axis=1)
     cand = np.flatnonzero(np.r_[True, d_next > 0])  # identical repeats never open a run
     keep = [0]
-    start = hashes[0]
-    for i in cand[1:]:
-        if int(np.bitwise_count(hashes[i] ^ start).max()) > threshold:
-            keep.append(int(i))
-            start = hashes[i]
+    start = hashes[0].tolist()
+    for i, row in zip(cand[1:].tolist(), hashes[cand[1:]].tolist()):
+        if max((a ^ b).bit_count() for a, b in zip(row, start)) > threshold:
+            keep.append(i)
+            start = row
     return np.array(keep, np.int64)
 
 

@@ -50,6 +50,26 @@ def test_runs_collapse_to_one_row_each_within_the_bits() -> None:
     assert np.array_equal(back_t, tt) and np.array_equal(back_h, rnd) and back_q.all()
 
 
+def test_run_starts_follow_the_definition_sample_by_sample() -> None:
+    """_runs against the rule written out: a run opens at an unusable sample, after one, or at the
+    first sample more than max_bits from the open run's first hash (hashes up to 2**64 - 1)."""
+    rng = np.random.default_rng(4)
+    for _ in range(50):
+        n = int(rng.integers(0, 400))
+        base = rng.integers(0, 2**64, max(1, n // 7 + 1), dtype=np.uint64, endpoint=False)
+        base[0] = np.uint64(2**64 - 1)
+        h = base[np.sort(rng.integers(0, base.size, n))]
+        flips = rng.integers(0, 64, n).astype(np.uint64)
+        h = np.where(rng.random(n) < 0.4, h ^ (np.uint64(1) << flips), h).astype(np.uint64)
+        ok = rng.random(n) > 0.1
+        want, first = [], None
+        for j in range(n):
+            if not ok[j] or first is None or int(np.bitwise_count(h[j] ^ first)) > 2:
+                want.append(j)
+                first = h[j] if ok[j] else None
+        assert fp_rows._runs(h, ok, 2).tolist() == want
+
+
 def _legacy_library(target: str, hashes: np.ndarray, times: np.ndarray, version: int) -> None:
     """A library as schema ``version`` (1: references and fingerprints; 2: and intake's text on
     screen) wrote it: hashes per sample, no format column. Written through the engine's dialect."""

@@ -41,8 +41,6 @@ FORMAT_ROWS = 2
 #: Consecutive hashes within this many bits of a run's first hash join the run (measured in
 #: docs/matching.md: bytes per hour against found/localised on the evaluation).
 RUN_BITS = 2
-#: Samples looked at per step when extending a run (vectorised search for its end).
-_WINDOW = 512
 
 
 @dataclass(frozen=True, eq=False)
@@ -61,25 +59,20 @@ class Rows:
 
 
 def _runs(h: np.ndarray, ok: np.ndarray, max_bits: int) -> np.ndarray:
-    """Start indices of the runs of one variant column (see the module docstring)."""
-    n = len(h)
-    starts = []
-    i = 0
-    while i < n:
-        starts.append(i)
-        if not ok[i]:
-            i += 1
-            continue
-        j = i + 1
-        while j < n:
-            stop = min(n, j + _WINDOW)
-            far = (np.bitwise_count(h[j:stop] ^ h[i]) > max_bits) | ~ok[j:stop]
-            hit = np.flatnonzero(far)
-            if len(hit):
-                j += int(hit[0])
-                break
-            j = stop
-        i = j
+    """Start indices of the runs of one variant column (see the module docstring).
+
+    One pass over Python ints: a run ends at the first sample more than ``max_bits`` from its
+    first hash or unusable. Linear whatever the run lengths (a windowed numpy search cost a few
+    microseconds per run, which dominated storing footage whose runs are short)."""
+    starts: list[int] = []
+    first = -1  # hash of the open run's first sample; -1: no open run (hashes are >= 0)
+    for j, (x, good) in enumerate(zip(h.tolist(), ok.tolist())):
+        if not good:
+            starts.append(j)
+            first = -1
+        elif first < 0 or (x ^ first).bit_count() > max_bits:
+            starts.append(j)
+            first = x
     return np.asarray(starts, np.int64)
 
 
