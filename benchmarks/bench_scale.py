@@ -397,6 +397,24 @@ def measure(
     return out
 
 
+def record(root: Path, row: dict[str, Any]) -> None:
+    """Print one measured row and append it to ``bench_scale.jsonl`` under ``root``."""
+    print(json.dumps(row), flush=True)
+    with (root / "bench_scale.jsonl").open("a") as f:
+        f.write(json.dumps(row) + "\n")
+
+
+def latest_sqlite(root: Path, stage: str | None = None) -> dict[float, dict[str, Any]]:
+    """The latest SQLite row per size under ``root``: measured rows, or with ``stage="library"``
+    the library-only builds (``run --library-only``) that ``finish`` completes."""
+    latest: dict[float, dict[str, Any]] = {}
+    for line in (root / "bench_scale.jsonl").read_text().splitlines():
+        r = json.loads(line)
+        if r.get("backend") == "sqlite" and "skipped" not in r and r.get("stage") == stage:
+            latest[r["hours"]] = r
+    return latest
+
+
 def cmd_run(args: argparse.Namespace) -> None:
     root = Path(args.root)
     root.mkdir(parents=True, exist_ok=True)
@@ -416,9 +434,7 @@ def cmd_run(args: argparse.Namespace) -> None:
                 row = run_one(args, root, backend, hours, ref, query, ten if hours == max(sizes) else None,
                               cluster.scheduler_address if cluster else None)  # fmt: skip
                 rows_out.append(row)
-                print(json.dumps(row), flush=True)
-                with (root / "bench_scale.jsonl").open("a") as f:
-                    f.write(json.dumps(row) + "\n")
+                record(root, row)
     finally:
         if cluster is not None:
             cluster.close()
@@ -430,11 +446,7 @@ def cmd_remeasure(args: argparse.Namespace) -> None:
     without rebuilding them: the build columns are taken from that size's latest row."""
     root = Path(args.root)
     _, query, _ = media(root)
-    latest: dict[float, dict[str, Any]] = {}
-    for line in (root / "bench_scale.jsonl").read_text().splitlines():
-        r = json.loads(line)
-        if r.get("backend") == "sqlite" and "skipped" not in r:
-            latest[r["hours"]] = r
+    latest = latest_sqlite(root)
     for hours in [float(h) for h in args.sizes.split(",")]:
         target = root / f"sqlite-{int(hours)}h" / "lib.db"
         if hours not in latest or not target.exists():
@@ -452,9 +464,7 @@ def cmd_remeasure(args: argparse.Namespace) -> None:
             "index_bytes": index_bytes(str(target), None),
         }
         row.update(measure(str(target), planted[0], query, None, None))
-        print(json.dumps(row), flush=True)
-        with (root / "bench_scale.jsonl").open("a") as f:
-            f.write(json.dumps(row) + "\n")
+        record(root, row)
     cmd_report(args)
 
 
@@ -527,21 +537,18 @@ def cmd_finish(args: argparse.Namespace) -> None:
     """Index, plant and measure the SQLite libraries a ``run --library-only`` left under --root."""
     root = Path(args.root)
     ref, query, ten = media(root)
+    built = latest_sqlite(root, stage="library")
     for hours in [float(h) for h in args.sizes.split(",")]:
         target = root / f"sqlite-{int(hours)}h" / "lib.db"
-        rows = [json.loads(x) for x in (root / "bench_scale.jsonl").read_text().splitlines()]
-        built = [r for r in rows if r.get("hours") == hours and r.get("stage") == "library"]
-        if not built or not target.exists():
+        if hours not in built or not target.exists():
             raise SystemExit(
                 f"no library-only {hours:g} h build under {root}: run `run --library-only` first"
             )
-        row = {k: v for k, v in built[-1].items() if k != "stage"}
+        row = {k: v for k, v in built[hours].items() if k != "stage"}
         with open_library(str(target)) as lib:
             row["index_s"] = finish_index(lib)
         plant_and_measure(row, str(target), None, ref, query, ten, None)
-        print(json.dumps(row), flush=True)
-        with (root / "bench_scale.jsonl").open("a") as f:
-            f.write(json.dumps(row) + "\n")
+        record(root, row)
     cmd_report(args)
 
 
