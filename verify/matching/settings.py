@@ -134,7 +134,7 @@ class MatchSettings:
         ):
             problems.append(
                 "coarse_radius must be 0..64 bits, coarse_refs, coarse_min_hits and coarse_stride >= 1, "
-                "coarse_from_rows >= 0"
+                "coarse_from_rows and coarse_grid >= 0"
             )
         if problems:
             raise ConfigError("invalid match settings: " + "; ".join(problems))
