@@ -130,6 +130,35 @@ def test_sharded_search_equals_one_machine(tmp_path: Path, client: object) -> No
         assert ids[1] not in hit_refs and ids[3] not in hit_refs
 
 
+def test_sampled_shards_give_the_matches_of_a_sampled_index_on_one_machine(
+    tmp_path: Path, client: object
+) -> None:
+    """Shards of a large library are sampled too (forced here): each shard's worker reads its chosen
+    references' full rows from the library, and the sharded query gives the one-machine matches."""
+    from verify.cluster import ClusterLibrary, ClusterTable
+    from verify.matching import match_fingerprint
+
+    rng = np.random.default_rng(22)
+    with Library(tmp_path / "lib.db", index_sample_from=0) as lib:
+        fps = [make_fp(rng, 900, True) for _ in range(4)]
+        ids = [add(lib, tmp_path, fp, f"z{i}") for i, fp in enumerate(fps)]
+        local = lib.hash_table(ALG)
+        sharded = ClusterTable(client, lib, ALG, shards=2)
+        assert getattr(local, "sampled", False) and sharded.sampled
+        q = queries_near(local, rng, 60, 10)
+        within = np.array(ids[:3])
+        assert rows_of(sharded, sharded.search_within(q, 10, within)) == rows_of(
+            local, local.search_within(q, 10, within)
+        )
+        one = match_fingerprint(fps[2], lib)
+        CACHE.clear()
+        many = match_fingerprint(fps[2], ClusterLibrary(lib, client, shards=2))
+        assert one.query.two_stage and many.query.two_stage
+        key = [(m.reference.id, m.query_start, m.reference_start, m.score) for m in one.matches]
+        assert key and key[0][0] == ids[2]
+        assert key == [(m.reference.id, m.query_start, m.reference_start, m.score) for m in many.matches]
+
+
 @pytest.mark.slow
 def test_cli_hash_and_match_on_the_cluster(tmp_path: Path, cluster: object, folder: Path) -> None:
     from click.testing import CliRunner

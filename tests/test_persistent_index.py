@@ -237,7 +237,7 @@ def test_stale_index_is_detected_after_changes_behind_its_back(tmp_path: Path) -
     with Library(db) as lib:
         table = lib.hash_table(ALG)
         assert ids[0] not in set(np.asarray(table.ref_ids).tolist())
-        assert len(table) == len(oracle_table(lib))
+        assert len(table) == len(oracle_table(lib)) == table.library_rows
     # a copy of the library file without its index builds one of its own
     copy = tmp_path / "copy.db"
     copy.write_bytes(db.read_bytes())
@@ -408,3 +408,113 @@ def test_cli_library_index_reports_checks_and_compacts(tmp_path: Path) -> None:
     assert res.exit_code == 1 and "checksum mismatch" in res.output and "rebuilt" in res.output
     res = runner.invoke(cli, ["library", "index", "--library", str(db), "--check"])
     assert res.exit_code == 0 and "check: ok" in res.output
+
+
+def test_sampled_index_keeps_a_grid_of_rows_and_serves_the_chosen_references_in_full(
+    tmp_path: Path,
+) -> None:
+    """A large library's index (forced here with ``index_sample_from=0``) holds about one row per
+    second of each reference and variant, exactly the rows ``grid_rows`` picks, and its second
+    stage (``search_within``) gives every row of the chosen references, read from the library:
+    the same pairs as brute force over the whole library, across a tombstone, a variant subset,
+    an added reference, and the cache of loaded rows being dropped."""
+    from verify.errors import LibraryError
+    from verify.library.persistent import table as ptable
+    from verify.library.table import grid_rows
+
+    rng = np.random.default_rng(23)
+    with Library(tmp_path / "lib.db", index_sample_from=0) as lib:
+        ids = [
+            add(lib, tmp_path, make_fp(rng, int(rng.integers(600, 1200)), True), f"g{i}") for i in range(5)
+        ]
+        lib.remove(ids[3])
+        table, oracle = lib.hash_table(ALG), oracle_table(lib)
+        assert isinstance(table, PersistentTable) and table.sampled
+        group = np.asarray(oracle.ref_ids) * 64 + np.asarray(oracle.variant_codes)
+        keep = grid_rows(group, np.asarray(oracle.times), np.asarray(oracle.ends), 1.0)
+        assert len(table) == int(keep.sum()) < len(oracle) / 2
+        cells = {(r, c, int(np.floor(max(e, t)))) for r, c, t, e in
+                 zip(np.asarray(oracle.ref_ids), np.asarray(oracle.variant_codes), np.asarray(oracle.times),
+                     np.asarray(oracle.ends))}  # fmt: skip
+        assert len(table) <= len(cells)  # at most one row per (reference, variant, second)
+        assert table.library_rows == len(oracle)  # what a report says it searched
+        kept = HashTable(ALG, np.asarray(oracle.hashes)[keep], np.asarray(oracle.ref_ids)[keep],
+                         np.asarray(oracle.times)[keep], np.asarray(oracle.variant_codes)[keep],
+                         oracle.variant_names, ends=np.asarray(oracle.ends)[keep])  # fmt: skip
+        brute_kept = BruteForceIndex(kept.hashes)
+        chosen = np.array([ids[0], ids[2], ids[3]], np.int64)  # ids[3] was removed
+        for radius in (0, 4, 8, 10):
+            q = queries_near(oracle, rng, 60, radius + 2)
+            assert rows_of(table, table.range_search(q, radius)) == rows_of(
+                kept, brute_kept.range_search(q, radius)
+            )
+            got = rows_of(table, table.search_within(q, radius, chosen))
+            want = rows_of(oracle, oracle.search_within(q, radius, chosen))
+            assert got == want and want, radius
+        sub = lib.hash_table(ALG, variants=("crop85",))
+        got = rows_of(sub, sub.search_within(q, 10, chosen))
+        assert got == {r for r in want if r[4] == "crop85"} and got
+        # the loaded rows are dropped when over budget; row numbers are never reused
+        old = table.search_within(q, 10, chosen)
+        before = np.asarray(table.ref_ids[old[1]])
+        ptable.DETAIL_ROWS, budget = 0, ptable.DETAIL_ROWS
+        try:
+            again = table.search_within(q, 10, np.array([ids[1], ids[4]]))
+            again = table.search_within(q, 10, chosen)  # over budget: reloaded under new numbers
+            assert rows_of(table, again) == want and again[1].min() > old[1].max()
+            with pytest.raises(IndexError):
+                table.ref_ids[old[1]]
+        finally:
+            ptable.DETAIL_ROWS = budget
+        assert before.size and set(before.tolist()) <= {ids[0], ids[2]}
+        # an added reference goes into a sampled segment too; all stays exact
+        ids.append(add(lib, tmp_path, make_fp(rng, 900, True), "g-late"))
+        table, oracle = lib.hash_table(ALG), oracle_table(lib)
+        assert all(s.grid > 0 for s in table.segments)
+        chosen = np.array([ids[-1], ids[1]], np.int64)
+        got = rows_of(table, table.search_within(q, 10, chosen))
+        assert got == rows_of(oracle, oracle.search_within(q, 10, chosen)) and got
+        # a table that has no library to read from says so
+        bare = PersistentTable(ALG, table.segments, list(table.tombstones), table.generation)
+        with pytest.raises(LibraryError, match="sampled"):
+            bare.search_within(q, 10, chosen)
+
+
+def test_small_library_index_is_not_sampled(tmp_path: Path) -> None:
+    rng = np.random.default_rng(29)
+    with Library(tmp_path / "lib.db") as lib:
+        add(lib, tmp_path, make_fp(rng, 600, True), "s0")
+        table = lib.hash_table(ALG)
+        assert isinstance(table, PersistentTable) and not table.sampled
+        assert len(table) == len(oracle_table(lib)) == table.library_rows
+
+
+def test_matching_through_a_sampled_index_finds_what_the_whole_library_search_finds(tmp_path: Path) -> None:
+    """A copy of 20 s of one reference (hashes a few bits off) among others: matched through a
+    sampled index (two stages: its rows, then the chosen references' full rows from the library)
+    it gives the same matches as the exhaustive search of the same library held in memory."""
+    from dataclasses import replace
+
+    from verify.matching import MatchSettings, match_fingerprint
+
+    rng = np.random.default_rng(31)
+    fps = [make_fp(rng, 1500, True) for _ in range(6)]
+    src = fps[4]
+    a, b = 300, 900
+    noisy = np.array([[flip(int(h), rng, int(rng.integers(0, 3))) for h in row] for row in np.asarray(src.hashes)[a:b]],
+                     np.uint64)  # fmt: skip
+    query = replace(src, times=np.asarray(src.times)[a:b] - a / 30.0, hashes=noisy,
+                    quality=np.ones(b - a, bool), duration=(b - a) / 30.0)  # fmt: skip
+    results = []
+    for path, sample_from in ((tmp_path / "big.db", 0), (":memory:", None)):
+        with Library(path, index_sample_from=sample_from) as lib:
+            for i, fp in enumerate(fps):
+                add(lib, tmp_path, fp, f"m{i}")
+            assert getattr(lib.hash_table(ALG), "sampled", False) == (sample_from == 0)
+            res = match_fingerprint(query, lib, MatchSettings())
+            results.append([(m.reference.sha256, round(m.query_start, 1), round(m.reference_start, 1),
+                             round(m.speed, 2), round(m.score, 3)) for m in res.matches])  # fmt: skip
+            assert res.query.two_stage == (sample_from == 0)
+    sampled, exhaustive = results
+    assert exhaustive and exhaustive[0][2] == pytest.approx(a / 30.0, abs=0.5)
+    assert sampled == exhaustive

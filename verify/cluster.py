@@ -159,7 +159,7 @@ def update_shards(library: Library, algorithm: str, count: int) -> list[Path]:
 
     folders = []
     for s in range(count):
-        store = index_store(shard_folder(library, count) / str(s), algorithm)
+        store = index_store(shard_folder(library, count) / str(s), algorithm, library.index_sample_from)
         store.update(ShardSource(library, s, count))
         folders.append(store.folder.parent)
     return folders
@@ -168,11 +168,23 @@ def update_shards(library: Library, algorithm: str, count: int) -> list[Path]:
 class ShardActor:
     """Lives on a worker: one shard's index, opened memory-mapped, searched on request."""
 
-    def __init__(self, folder: str, algorithm: str) -> None:
+    def __init__(self, folder: str, algorithm: str, library: str | None = None) -> None:
         self.folder, self.algorithm = folder, algorithm
+        self.library_path = library  # where a sampled shard's full rows come from (opened on demand)
+        self._library: Any = None
         self.table: Any = None
         self.state: list[Any] = []
         self.open()
+
+    def _bind(self, table: Any) -> Any:
+        if table.sampled:
+            if self.library_path is None:
+                raise LibraryError("this shard's index is sampled and the shard has no library to read rows from",
+                                   path=self.folder)  # fmt: skip
+            if self._library is None:
+                self._library = Library(self.library_path, create=False)
+            table.bind(self._library)
+        return table
 
     def open(self) -> int:
         from .library.persistent import PersistentTable, index_store
@@ -182,14 +194,16 @@ class ShardActor:
             raise LibraryError("no shard index here", path=self.folder)
         manifest, segments = current
         self.state = manifest.state
-        self.table = PersistentTable(self.algorithm, segments, manifest.tombstones, int(manifest.state[0]))
+        self.table = self._bind(
+            PersistentTable(self.algorithm, segments, manifest.tombstones, int(manifest.state[0]))
+        )
         return int(self.table.size)
 
-    def ensure(self, state: list[Any]) -> tuple[int, int]:
-        """Reopen when the client's shard state differs from the one held; (rows, live rows)."""
+    def ensure(self, state: list[Any]) -> tuple[int, int, bool]:
+        """Reopen when the client's shard state differs from the one held; (rows, live rows, sampled)."""
         if self.state != state:
             self.open()
-        return int(self.table.size), len(self.table)
+        return int(self.table.size), len(self.table), bool(self.table.sampled)
 
     def search(
         self,
@@ -204,8 +218,8 @@ class ShardActor:
         if variants is not None:
             from .library.persistent import PersistentTable
 
-            table = PersistentTable(self.algorithm, table.segments, list(table.tombstones), table.generation,
-                                    variants=variants)  # fmt: skip
+            table = self._bind(PersistentTable(self.algorithm, table.segments, list(table.tombstones),
+                                               table.generation, variants=variants))  # fmt: skip
         if ref_ids is None:
             qi, ti, d = table.range_search(queries, radius)
         else:
@@ -230,7 +244,7 @@ class _HitColumn:
 class ClusterTable(HashTable):
     """The library's table served by shard actors on a Dask cluster (same results as one machine).
 
-    Row numbers are ``shard base + row in the shard``; the columns of rows returned by a search
+    Row numbers are ``row in the shard * shards + shard``; the columns of rows returned by a search
     are kept by the client, so ``table.ref_ids[ti]`` of a result needs no further round trip."""
 
     def __init__(self, client: Any, library: Library, algorithm: str, shards: int | None = None,
@@ -250,16 +264,18 @@ class ClusterTable(HashTable):
         states = [index_store(f, algorithm).read()[0].state for f in folders]  # type: ignore[index]
         self.actors = []
         for s, folder in enumerate(folders):
-            fut = client.submit(ShardActor, str(folder), algorithm, actor=True, workers=[workers[s % len(workers)]],
+            fut = client.submit(ShardActor, str(folder), algorithm, library.path, actor=True,
+                                workers=[workers[s % len(workers)]],
                                 key=f"verify-shard-{s}-{os.getpid()}-{id(self)}")  # fmt: skip
             self.actors.append(fut.result())
         counts = [a.ensure(st).result() for a, st in zip(self.actors, states)]
-        self.bases = np.cumsum([0, *(c[0] for c in counts)]).astype(np.int64)
-        self.size = int(self.bases[-1])
+        self.size = sum(int(c[0]) for c in counts)
         self.variant_names: tuple[str, ...] = ()
         self._rows = np.zeros(0, np.int64)
         self._cols: dict[str, np.ndarray] = {}
         self._live = sum(c[1] for c in counts)
+        #: some shard's index is sampled: matching searches in two stages (``verify.matching.two_stage``)
+        self.sampled = any(c[2] for c in counts)
         for name in ("hashes", "ref_ids", "times", "ends", "variant_codes"):
             setattr(self, name, _HitColumn(self, name))
 
@@ -301,7 +317,9 @@ class ClusterTable(HashTable):
         qi, ti, d, cols = [], [], [], []
         for s, p in enumerate(parts):
             qi.append(p["qi"])
-            ti.append(p["ti"] + self.bases[s])
+            # shard s's row r is row r * shards + s: unique also for a sampled shard's detail rows,
+            # which are numbered after its indexed rows
+            ti.append(p["ti"] * len(self.actors) + s)
             d.append(p["d"])
             vn = p["cols"].pop("variant_names")
             names += [v for v in dict.fromkeys(vn.tolist()) if v not in names]

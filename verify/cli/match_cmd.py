@@ -391,16 +391,22 @@ def library_index(library_path: str, check: bool, rebuild: bool, compact: bool, 
                 from ..cluster import update_shards
 
                 update_shards(lib, alg, shards)
-            store = persistent.index_store(lib.index_folder, alg) if lib.index_folder else None
+            store = (
+                persistent.index_store(lib.index_folder, alg, lib.index_sample_from)
+                if lib.index_folder
+                else None
+            )
             current = store.read() if store else None
             segs = current[1] if current else []
             out.append({"algorithm": alg, "folder": str(store.folder) if store else None, "segments": len(segs),
-                        "rows": sum(s.rows for s in segs), "bytes": store.size_bytes() if store else 0})  # fmt: skip
+                        "rows": sum(s.rows for s in segs), "bytes": store.size_bytes() if store else 0,
+                        "sampled_segments": sum(s.grid > 0 for s in segs)})  # fmt: skip
     if as_json:
         click.echo(json_text({"check": status, "indexes": out}))
     else:
         for x in out:
-            click.echo(f"{safe_text(x['algorithm'])}: {x['rows']:,} rows in {x['segments']} segments, "
+            sampled = f" ({x['sampled_segments']} sampled: a large library)" if x["sampled_segments"] else ""
+            click.echo(f"{safe_text(x['algorithm'])}: {x['rows']:,} rows in {x['segments']} segments{sampled}, "
                        f"{x['bytes'] / 1e6:.1f} MB  ({safe_text(x['folder'])})")  # fmt: skip
         if check:
             click.echo(f"check: {safe_text(status)}")

@@ -177,11 +177,15 @@ class Library:
     ``Library("postgresql://...")`` a shared library on a PostgreSQL server.
 
     ``index_folder``: where the persistent index lives (default ``<file>.index`` beside an SQLite
-    file; for PostgreSQL ``~/.cache/verify/index/<library id>``, one per machine)."""
+    file; for PostgreSQL ``~/.cache/verify/index/<library id>``, one per machine).
+    ``index_sample_from``: library samples from which the index is sampled (default
+    ``persistent.store.SAMPLE_FROM_SAMPLES``; ``0`` samples any library, for tests)."""
 
     def __init__(self, path: str | Path, *, create: bool = True, busy_seconds: float = BUSY_SECONDS,
-                 index_folder: str | Path | None = None) -> None:  # fmt: skip
+                 index_folder: str | Path | None = None,
+                 index_sample_from: int | None = None) -> None:  # fmt: skip
         self.path = str(path)
+        self.index_sample_from = index_sample_from
         self.display = redact(self.path)
         self.busy_seconds = busy_seconds
         self._lock = threading.RLock()
@@ -581,9 +585,13 @@ class Library:
             state = tuple(self.index_state(algorithm))  # one snapshot query: any change shows here
             table = _MAPPED.get((key, state))
             if table is None:
-                table = persistent.open_table(self, self.index_folder, algorithm, variants)
+                table = persistent.open_table(
+                    self, self.index_folder, algorithm, variants, self.index_sample_from
+                )
                 table.generation = generation
                 _MAPPED[(key, state)] = table
+            if isinstance(table, persistent.PersistentTable):
+                table.bind(self)  # a table cached by another Library of the same file reads through this one
             return table
         table = CACHE.get(key, generation)
         if table is not None:
@@ -659,7 +667,7 @@ class Library:
             return
         for algorithm in sorted(dirty):
             try:
-                persistent.index_store(self.index_folder, algorithm).update(self)
+                persistent.index_store(self.index_folder, algorithm, self.index_sample_from).update(self)
             except (OSError, TimeoutError, ValueError, persistent.IndexDamaged) as exc:
                 log.warning("library %s: index of %s not updated (%s); the next query updates it",
                             self.path, algorithm, exc)  # fmt: skip
@@ -690,7 +698,9 @@ class Library:
             else [r[0] for r in self._query("SELECT DISTINCT algorithm FROM fingerprints")]
         )
         for alg in algorithms:
-            persistent.index_store(self.index_folder, alg).update(self, compact=compact, rebuild=not compact)
+            persistent.index_store(self.index_folder, alg, self.index_sample_from).update(
+                self, compact=compact, rebuild=not compact
+            )
         return algorithms
 
     def check_index(self, repair: bool = True) -> str:
@@ -702,7 +712,7 @@ class Library:
             return "ok"
         problems = []
         for alg in [r[0] for r in self._query("SELECT DISTINCT algorithm FROM fingerprints")]:
-            store = persistent.index_store(self.index_folder, alg)
+            store = persistent.index_store(self.index_folder, alg, self.index_sample_from)
             found = store.verify()
             if found and repair:
                 store.update(self, rebuild=True)

@@ -101,6 +101,23 @@ class HashTable:
         return within_rows(self, queries, radius, self.rows_of(ref_ids))
 
 
+def grid_rows(codes: np.ndarray, times: np.ndarray, ends: np.ndarray, grid: float) -> np.ndarray:
+    """Mask of the rows a sampled index keeps: per variant, about one row per ``grid`` seconds.
+
+    The rows are one reference's (or consecutive references'), grouped by ``codes`` (a change of
+    code, or of reference folded into it, starts a group) and by time within a group. A row is kept
+    when it starts a group or when its span reaches into a ``grid`` cell its predecessor's did not:
+    the row that covers (or first follows) each multiple of ``grid``, and every long row of a
+    compacted run. ``grid <= 0`` keeps every row."""
+    n = len(times)
+    if grid <= 0 or n == 0:
+        return np.ones(n, bool)
+    cell = np.floor(np.maximum(np.asarray(ends, np.float64), np.asarray(times, np.float64)) / grid + 1e-9)
+    keep = np.ones(n, bool)
+    keep[1:] = (np.asarray(codes)[1:] != np.asarray(codes)[:-1]) | (cell[1:] != cell[:-1])
+    return keep
+
+
 def within_rows(table: HashTable, queries: np.ndarray, radius: int, rows: np.ndarray) -> Result:
     """Range search of ``queries`` over the table rows ``rows`` (ascending) only."""
     if not rows.size or not np.asarray(queries).size:

@@ -187,14 +187,19 @@ def match_fingerprint(
         query=query,
         matches=tuple(matches[: max(top, 0)]),
         library_references=n_refs,
-        library_hashes=len(table.hashes),
+        library_hashes=int(getattr(table, "library_rows", len(table.hashes))),
         settings=s,
         scenes=tuple(scenes[: max(top, 0)]),
     )
 
 
 def two_stage(s: MatchSettings, table: HashTable) -> bool:
-    """Whether ``table`` is searched in two stages (a large library; ``MatchSettings.coarse_*``)."""
+    """Whether ``table`` is searched in two stages (a large library; ``MatchSettings.coarse_*``).
+
+    A sampled index (``verify.library.persistent``: a large library) always is: its rows are a
+    sample, and only the second stage reads the chosen references' full rows."""
+    if getattr(table, "sampled", False):
+        return True
     return s.coarse_radius < s.radius and len(table) >= s.coarse_from_rows
 
 
@@ -211,7 +216,9 @@ def _search(
     names = tuple(fp.settings.variants)
     guess = np.array([is_hypothesis(variant_parts(v)[0]) for v in names], bool)
     coarse = (
-        Coarse(s.coarse_radius, s.coarse_refs, s.coarse_min_hits, s.coarse_stride, s.coarse_grid)
+        Coarse(
+            min(s.coarse_radius, s.radius), s.coarse_refs, s.coarse_min_hits, s.coarse_stride, s.coarse_grid
+        )
         if two_stage(s, table)
         else None
     )

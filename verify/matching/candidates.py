@@ -17,6 +17,7 @@ from ..errors import MatchingError
 from ..fingerprint import Fingerprint
 from ..hashing.variants import TURNS
 from ..library import HashTable
+from ..library.table import grid_rows
 
 log = logging.getLogger("verify")
 
@@ -74,9 +75,10 @@ class SearchStats:
 class Coarse:
     """The first stage of a coarse-to-exact search (``MatchSettings.coarse_*``), for one query.
 
-    The whole library is searched at ``radius`` bits (few probes of the index), the references hit
-    by at least ``min_hits`` distinct query hashes are ranked by that count, and the first ``refs``
-    of them are searched again at the full radius over their own rows only: for those references
+    The whole library is searched at ``radius`` bits (few probes of the index; of a sampled index,
+    its sample), the references hit by at least ``min_hits`` distinct query hashes are ranked by
+    that count (then by their closest hash), and the first ``refs`` of them are searched again at
+    the full radius over their own (full) rows only: for those references
     the same pairs as a full search, for the others none. ``chosen`` collects the references of
     every search of the query (the plain columns, then the guessed regions): each later search
     also searches those in full, and a reference only the second search found is given its pairs
@@ -86,7 +88,7 @@ class Coarse:
     refs: int
     min_hits: int
     stride: int = 1  # the first stage searches every ``stride``-th usable sample's hashes
-    grid: float = 0.0  # > 0: the first stage counts only rows covering a multiple of ``grid`` s
+    grid: float = 0.0  # > 0: the first stage counts only the rows a sampled index would hold
     chosen: set[int] = field(default_factory=set)
 
 
@@ -207,7 +209,7 @@ def search_unique(
     uniq, inverse = np.unique(np.ascontiguousarray(queries, np.uint64), return_inverse=True)
     if only is not None:
         ui, ti, dist = table.search_within(uniq, radius, np.asarray(only, np.int64))
-    elif coarse is not None and coarse.radius < radius:
+    elif coarse is not None and (coarse.radius < radius or getattr(table, "sampled", False)):
         sub = None if coarse_mask is None else np.unique(inverse.reshape(-1)[np.asarray(coarse_mask, bool)])
         ui, ti, dist = _coarse_to_exact(table, uniq, radius, coarse, stats, sub)
     else:
@@ -235,21 +237,21 @@ def _coarse_to_exact(
     stats: SearchStats | None,
     sub: np.ndarray | None = None,
 ) -> tuple[np.ndarray, ...]:
-    ci, ct, _ = table.range_search(uniq if sub is None else uniq[sub], coarse.radius)
-    if coarse.grid > 0 and len(ct):
-        # what a first stage over a sample of the rows would see: only rows that cover a multiple of
-        # ``grid`` seconds (about one row per grid step, reference and variant)
-        t0 = np.asarray(table.times[np.asarray(ct, np.int64)], np.float64)
-        t1 = np.asarray(table.ends[np.asarray(ct, np.int64)], np.float64)
-        on = np.ceil(t0 / coarse.grid - 1e-9) * coarse.grid <= t1 + 1e-9
-        ci, ct = ci[on], ct[on]
+    ci, ct, cd = table.range_search(uniq if sub is None else uniq[sub], coarse.radius)
+    if coarse.grid > 0 and len(ct) and not getattr(table, "sampled", False):
+        # what a sampled index (``verify.library.persistent``) would find: its rows only
+        on = _grid_mask(table, coarse.grid)[np.asarray(ct, np.int64)]
+        ci, ct, cd = ci[on], ct[on], cd[on]
     if stats is not None:
         stats.coarse_pairs += len(ci)
     refs = np.asarray(table.ref_ids[np.asarray(ct, np.int64)], np.int64)
     n = max(len(uniq), 1)
     pairs = np.unique(refs * n + np.asarray(ci, np.int64))  # one per (reference, distinct query hash)
     ids, hits = np.unique(pairs // n, return_counts=True)
-    order = np.lexsort((ids, -hits))[: coarse.refs]
+    # ties in hits go to the reference with the closest hash (a still copy has few, close ones)
+    closest = np.full(len(ids), 65, np.int64)
+    np.minimum.at(closest, np.searchsorted(ids, refs), np.asarray(cd, np.int64))
+    order = np.lexsort((ids, closest, -hits))[: coarse.refs]
     new = set(ids[order][hits[order] >= coarse.min_hits].tolist())
     if stats is not None:
         stats.candidate_refs += len(new - coarse.chosen)
@@ -259,6 +261,17 @@ def _coarse_to_exact(
     if not coarse.chosen:
         return np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0, np.uint8)
     return table.search_within(uniq, radius, np.array(sorted(coarse.chosen), np.int64))
+
+
+def _grid_mask(table: HashTable, grid: float) -> np.ndarray:
+    """The rows a sampled index of ``table`` keeps (``verify.library.table.grid_rows``; cached)."""
+    cache = table.__dict__.setdefault("_grid_masks", {})
+    if grid not in cache:
+        refs = np.asarray(table.ref_ids, np.int64)
+        group = refs * 4096 + np.asarray(table.variant_codes, np.int64)
+        cache[grid] = grid_rows(group, np.asarray(table.times), np.asarray(table.ends), grid)
+    mask: np.ndarray = cache[grid]
+    return mask
 
 
 _HYPOTHESIS = re.compile(r"win\d+-\d+-\d+|band\d+-\d+|inset|rot\d+|half-\w|third-\w|tilt[pm]\d+-\d+")

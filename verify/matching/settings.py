@@ -58,11 +58,14 @@ class MatchSettings:
       library (at least ``coarse_from_rows`` rows) in two stages (issue 13, an archive): the whole
       library at ``coarse_radius`` bits (718 index probes per hash instead of 3,588), then, at
       ``radius``, only the rows of the ``coarse_refs`` references hit by the most distinct query
-      hashes (at least ``coarse_min_hits``). A smaller library, or ``coarse_radius >= radius``, is
-      searched whole at ``radius`` (one stage: exhaustive where that is cheap). ``coarse_stride``
-      (every n-th query sample in the first stage) and ``coarse_grid`` (the first stage counts only
-      rows covering a multiple of that many seconds: what a first-stage index over a sample of the
-      rows would find) are for measurements; the defaults (1, 0) use everything.
+      hashes (at least ``coarse_min_hits``; ties go to the closest hash). A smaller library, or
+      ``coarse_radius >= radius``, is searched whole at ``radius`` (one stage: exhaustive where
+      that is cheap). A library whose index is *sampled* (``verify.library.persistent``: from
+      ~37 h, about one row per second of each reference and variant) is always searched in two
+      stages, the first over the sample. ``coarse_stride`` (every n-th query sample in the first
+      stage) and ``coarse_grid`` (the first stage counts only the rows a sampled index at that
+      many seconds would hold: its effect measured on a small library) are for measurements; the
+      defaults (1, 0) use everything.
     * ``evidence``: frame pairs kept per segment.
     """
 

@@ -36,16 +36,32 @@ __all__ = [
 log = logging.getLogger("verify")
 
 
-def index_store(folder: str | Path, algorithm: str) -> IndexStore:
-    """The index of ``algorithm`` under an index folder (``<library>.index``)."""
-    return IndexStore(Path(folder) / slug(algorithm), algorithm)
+def index_store(folder: str | Path, algorithm: str, sample_from: int | None = None) -> IndexStore:
+    """The index of ``algorithm`` under an index folder (``<library>.index``); ``sample_from``:
+    library samples from which the index is sampled (default ``SAMPLE_FROM_SAMPLES``)."""
+    if sample_from is None:
+        return IndexStore(Path(folder) / slug(algorithm), algorithm)
+    return IndexStore(Path(folder) / slug(algorithm), algorithm, sample_from)
 
 
 def open_table(
-    source: Source, folder: str | Path, algorithm: str, variants: tuple[str, ...] | None = None
+    source: Source,
+    folder: str | Path,
+    algorithm: str,
+    variants: tuple[str, ...] | None = None,
+    sample_from: int | None = None,
 ) -> PersistentTable:
-    """The library's hash table from its persistent index, brought up to date first."""
-    store = index_store(folder, algorithm)
+    """The library's hash table from its persistent index, brought up to date first (bound to
+    ``source``, where the full rows of a sampled index's references come from)."""
+    table = _open(source, index_store(folder, algorithm, sample_from), algorithm, variants)
+    table.bind(source)
+    return table
+
+
+def _open(
+    source: Source, store: IndexStore, algorithm: str, variants: tuple[str, ...] | None
+) -> PersistentTable:
+    """The table from ``store``, brought up to date first."""
     state = source.index_state(algorithm)
     current = None
     try:

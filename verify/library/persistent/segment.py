@@ -12,6 +12,11 @@ A segment is a folder ``seg-<id>/`` written once and never changed:
   and variant are a binary search away) and either substring tables over every row (:mod:`.mih`,
   ``p0.t<i>.off/.ent``) or, below ``SCAN_ROWS`` rows, nothing: those rows are scanned.
 
+A *sampled* segment (``meta["grid"] > 0``, what the index of a large library writes: see
+``store.SAMPLE_FROM_SAMPLES``) keeps about one row per ``grid`` seconds of each reference and
+variant (:func:`verify.library.table.grid_rows`), the rows a first search stage needs to find the
+candidate references; the second stage reads those references' full rows from the library.
+
 Rows are fed one reference at a time (:meth:`SegmentWriter.add`), streamed to disk, so a
 segment can be far larger than memory.
 """
@@ -27,6 +32,7 @@ from typing import Any
 import numpy as np
 
 from ...index import BruteForceIndex
+from ..table import grid_rows
 from . import mih
 from .files import Appender, IndexDamaged, Mapped, file_crc, fsync_dir, json_bytes, read_json, write_atomic
 from .mih import MappedTables, build_tables
@@ -66,7 +72,10 @@ class SegmentWriter:
     one set of substring tables serves every variant.
     """
 
-    def __init__(self, parent: Path, variant_names: Iterable[str]) -> None:
+    def __init__(self, parent: Path, variant_names: Iterable[str], grid: float = 0.0) -> None:
+        self.grid = float(grid)  # > 0: keep only the rows covering each multiple of grid seconds
+        self.source_rows = 0  # rows offered, before sampling
+        self.source: dict[int, int] = {}  # ref id -> its full rows (a sampled segment stores them)
         self.name = f"seg-{uuid.uuid4().hex[:16]}"
         self.tmp = parent / f"tmp-{self.name}"
         self.tmp.mkdir(parents=True)
@@ -85,6 +94,9 @@ class SegmentWriter:
             raise ValueError(f"reference {ref_id} added twice to one segment")
         self.refs[int(ref_id)] = int(samples)
         n = len(table.hashes)
+        # a reference read back from a sampled segment brings the count of its full rows along
+        self.source[int(ref_id)] = int(getattr(table, "source_rows", None) or n)
+        self.source_rows += self.source[int(ref_id)]
         if not n:
             return
         names = tuple(table.variant_names)
@@ -93,8 +105,16 @@ class SegmentWriter:
                 self.variants.append(name)
         codes = np.asarray(table.variant_codes, np.int64)
         glob = np.array([self.variants.index(x) for x in names], np.int64)[codes]
-        order = np.argsort(glob, kind="stable")
         cols = row_columns(table)
+        if "times" in cols:
+            order = np.lexsort((np.asarray(cols["times"]), glob))
+        else:
+            order = np.argsort(glob, kind="stable")
+        if self.grid > 0:
+            t = np.asarray(cols.get("times", np.zeros(n)), np.float64)[order]
+            e = np.asarray(cols["ends"], np.float64)[order] if "ends" in cols else t
+            order = order[grid_rows(glob[order], t, e, self.grid)]
+            n = len(order)
         if self._cols is None:
             self._dtypes = {k: storage_dtype(k, v.dtype) for k, v in cols.items()}
             self._cols = {k: Appender(self.tmp / f"p0.col.{k}", dt) for k, dt in self._dtypes.items()}
@@ -127,10 +147,13 @@ class SegmentWriter:
             files: dict[str, list[int]] = {"p0.hash": list(self._hash.close())}
             for k, app in (self._cols or {}).items():
                 files[f"p0.col.{k}"] = list(app.close())
-            for name, arr in (
+            arrays = [
                 ("p0.groups", np.array(self.groups, np.int64).reshape(-1, 4)),
                 ("refs", np.array(sorted(self.refs.items()), np.int64).reshape(-1, 2)),
-            ):
+            ]
+            if self.grid > 0:  # per reference (in the order of refs), its rows before sampling
+                arrays.append(("source", np.array([self.source[r] for r in sorted(self.refs)], np.int64)))
+            for name, arr in arrays:
                 app = Appender(self.tmp / name, "<i8")
                 app.append(arr)
                 files[name] = list(app.close())
@@ -143,6 +166,8 @@ class SegmentWriter:
             meta = {
                 "format": FORMAT,
                 "rows": self.rows,
+                "grid": self.grid,
+                "source_rows": self.source_rows,
                 "refs": len(self.refs),
                 "variants": self.variants,
                 "columns": self._dtypes,
@@ -226,8 +251,16 @@ class Segment:
             raise IndexDamaged(f"{folder.name}: format {m.get('format')}, this verify reads {FORMAT}")
         files = m["files"]
         self.rows = int(m["rows"])
+        #: > 0: a sampled segment (about one row per ``grid`` s of each reference and variant)
+        self.grid = float(m.get("grid", 0.0))
         self.variants: list[str] = list(m["variants"])
         self.refs = Mapped(folder / "refs", "<i8", (int(m["refs"]), 2), files["refs"][0]).array
+        #: a sampled segment: each reference's rows before sampling (in the order of ``refs``)
+        self.source = (
+            Mapped(folder / "source", "<i8", (int(m["refs"]),), files["source"][0]).array
+            if "source" in files
+            else None
+        )
         self.partitions: list[Partition] = []
         base = 0
         for info in m["partitions"]:

@@ -37,6 +37,14 @@ AUTO_MERGE_ROWS = 8_000_000
 FANOUT = 4
 #: A segment whose removed rows reach this share is rewritten (when small enough).
 DEAD_SHARE = 0.25
+#: A library of at least this many samples (about 37 h of 30 fps footage) is indexed *sampled*:
+#: its new and merged segments keep about one row per ``SAMPLE_GRID`` seconds of each reference
+#: and variant (``segment.SegmentWriter``), about a tenth of the rows of real footage. Matching
+#: searches such an index in two stages (``verify.matching.two_stage``): the sampled rows find the
+#: candidate references, their full rows come from the library. A smaller library is indexed
+#: whole and searched exactly in one stage.
+SAMPLE_FROM_SAMPLES = 4_000_000
+SAMPLE_GRID = 1.0
 
 
 class Source(Protocol):
@@ -79,7 +87,9 @@ def slug(algorithm: str) -> str:
 class _RefRows:
     """One reference's rows read back from a segment, shaped like a HashTable for the writer."""
 
-    def __init__(self, names: list[str], parts: list[tuple[int, np.ndarray, dict[str, np.ndarray]]]) -> None:
+    def __init__(self, names: list[str], parts: list[tuple[int, np.ndarray, dict[str, np.ndarray]]],
+                 source_rows: int | None = None) -> None:  # fmt: skip
+        self.source_rows = source_rows  # a sampled segment's: the reference's rows before sampling
         self.variant_names = tuple(names)
         self.hashes = np.concatenate([h for _, h, _ in parts]) if parts else np.zeros(0, np.uint64)
         self.variant_codes = np.concatenate([np.full(h.size, v, np.int16) for v, h, _ in parts]) if parts else (
@@ -95,20 +105,29 @@ def segment_refs(seg: Segment) -> Iterator[tuple[int, int, _RefRows]]:
     for p in seg.partitions:
         for ref_id, v, a, b in np.asarray(p.groups):
             spans.setdefault(int(ref_id), []).append((p, int(v), int(a), int(b)))
-    for ref_id, samples in np.asarray(seg.refs):
+    source = np.asarray(seg.source) if seg.source is not None else None
+    for k, (ref_id, samples) in enumerate(np.asarray(seg.refs)):
         parts = []
         for p, v, a, b in spans.get(int(ref_id), []):
             cols = {k: np.asarray(m.array[a:b]) for k, m in p.columns.items()}
             parts.append((v, np.asarray(p.hash.array[a:b]), cols))
-        yield int(ref_id), int(samples), _RefRows(seg.variants, parts)
+        yield (
+            int(ref_id),
+            int(samples),
+            _RefRows(seg.variants, parts, None if source is None else int(source[k])),
+        )
 
 
 class IndexStore:
     """The index folder of one (library, algorithm)."""
 
-    def __init__(self, folder: Path, algorithm: str) -> None:
+    def __init__(
+        self, folder: Path, algorithm: str, sample_from: int = SAMPLE_FROM_SAMPLES, grid: float = SAMPLE_GRID
+    ) -> None:
         self.folder = folder
         self.algorithm = algorithm
+        self.sample_from = int(sample_from)  # library samples from which segments are sampled
+        self.grid = float(grid)
         self.manifest_path = folder / "manifest.json"
         self.lock_path = folder / "lock"
 
@@ -191,8 +210,9 @@ class IndexStore:
         names: list[str] = []
         for seg in segs:
             names += [v for v in seg.variants if v not in names]
+        big = sum(library.values()) >= self.sample_from and self.grid > 0
         if added:
-            writer = SegmentWriter(self.folder, names)
+            writer = SegmentWriter(self.folder, names, self.grid if big else 0.0)
             try:
                 for ref_id, samples, table in source.ref_tables(self.algorithm, added):
                     writer.add(ref_id, table, samples)
@@ -202,13 +222,13 @@ class IndexStore:
                 raise
             segs = [*segs, Segment(writer.final)]
             log.info("index %s: +%d references (%d rows)", self.folder, len(added), writer.rows)
-        segs = self._merge(segs, tomb, compact)
+        segs = self._merge(segs, tomb, compact, big)
         live_refs = {int(r) for s in segs for r in np.asarray(s.refs)[:, 0]}
         return Manifest(
             source.library_id, self.algorithm, state, [s.name for s in segs], sorted(tomb & live_refs)
         )
 
-    def _merge(self, segs: list[Segment], tomb: set[int], compact: bool) -> list[Segment]:
+    def _merge(self, segs: list[Segment], tomb: set[int], compact: bool, big: bool = False) -> list[Segment]:
         def live(s: Segment) -> int:
             dead = 0
             for p in s.partitions:
@@ -242,7 +262,9 @@ class IndexStore:
         names: list[str] = []
         for s in segs:
             names += [v for v in s.variants if v not in names]
-        writer = SegmentWriter(self.folder, names)
+        # rows a sampled input dropped cannot come back: a merge with one is sampled too
+        grids = [segs[i].grid for i in group if segs[i].grid > 0]
+        writer = SegmentWriter(self.folder, names, max(grids) if grids else self.grid if big else 0.0)
         try:
             for i in group:
                 for ref_id, samples, rows in segment_refs(segs[i]):

@@ -12,21 +12,33 @@ Row numbers run over the live segments in manifest order, then over an in-memory
 (references the library has and the index does not yet, when the index could not be updated,
 e.g. on a read-only share). Rows of removed references that a segment still holds (tombstones)
 never appear in results; their ``ref_ids`` read as -1.
+
+A table with *sampled* segments (a large library, see ``store.SAMPLE_FROM_SAMPLES``) finds with
+:meth:`PersistentTable.range_search` only the sampled rows of those segments; matching searches
+it in two stages, and :meth:`PersistentTable.search_within` serves the second from the chosen
+references' full rows, read from the library (:meth:`PersistentTable.bind`) into memory and
+numbered after every other row (*detail* rows, kept up to ``DETAIL_ROWS`` and then dropped; a
+row number is never reused, and reading a dropped one is an error, not another row).
 """
 
 from __future__ import annotations
 
 import logging
+import threading
 import weakref
 from typing import Any
 
 import numpy as np
 
+from ...errors import LibraryError
 from ...index import Result, _as_hashes, _check_radius, _sorted
-from ..table import HashTable
+from ..table import HashTable, within_rows
 from .segment import FLOAT32_COLUMNS, Segment
 
 log = logging.getLogger("verify")
+
+#: Detail rows (full rows of references of sampled segments) kept in memory between searches.
+DETAIL_ROWS = 8_000_000
 
 
 class RowColumn:
@@ -129,6 +141,14 @@ class PersistentTable(HashTable):
         for k, dt in dtypes.items():
             setattr(self, k, RowColumn(self, k, dt))
         self._live = self._count_live()
+        # detail rows (sampled segments): [first row, that chunk's HashTable], ref -> its rows
+        self.sampled = any(seg.grid > 0 for seg in segments)
+        self._source: Any = None
+        self._detail: list[tuple[int, Any]] = []
+        self._detail_of: dict[int, np.ndarray] = {}
+        self._next = self.size
+        self._detail_lock = threading.Lock()
+        self._sampled_refs: np.ndarray | None = None
 
     def _count_live(self) -> int:
         n = 0
@@ -176,12 +196,16 @@ class PersistentTable(HashTable):
         out = np.zeros(rows.size, col.dtype)
         if not rows.size:
             return out
-        if rows.min() < 0 or rows.max() >= self.size:
-            raise IndexError(f"row out of range 0..{self.size - 1}")
+        if rows.min() < 0 or rows.max() >= self._next:
+            raise IndexError(f"row out of range 0..{self._next - 1}")
         seg_of = np.searchsorted(self.bases, rows, side="right") - 1
+        seg_of[rows >= self.size] = len(self.segments) + 1  # detail rows
         for s in np.unique(seg_of):
             sel = np.flatnonzero(seg_of == s)
-            if s >= len(self.segments):  # overlay
+            if s > len(self.segments):
+                out[sel] = self._detail_column(name, rows[sel])
+                continue
+            if s == len(self.segments):  # overlay
                 ov = self.overlay
                 local = rows[sel] - self.bases[-1]
                 out[sel] = np.asarray(getattr(ov, name))[local]
@@ -261,6 +285,119 @@ class PersistentTable(HashTable):
             refs = np.asarray(self.overlay.ref_ids)[rows]
             out.append(rows[np.isin(refs, np.asarray(ref_ids, np.int64))].astype(np.int64) + self.bases[-1])
         return np.sort(np.concatenate(out)) if out else np.zeros(0, np.int64)
+
+    # -- sampled segments: the second stage's rows, from the library -------------------------
+
+    @property
+    def library_rows(self) -> int:
+        """Rows of the library this table stands for: its live rows, with a sampled segment's
+        references counted with the full rows they were sampled from."""
+        if not self.sampled:
+            return len(self)
+        total = self.resident_rows
+        for seg in self.segments:
+            if seg.source is not None:
+                refs = np.asarray(seg.refs)[:, 0]
+                total += int(np.asarray(seg.source)[~np.isin(refs, self.tombstones)].sum())
+                continue
+            for p in seg.partitions:
+                g = np.asarray(p.groups)
+                keep = ~np.isin(g[:, 0], self.tombstones) if self.tombstones.size else np.ones(len(g), bool)
+                total += int((g[keep, 3] - g[keep, 2]).sum())
+        return total
+
+    def bind(self, source: Any) -> None:
+        """The library (``ref_tables(algorithm, ids)``) the full rows of sampled segments come from;
+        held weakly (a cached table never keeps a library open)."""
+        self._source = weakref.ref(source)
+
+    def search_within(self, queries: np.ndarray, radius: int, ref_ids: np.ndarray) -> Result:
+        """:meth:`range_search` over every row of ``ref_ids`` (for references of sampled segments:
+        their full rows from the library, not just the sampled ones)."""
+        ids = np.unique(np.asarray(ref_ids, np.int64))
+        if not self.sampled:
+            return within_rows(self, queries, radius, self.rows_of(ids))
+        need = ids[np.isin(ids, self._refs_sampled())]
+        rows = [self.rows_of(ids[~np.isin(ids, need)])]
+        if need.size:
+            rows.append(self._detail_rows(need))
+        return within_rows(self, queries, radius, np.sort(np.concatenate(rows)))
+
+    def _refs_sampled(self) -> np.ndarray:
+        """Live references whose rows are in a sampled segment."""
+        if self._sampled_refs is None:
+            refs = [np.asarray(s.refs)[:, 0] for s in self.segments if s.grid > 0]
+            all_refs = np.unique(np.concatenate(refs)) if refs else np.zeros(0, np.int64)
+            self._sampled_refs = np.setdiff1d(all_refs, self.tombstones)
+        return self._sampled_refs
+
+    def _detail_rows(self, ids: np.ndarray) -> np.ndarray:
+        """Row numbers of the full rows of ``ids`` (references of sampled segments), loading the
+        ones not in memory yet."""
+        with self._detail_lock:
+            missing = [int(r) for r in ids if int(r) not in self._detail_of]
+            if missing:
+                held = sum(len(t.hashes) for _, t in self._detail)
+                if held > DETAIL_ROWS:  # start afresh; the numbers of dropped rows are never reused
+                    self._detail, self._detail_of = [], {}
+                    missing = [int(r) for r in ids]
+                self._load(missing)
+            parts = [self._detail_of[int(r)] for r in ids]
+        return np.concatenate(parts) if parts else np.zeros(0, np.int64)
+
+    def _load(self, ids: list[int]) -> None:
+        from . import _stack
+
+        source = self._source() if self._source is not None else None
+        if source is None:
+            raise LibraryError(
+                "this index is sampled and no library is attached to read the full rows from",
+                hint="Open the table through Library.hash_table (or call bind(library)).",
+            )
+        tables = [t for _, _, t in source.ref_tables(self.algorithm, ids)]
+        found: set[int] = set()
+        if tables:
+            chunk = _stack(self.algorithm, tables)
+            names = list(self.variant_names)
+            names += [v for v in chunk.variant_names if v not in names]
+            self.variant_names = tuple(names)
+            chunk.global_codes = np.array([names.index(v) for v in chunk.variant_names], np.int16)[
+                np.asarray(chunk.variant_codes, np.int64)
+            ]
+            base = self._next
+            self._detail.append((base, chunk))
+            self._next += len(chunk.hashes)
+            refs = np.asarray(chunk.ref_ids)
+            codes = chunk.global_codes
+            wanted = np.ones(len(refs), bool)
+            if self.variants is not None:
+                wanted = np.isin(codes, [names.index(v) for v in self.variants if v in names])
+            order = np.argsort(refs, kind="stable")
+            bounds = np.flatnonzero(np.diff(refs[order])) + 1
+            for grp in np.split(order, bounds):
+                rid = int(refs[grp[0]])
+                found.add(rid)
+                self._detail_of[rid] = np.sort(grp[wanted[grp]]).astype(np.int64) + base
+        for r in ids:  # a reference the library no longer has: no rows
+            if r not in found:
+                self._detail_of[r] = np.zeros(0, np.int64)
+
+    def _detail_column(self, name: str, rows: np.ndarray) -> np.ndarray:
+        col: RowColumn = getattr(self, name)
+        out = np.zeros(rows.size, col.dtype)
+        firsts = np.array([b for b, _ in self._detail], np.int64)
+        which = np.searchsorted(firsts, rows, side="right") - 1
+        for w in np.unique(which):
+            sel = np.flatnonzero(which == w)
+            base, chunk = self._detail[w] if w >= 0 else (0, None)
+            local = rows[sel] - base
+            if chunk is None or local.max() >= len(chunk.hashes):
+                raise IndexError("detail rows of an earlier search were dropped; search again")
+            if name == "variant_codes":
+                out[sel] = chunk.global_codes[local]
+            elif hasattr(chunk, name):
+                out[sel] = np.asarray(getattr(chunk, name))[local]
+        return out
 
     @staticmethod
     def _refs_of_local(seg: Segment, local: np.ndarray) -> np.ndarray:
