@@ -430,6 +430,9 @@ def test_sampled_index_keeps_a_grid_of_rows_and_serves_the_chosen_references_in_
         lib.remove(ids[3])
         table, oracle = lib.hash_table(ALG), oracle_table(lib)
         assert isinstance(table, PersistentTable) and table.sampled
+        assert {s.meta["format"] for s in table.segments} == {
+            segment.SAMPLED_FORMAT
+        }  # format 1 readers rebuild
         group = np.asarray(oracle.ref_ids) * 64 + np.asarray(oracle.variant_codes)
         keep = grid_rows(group, np.asarray(oracle.times), np.asarray(oracle.ends), 1.0)
         assert len(table) == int(keep.sum()) < len(oracle) / 2

@@ -38,6 +38,9 @@ from .files import Appender, IndexDamaged, Mapped, file_crc, fsync_dir, json_byt
 from .mih import MappedTables, build_tables
 
 FORMAT = 1
+#: A sampled segment's format: a verify that reads only format 1 finds it "damaged" and rebuilds the
+#: index whole, instead of taking the sample for every row.
+SAMPLED_FORMAT = 2
 #: A variant partition smaller than this is scanned instead of indexed.
 SCAN_ROWS = 1 << 16
 #: Per-row columns that may be stored as float32 (4 ms resolution 10 h into a reference) when an
@@ -164,7 +167,7 @@ class SegmentWriter:
                 files.update(tables.pop("files"))
                 info.update(tables, kind="mih")
             meta = {
-                "format": FORMAT,
+                "format": SAMPLED_FORMAT if self.grid > 0 else FORMAT,
                 "rows": self.rows,
                 "grid": self.grid,
                 "source_rows": self.source_rows,
@@ -247,8 +250,10 @@ class Segment:
         except FileNotFoundError as exc:
             raise IndexDamaged(f"{folder.name}: meta.json missing") from exc
         m = self.meta
-        if m.get("format") != FORMAT:
-            raise IndexDamaged(f"{folder.name}: format {m.get('format')}, this verify reads {FORMAT}")
+        if m.get("format") not in (FORMAT, SAMPLED_FORMAT):
+            raise IndexDamaged(
+                f"{folder.name}: format {m.get('format')}, this verify reads {FORMAT} and {SAMPLED_FORMAT}"
+            )
         files = m["files"]
         self.rows = int(m["rows"])
         #: > 0: a sampled segment (about one row per ``grid`` s of each reference and variant)
