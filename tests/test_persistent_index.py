@@ -521,3 +521,19 @@ def test_matching_through_a_sampled_index_finds_what_the_whole_library_search_fi
     sampled, exhaustive = results
     assert exhaustive and exhaustive[0][2] == pytest.approx(a / 30.0, abs=0.5)
     assert sampled == exhaustive
+
+
+def test_a_sampled_index_of_a_postgresql_library_reads_full_rows_from_the_server(tmp_path: Path) -> None:
+    """A shared library on PostgreSQL: its per-machine index is sampled the same way and the second
+    stage reads the chosen references' rows from the server (the same pairs as brute force)."""
+    from tests.pg import schema_url
+
+    rng = np.random.default_rng(37)
+    with schema_url() as url, Library(url, index_folder=tmp_path / "idx", index_sample_from=0) as lib:
+        ids = [add(lib, tmp_path, make_fp(rng, 900, True), f"p{i}") for i in range(3)]
+        table, oracle = lib.hash_table(ALG), oracle_table(lib)
+        assert isinstance(table, PersistentTable) and table.sampled and table.library_rows == len(oracle)
+        q = queries_near(oracle, rng, 60, 10)
+        chosen = np.array(ids[:2], np.int64)
+        got = rows_of(table, table.search_within(q, 10, chosen))
+        assert got == rows_of(oracle, oracle.search_within(q, 10, chosen)) and got
