@@ -76,7 +76,7 @@ class SegmentWriter:
     """
 
     def __init__(self, parent: Path, variant_names: Iterable[str], grid: float = 0.0) -> None:
-        self.grid = float(grid)  # > 0: keep only the rows covering each multiple of grid seconds
+        self.grid = float(grid)  # > 0: keep about one row per grid seconds of each variant (grid_rows)
         self.source_rows = 0  # rows offered, before sampling
         self.source: dict[int, int] = {}  # ref id -> its full rows (a sampled segment stores them)
         self.name = f"seg-{uuid.uuid4().hex[:16]}"
