@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from .files import IndexDamaged
-from .store import AUTO_MERGE_ROWS, IndexStore, Manifest, Source, slug
+from .store import AUTO_MERGE_ROWS, SAMPLE_FROM_SAMPLES, IndexStore, Manifest, Source, slug
 from .table import PersistentTable, RowColumn
 
 __all__ = [
@@ -39,9 +39,8 @@ log = logging.getLogger("verify")
 def index_store(folder: str | Path, algorithm: str, sample_from: int | None = None) -> IndexStore:
     """The index of ``algorithm`` under an index folder (``<library>.index``); ``sample_from``:
     library samples from which the index is sampled (default ``SAMPLE_FROM_SAMPLES``)."""
-    if sample_from is None:
-        return IndexStore(Path(folder) / slug(algorithm), algorithm)
-    return IndexStore(Path(folder) / slug(algorithm), algorithm, sample_from)
+    return IndexStore(Path(folder) / slug(algorithm), algorithm,
+                      SAMPLE_FROM_SAMPLES if sample_from is None else sample_from)  # fmt: skip
 
 
 def open_table(

@@ -77,7 +77,6 @@ class SegmentWriter:
 
     def __init__(self, parent: Path, variant_names: Iterable[str], grid: float = 0.0) -> None:
         self.grid = float(grid)  # > 0: keep about one row per grid seconds of each variant (grid_rows)
-        self.source_rows = 0  # rows offered, before sampling
         self.source: dict[int, int] = {}  # ref id -> its full rows (a sampled segment stores them)
         self.name = f"seg-{uuid.uuid4().hex[:16]}"
         self.tmp = parent / f"tmp-{self.name}"
@@ -99,7 +98,6 @@ class SegmentWriter:
         n = len(table.hashes)
         # a reference read back from a sampled segment brings the count of its full rows along
         self.source[int(ref_id)] = int(getattr(table, "source_rows", None) or n)
-        self.source_rows += self.source[int(ref_id)]
         if not n:
             return
         names = tuple(table.variant_names)
@@ -170,7 +168,6 @@ class SegmentWriter:
                 "format": SAMPLED_FORMAT if self.grid > 0 else FORMAT,
                 "rows": self.rows,
                 "grid": self.grid,
-                "source_rows": self.source_rows,
                 "refs": len(self.refs),
                 "variants": self.variants,
                 "columns": self._dtypes,

@@ -316,7 +316,7 @@ class PersistentTable(HashTable):
         their full rows from the library, not just the sampled ones)."""
         ids = np.unique(np.asarray(ref_ids, np.int64))
         if not self.sampled:
-            return within_rows(self, queries, radius, self.rows_of(ids))
+            return super().search_within(queries, radius, ids)
         need = ids[np.isin(ids, self._refs_sampled())]
         rows = [self.rows_of(ids[~np.isin(ids, need)])]
         if need.size:
